@@ -1,0 +1,40 @@
+namespace KeyAdmin.Core.Audit;
+
+public enum AuditOutcome
+{
+    Succeeded,
+    Refused,
+}
+
+/// <summary>
+/// One audit record: who did what to which target, and how it ended. Written in the same transaction as the
+/// change it describes. Never carries a secret or a code.
+/// </summary>
+public sealed record AuditEntry
+{
+    public long Sequence { get; init; }
+
+    public required DateTimeOffset At { get; init; }
+
+    public required string Actor { get; init; }
+
+    public required string ActorHost { get; init; }
+
+    public required string Action { get; init; }
+
+    public string? AccountName { get; init; }
+
+    public string? KeyId { get; init; }
+
+    public string? Target { get; init; }
+
+    public required AuditOutcome Outcome { get; init; }
+
+    public string? Reason { get; init; }
+
+    /// <summary>The authenticator whose code confirmed the action, when one did.</summary>
+    public string? ConfirmedBy { get; init; }
+
+    /// <summary>Non-secret facts of the change, as "name=value" pairs separated by "; ".</summary>
+    public string? Detail { get; init; }
+}

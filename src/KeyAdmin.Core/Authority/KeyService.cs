@@ -1,0 +1,334 @@
+using System.Security;
+using System.Security.Cryptography;
+using System.Text;
+using KeyAdmin.Core.Accounts;
+using KeyAdmin.Core.Crypto;
+using KeyAdmin.Core.Errors;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Storage;
+using KeyAdmin.Core.TwoFactor;
+
+namespace KeyAdmin.Core.Authority;
+
+/// <summary>The life of an API key: create, list, label and bind, disable, enable, delete.</summary>
+public sealed class KeyService
+{
+    private readonly Operations ops;
+
+    internal KeyService(Operations ops) => this.ops = ops;
+
+    /// <summary>Creates a key under R1 (2FA), R3, R4 (limit), R5/R6 (binding) and R14 (expiry); the secret is returned once.</summary>
+    public IssuedKey Create(NewKeyRequest request, TwoFactorProof proof)
+    {
+        var name = Names.Key(request.Name);
+        var memo = Names.Memo(request.Memo);
+        var permissions = ApiKeyPermissions.Normalize(request.Permissions);
+        var binding = IpBinding.Build(request.IpAddresses);
+        var expiresAt = KeyExpiry.Resolve(ops.Now, request.ExpiresInDays, request.ExpiresAt);
+        if (permissions.IsSensitive() && binding.Count == 0 && !request.AllowUnboundSensitive)
+        {
+            throw UnboundSensitive(name, permissions);
+        }
+
+        void Precheck(IStoreReader reader, Account account)
+        {
+            var limit = account.KeyLimit ?? reader.ReadPolicy().MaxKeysPerAccount;
+            var count = reader.CountLiveKeys(account.AccountId);
+            if (count >= limit)
+            {
+                throw new KeyAdminException(
+                    KeyAdminError.KeyLimitReached,
+                    $"Account '{account.Name}' holds {count} of its {limit} keys (disabled keys count); delete a disabled key or rotate an existing one instead.",
+                    account.Name);
+            }
+
+            if (reader.FindKeyByName(account.AccountId, name) is not null)
+            {
+                throw new KeyAdminException(KeyAdminError.KeyNameExists, $"Account '{account.Name}' already has a key named '{name}'.", name);
+            }
+        }
+
+        return ops.Confirmed(request.Account, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Create", name, Precheck, (tx, account, confirmedBy) =>
+        {
+            var key = new ApiKey
+            {
+                KeyId = KeyTokens.NewKeyId(),
+                AccountId = account.AccountId,
+                AccountName = account.Name,
+                Name = name,
+                Memo = memo,
+                Permissions = permissions,
+                IpBinding = binding,
+                UnboundSensitiveAllowed = permissions.IsSensitive() && binding.Count == 0,
+                StoredStatus = ApiKeyStatus.Enabled,
+                CreatedAt = ops.Now,
+                CreatedBy = ops.Actor.ToString(),
+                ExpiresAt = expiresAt,
+            };
+
+            var secret = NewSealedSecret(key.KeyId, out var sealedSecret);
+            tx.InsertKey(key, sealedSecret);
+            tx.Append(ops.Audit(
+                "ApiKey.Create",
+                account.Name,
+                key.KeyId,
+                key.Name,
+                confirmedBy,
+                $"Permissions={key.Permissions}; IpBinding={IpBinding.Serialize(binding)}; ExpiresAt={key.ExpiresAt:u}" +
+                (key.UnboundSensitiveAllowed ? "; UnboundSensitiveOverride=True" : string.Empty)));
+            return new IssuedKey(key, secret);
+        });
+    }
+
+    /// <summary>Streams keys, optionally of one account; unknown accounts are an error, not an empty list.</summary>
+    public IEnumerable<ApiKey> List(string? accountName = null, bool includeDeleted = false)
+    {
+        string? accountId = null;
+        if (accountName is not null)
+        {
+            accountId = ops.Store.Read(r => Operations.RequireAccount(r, accountName).AccountId);
+        }
+
+        return ops.Store.StreamKeys(new KeyQuery { AccountId = accountId, IncludeDeleted = includeDeleted });
+    }
+
+    public ApiKey Get(string keyId) => ops.Store.Read(r => RequireKey(r, keyId));
+
+    public ApiKey Get(string accountName, string name) => ops.Store.Read(r =>
+    {
+        var account = Operations.RequireAccount(r, accountName);
+        return r.FindKeyByName(account.AccountId, name)
+            ?? throw new KeyAdminException(KeyAdminError.KeyNotFound, $"Account '{account.Name}' has no key named '{name}'.", name);
+    });
+
+    /// <summary>Changes labels (R7) and the IP binding (R5); a binding change needs the authenticator.</summary>
+    public ApiKey Update(string keyId, KeyChanges changes, TwoFactorProof proof)
+    {
+        var before = Get(keyId);
+        ApiKey Apply(IStoreReader reader, ApiKey key)
+        {
+            RequireNotDeleted(key);
+            var updated = key;
+            if (changes.NewName is not null)
+            {
+                var name = Names.Key(changes.NewName);
+                var clash = reader.FindKeyByName(key.AccountId, name);
+                if (clash is not null && clash.KeyId != key.KeyId)
+                {
+                    throw new KeyAdminException(KeyAdminError.KeyNameExists, $"Account '{key.AccountName}' already has a key named '{name}'.", name);
+                }
+
+                updated = updated with { Name = name };
+            }
+
+            if (changes.Memo is not null)
+            {
+                updated = updated with { Memo = Names.Memo(changes.Memo) };
+            }
+
+            if (changes.ChangesBinding)
+            {
+                var rules = changes.IpAddresses is not null ? IpBinding.Build(changes.IpAddresses).ToList() : key.IpBinding.ToList();
+                foreach (var added in IpBinding.Build(changes.AddIpAddresses ?? Array.Empty<string>()).Where(r => !rules.Contains(r)))
+                {
+                    rules.Add(added);
+                }
+
+                var removed = IpBinding.Build(changes.RemoveIpAddresses ?? Array.Empty<string>());
+                rules.RemoveAll(removed.Contains);
+                IpBinding.Check(rules);
+                var unbound = key.Permissions.IsSensitive() && rules.Count == 0;
+                if (unbound && !key.UnboundSensitiveAllowed && !changes.AllowUnboundSensitive)
+                {
+                    throw UnboundSensitive(key.Name, key.Permissions);
+                }
+
+                updated = updated with { IpBinding = rules, UnboundSensitiveAllowed = unbound };
+            }
+
+            return updated;
+        }
+
+        void Store(IStoreWriter tx, ApiKey key, ApiKey updated, string? confirmedBy)
+        {
+            tx.UpdateKey(updated);
+            tx.Append(ops.Audit(
+                "ApiKey.Update",
+                key.AccountName,
+                key.KeyId,
+                updated.Name,
+                confirmedBy,
+                Describe(key, updated)));
+        }
+
+        if (!changes.ChangesBinding)
+        {
+            return ops.Store.Write(tx =>
+            {
+                var key = RequireKey(tx, keyId);
+                var updated = Apply(tx, key);
+                if (updated != key)
+                {
+                    Store(tx, key, updated, null);
+                }
+
+                return updated;
+            });
+        }
+
+        return ops.Confirmed(before.AccountName, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Update", keyId,
+            (reader, _) => Apply(reader, RequireKey(reader, keyId)),
+            (tx, _, confirmedBy) =>
+            {
+                var key = RequireKey(tx, keyId);
+                var updated = Apply(tx, key);
+                Store(tx, key, updated, confirmedBy);
+                return updated;
+            });
+    }
+
+    /// <summary>Stops the key at once (R9). Needs no code: stopping a key must never wait for a phone.</summary>
+    public ApiKey Disable(string keyId, string? reason) => ops.Store.Write(tx =>
+    {
+        var key = RequireKey(tx, keyId);
+        RequireNotDeleted(key);
+        if (key.StoredStatus == ApiKeyStatus.Disabled)
+        {
+            return key;
+        }
+
+        var disabled = key with { StoredStatus = ApiKeyStatus.Disabled, DisabledAt = ops.Now, DisabledReason = reason };
+        tx.UpdateKey(disabled);
+        tx.Append(ops.Audit("ApiKey.Disable", key.AccountName, key.KeyId, key.Name, reason: reason));
+        return disabled;
+    });
+
+    /// <summary>Re-enables a disabled, unexpired key; needs the authenticator (R9).</summary>
+    public ApiKey Enable(string keyId, TwoFactorProof proof)
+    {
+        var key = Get(keyId);
+        if (key.StoredStatus == ApiKeyStatus.Enabled)
+        {
+            RequireNotExpired(key);
+            return key;
+        }
+
+        void Precheck(IStoreReader reader, Account account)
+        {
+            var current = RequireKey(reader, keyId);
+            RequireNotDeleted(current);
+            RequireNotExpired(current);
+        }
+
+        return ops.Confirmed(key.AccountName, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Enable", keyId, Precheck, (tx, _, confirmedBy) =>
+        {
+            var enabled = RequireKey(tx, keyId) with { StoredStatus = ApiKeyStatus.Enabled, DisabledAt = null, DisabledReason = null };
+            tx.UpdateKey(enabled);
+            tx.Append(ops.Audit("ApiKey.Enable", enabled.AccountName, enabled.KeyId, enabled.Name, confirmedBy));
+            return enabled;
+        });
+    }
+
+    /// <summary>Deletes a disabled key for good: the sealed secret is destroyed, the audit record stays (R10).</summary>
+    public ApiKey Remove(string keyId, TwoFactorProof proof)
+    {
+        var key = Get(keyId);
+        void Precheck(IStoreReader reader, Account account)
+        {
+            var current = RequireKey(reader, keyId);
+            RequireNotDeleted(current);
+            if (current.StoredStatus != ApiKeyStatus.Disabled)
+            {
+                throw new KeyAdminException(KeyAdminError.KeyNotDisabled, $"Key '{current.Name}' ({current.KeyId}) is {current.StatusAt(ops.Now)}; disable it before deleting it.", current.KeyId);
+            }
+        }
+
+        var deleted = ops.Confirmed(key.AccountName, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Remove", keyId, Precheck, (tx, _, confirmedBy) =>
+        {
+            var gone = RequireKey(tx, keyId) with { StoredStatus = ApiKeyStatus.Deleted, DeletedAt = ops.Now };
+            tx.DestroyKey(gone);
+            tx.Append(ops.Audit("ApiKey.Remove", gone.AccountName, gone.KeyId, gone.Name, confirmedBy));
+            return gone;
+        });
+
+        ops.Store.PurgeDestroyed();
+        return deleted;
+    }
+
+    private SecureString NewSealedSecret(string keyId, out byte[] sealedSecret)
+    {
+        Span<char> secret = stackalloc char[KeyTokens.SecretLength];
+        Span<byte> utf8 = stackalloc byte[KeyTokens.SecretLength];
+        try
+        {
+            KeyTokens.NewSecret(secret);
+            Encoding.ASCII.GetBytes(secret, utf8);
+            sealedSecret = ops.Store.Secrets.Seal(utf8, SealIdentity.ApiKey(keyId));
+            var secure = new SecureString();
+            foreach (var c in secret)
+            {
+                secure.AppendChar(c);
+            }
+
+            secure.MakeReadOnly();
+            return secure;
+        }
+        finally
+        {
+            secret.Clear();
+            CryptographicOperations.ZeroMemory(utf8);
+        }
+    }
+
+    private static ApiKey RequireKey(IStoreReader reader, string keyId) =>
+        reader.FindKey(keyId) ?? throw new KeyAdminException(KeyAdminError.KeyNotFound, $"There is no key with id '{keyId}'.", keyId);
+
+    private static void RequireNotDeleted(ApiKey key)
+    {
+        if (key.StoredStatus == ApiKeyStatus.Deleted)
+        {
+            throw new KeyAdminException(KeyAdminError.KeyDeleted, $"Key '{key.Name}' ({key.KeyId}) is deleted; deletion is final.", key.KeyId);
+        }
+    }
+
+    private void RequireNotExpired(ApiKey key)
+    {
+        if (key.ExpiresAt is { } expires && expires <= ops.Now)
+        {
+            throw new KeyAdminException(KeyAdminError.KeyExpired, $"Key '{key.Name}' ({key.KeyId}) expired at {expires:u}; create a new key instead.", key.KeyId);
+        }
+    }
+
+    private static KeyAdminException UnboundSensitive(string name, ApiKeyPermission permissions) => new(
+        KeyAdminError.UnboundSensitivePermission,
+        $"Key '{name}' grants {permissions & ApiKeyPermissions.Sensitive}, which needs an IP binding (-IpAddress); to grant it from anywhere, say so with -AllowUnboundSensitive.",
+        name);
+
+    private static string Describe(ApiKey before, ApiKey after)
+    {
+        var parts = new List<string>();
+        if (before.Name != after.Name)
+        {
+            parts.Add($"Name={before.Name}->{after.Name}");
+        }
+
+        if (before.Memo != after.Memo)
+        {
+            parts.Add("Memo changed");
+        }
+
+        var beforeBinding = IpBinding.Serialize(before.IpBinding);
+        var afterBinding = IpBinding.Serialize(after.IpBinding);
+        if (beforeBinding != afterBinding)
+        {
+            parts.Add($"IpBinding={beforeBinding}->{afterBinding}");
+        }
+
+        if (after.UnboundSensitiveAllowed && !before.UnboundSensitiveAllowed)
+        {
+            parts.Add("UnboundSensitiveOverride=True");
+        }
+
+        return string.Join("; ", parts);
+    }
+}

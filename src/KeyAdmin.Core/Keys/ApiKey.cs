@@ -1,0 +1,49 @@
+namespace KeyAdmin.Core.Keys;
+
+/// <summary>
+/// An API key as the store holds it: an immutable value with explicit lifecycle dates. Changes produce a new
+/// value (and an audit record); the secret is never part of it.
+/// </summary>
+public sealed record ApiKey
+{
+    public required string KeyId { get; init; }
+
+    public required string AccountId { get; init; }
+
+    public required string AccountName { get; init; }
+
+    public required string Name { get; init; }
+
+    public string Memo { get; init; } = string.Empty;
+
+    public required ApiKeyPermission Permissions { get; init; }
+
+    public IReadOnlyList<IpRule> IpBinding { get; init; } = Array.Empty<IpRule>();
+
+    /// <summary>Set when Transfer or Withdraw was granted without a binding by explicit override (R6).</summary>
+    public bool UnboundSensitiveAllowed { get; init; }
+
+    public required ApiKeyStatus StoredStatus { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required string CreatedBy { get; init; }
+
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    public DateTimeOffset? DisabledAt { get; init; }
+
+    public string? DisabledReason { get; init; }
+
+    public DateTimeOffset? DeletedAt { get; init; }
+
+    public DateTimeOffset? LastUsedAt { get; init; }
+
+    public string? LastUsedAddress { get; init; }
+
+    /// <summary>The status at <paramref name="now"/>: an enabled key past its expiry is Expired (R14).</summary>
+    public ApiKeyStatus StatusAt(DateTimeOffset now) =>
+        StoredStatus == ApiKeyStatus.Enabled && ExpiresAt is { } expires && expires <= now
+            ? ApiKeyStatus.Expired
+            : StoredStatus;
+}

@@ -1,0 +1,155 @@
+using System.Net;
+using System.Net.Sockets;
+using KeyAdmin.Core.Errors;
+
+namespace KeyAdmin.Core.Keys;
+
+/// <summary>
+/// One entry of a key's IP binding: a single address or a CIDR range, IPv4 or IPv6. IPv4-mapped IPv6
+/// addresses are folded to IPv4, so "::ffff:203.0.113.7" and "203.0.113.7" are the same rule.
+/// </summary>
+public sealed class IpRule : IEquatable<IpRule>
+{
+    private readonly byte[] network;
+
+    private IpRule(IPAddress address, int prefixLength)
+    {
+        Address = address;
+        PrefixLength = prefixLength;
+        network = address.GetAddressBytes();
+    }
+
+    public IPAddress Address { get; }
+
+    public int PrefixLength { get; }
+
+    private int MaxPrefix => Address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+
+    public override string ToString() =>
+        PrefixLength == MaxPrefix ? Address.ToString() : $"{Address}/{PrefixLength}";
+
+    public static IpRule Parse(string text)
+    {
+        if (!TryParse(text, out var rule, out var problem))
+        {
+            throw new KeyAdminException(KeyAdminError.InvalidIpAddress, $"'{text}' is not a valid IP address or CIDR range: {problem}", text);
+        }
+
+        return rule!;
+    }
+
+    public static bool TryParse(string? text, out IpRule? rule, out string problem)
+    {
+        rule = null;
+        var value = text?.Trim() ?? string.Empty;
+        if (value.Length == 0 || value.Length > 64)
+        {
+            problem = "expected an address such as 203.0.113.7, 2001:db8::1 or 10.0.0.0/24.";
+            return false;
+        }
+
+        var slash = value.IndexOf('/');
+        var addressText = slash < 0 ? value : value[..slash];
+        // IPAddress.Parse accepts shorthand such as "10" or "1.2.3"; insist on the dotted quad for IPv4.
+        if (!IPAddress.TryParse(addressText, out var address) ||
+            (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3) ||
+            address.ScopeId != 0)
+        {
+            problem = "expected an address such as 203.0.113.7, 2001:db8::1 or 10.0.0.0/24.";
+            return false;
+        }
+
+        var mapped = address.IsIPv4MappedToIPv6;
+        var written = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        var prefix = written;
+        if (slash >= 0)
+        {
+            var prefixText = value[(slash + 1)..];
+            if (!int.TryParse(prefixText, System.Globalization.NumberStyles.None, null, out prefix) || prefix > written ||
+                (mapped && prefix < 96))
+            {
+                problem = $"the prefix length must be a number from {(mapped ? 96 : 0)} to {written}.";
+                return false;
+            }
+        }
+
+        if (mapped)
+        {
+            // "::ffff:10.0.0.0/120" is an IPv4 range written in IPv6 form.
+            address = address.MapToIPv4();
+            prefix -= 96;
+        }
+
+        var bytes = address.GetAddressBytes();
+        if (HasHostBits(bytes, prefix))
+        {
+            problem = $"host bits are set; the network is {new IPAddress(Mask(bytes, prefix))}/{prefix}.";
+            return false;
+        }
+
+        var candidate = new IpRule(address, prefix);
+        rule = candidate;
+        problem = string.Empty;
+        return true;
+    }
+
+    /// <summary>True when <paramref name="caller"/> falls inside this rule.</summary>
+    public bool Contains(IPAddress caller)
+    {
+        caller = Fold(caller);
+        if (caller.AddressFamily != Address.AddressFamily)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        if (!caller.TryWriteBytes(bytes, out var length))
+        {
+            return false;
+        }
+
+        return PrefixMatches(bytes[..length], network, PrefixLength);
+    }
+
+    public bool Equals(IpRule? other) =>
+        other is not null && PrefixLength == other.PrefixLength && Address.Equals(other.Address);
+
+    public override bool Equals(object? obj) => Equals(obj as IpRule);
+
+    public override int GetHashCode() => HashCode.Combine(Address, PrefixLength);
+
+    private static IPAddress Fold(IPAddress address) =>
+        address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    private static bool PrefixMatches(ReadOnlySpan<byte> candidate, ReadOnlySpan<byte> network, int prefix)
+    {
+        var whole = prefix / 8;
+        if (!candidate[..whole].SequenceEqual(network[..whole]))
+        {
+            return false;
+        }
+
+        var rest = prefix % 8;
+        if (rest == 0)
+        {
+            return true;
+        }
+
+        var mask = (byte)(0xFF << (8 - rest));
+        return (candidate[whole] & mask) == (network[whole] & mask);
+    }
+
+    private static bool HasHostBits(byte[] bytes, int prefix) => !Mask(bytes, prefix).AsSpan().SequenceEqual(bytes);
+
+    private static byte[] Mask(byte[] bytes, int prefix)
+    {
+        var masked = (byte[])bytes.Clone();
+        for (var i = 0; i < masked.Length; i++)
+        {
+            var bits = Math.Clamp(prefix - (i * 8), 0, 8);
+            masked[i] &= (byte)(0xFF << (8 - bits));
+        }
+
+        return masked;
+    }
+}

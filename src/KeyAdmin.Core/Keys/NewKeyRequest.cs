@@ -1,0 +1,43 @@
+namespace KeyAdmin.Core.Keys;
+
+/// <summary>What an administrator asks for when creating a key.</summary>
+public sealed record NewKeyRequest
+{
+    public required string Account { get; init; }
+
+    public required string Name { get; init; }
+
+    public ApiKeyPermission Permissions { get; init; } = ApiKeyPermission.Read;
+
+    public IReadOnlyList<string> IpAddresses { get; init; } = Array.Empty<string>();
+
+    public string? Memo { get; init; }
+
+    public int? ExpiresInDays { get; init; }
+
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>Grants Transfer or Withdraw without an IP binding; recorded on the key and in the audit log (R6).</summary>
+    public bool AllowUnboundSensitive { get; init; }
+}
+
+/// <summary>What may change on a key after creation (R5, R7). Permissions are not here, by design (R3).</summary>
+public sealed record KeyChanges
+{
+    public string? NewName { get; init; }
+
+    public string? Memo { get; init; }
+
+    public IReadOnlyList<string>? IpAddresses { get; init; }
+
+    public IReadOnlyList<string>? AddIpAddresses { get; init; }
+
+    public IReadOnlyList<string>? RemoveIpAddresses { get; init; }
+
+    public bool AllowUnboundSensitive { get; init; }
+
+    public bool ChangesBinding => IpAddresses is not null || AddIpAddresses is not null || RemoveIpAddresses is not null;
+}
+
+/// <summary>A new key with its secret: the only object that ever carries the secret, once (R2).</summary>
+public sealed record IssuedKey(ApiKey Key, System.Security.SecureString Secret);

@@ -1,0 +1,51 @@
+using KeyAdmin.Core.Audit;
+using KeyAdmin.Core.Crypto;
+using KeyAdmin.Core.Keys;
+
+namespace KeyAdmin.Core.Storage;
+
+/// <summary>
+/// The store contract every engine (SQLite now, PostgreSQL for teams) fulfils with the same behaviour:
+/// serialisable write transactions in which a change and its audit record commit together or not at all.
+/// </summary>
+public interface IKeyAdminStore : IDisposable
+{
+    StoreDescription Description { get; }
+
+    /// <summary>Seals and opens secrets under the key-encryption key the store was opened with.</summary>
+    SecretBox Secrets { get; }
+
+    T Read<T>(Func<IStoreReader, T> work);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one write transaction that excludes every other writer, in this process
+    /// and others. An exception rolls everything back. An engine may run <paramref name="work"/> again after a
+    /// serialisation failure, so it must touch nothing but the transaction.
+    /// </summary>
+    T Write<T>(Func<IStoreWriter, T> work);
+
+    /// <summary>Streams keys without holding them all in memory; the enumeration reads a consistent snapshot.</summary>
+    IEnumerable<ApiKey> StreamKeys(KeyQuery query);
+
+    /// <summary>
+    /// Removes what the engine keeps of destroyed secret material outside the live rows (SQLite's write-ahead
+    /// log); called after a key is deleted.
+    /// </summary>
+    void PurgeDestroyed();
+
+    /// <summary>Streams audit records in sequence order, starting after <paramref name="afterSequence"/>.</summary>
+    IEnumerable<AuditEntry> StreamAudit(long afterSequence = 0);
+}
+
+/// <summary>What a user is told about the store in use.</summary>
+public sealed record StoreDescription(string Engine, string Location, string KeyEncryptionKey, int SchemaVersion);
+
+/// <summary>Filters that engines apply in their query; name wildcards are matched by the caller.</summary>
+public sealed record KeyQuery
+{
+    public string? AccountId { get; init; }
+
+    public string? KeyId { get; init; }
+
+    public bool IncludeDeleted { get; init; }
+}

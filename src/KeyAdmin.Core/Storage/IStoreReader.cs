@@ -1,0 +1,31 @@
+using KeyAdmin.Core.Accounts;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Policy;
+using KeyAdmin.Core.TwoFactor;
+
+namespace KeyAdmin.Core.Storage;
+
+/// <summary>Reads inside a transaction. Account and key names compare case-insensitively.</summary>
+public interface IStoreReader
+{
+    KeyAdminPolicy ReadPolicy();
+
+    Account? FindAccount(string name);
+
+    Account? FindAccountById(string accountId);
+
+    IReadOnlyList<Account> ListAccounts();
+
+    IReadOnlyList<Authenticator> ListAuthenticators(string accountId);
+
+    byte[]? ReadSealedSeed(string authenticatorId);
+
+    ApiKey? FindKey(string keyId);
+
+    ApiKey? FindKeyByName(string accountId, string name);
+
+    /// <summary>Keys that count against the account's limit: enabled and disabled (and expired), not deleted.</summary>
+    int CountLiveKeys(string accountId);
+
+    byte[]? ReadSealedSecret(string keyId);
+}

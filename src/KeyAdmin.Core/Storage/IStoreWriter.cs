@@ -1,0 +1,43 @@
+using KeyAdmin.Core.Accounts;
+using KeyAdmin.Core.Audit;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Policy;
+using KeyAdmin.Core.TwoFactor;
+
+namespace KeyAdmin.Core.Storage;
+
+/// <summary>Writes inside a transaction. There is deliberately no way to change a key's permissions (R3).</summary>
+public interface IStoreWriter : IStoreReader
+{
+    void WritePolicy(KeyAdminPolicy policy);
+
+    void InsertAccount(Account account);
+
+    /// <summary>Writes the account's mutable facts: key limit, failed-code count and lockout.</summary>
+    void UpdateAccount(Account account);
+
+    /// <summary>Deletes an account that holds no live keys, with its authenticators and deleted-key tombstones.</summary>
+    void DeleteAccount(string accountId);
+
+    void InsertAuthenticator(Authenticator authenticator, byte[] sealedSeed);
+
+    /// <summary>Writes status and dates; a revoked authenticator's seed is destroyed.</summary>
+    void UpdateAuthenticator(Authenticator authenticator);
+
+    /// <summary>
+    /// Records that a code of <paramref name="step"/> was accepted, only if no code of that or a later step was:
+    /// the once-only rule of R12, enforced by the engine so that it holds across processes.
+    /// </summary>
+    bool TryAdvanceStep(string authenticatorId, long step, DateTimeOffset at);
+
+    void InsertKey(ApiKey key, byte[] sealedSecret);
+
+    /// <summary>Writes name, memo, binding, status and lifecycle dates. The engine refuses a change of permissions.</summary>
+    void UpdateKey(ApiKey key);
+
+    /// <summary>Marks the key deleted and destroys its secret material for good (R10).</summary>
+    void DestroyKey(ApiKey deleted);
+
+    /// <summary>Appends an audit record; if it cannot be written, the whole transaction fails (fail closed).</summary>
+    void Append(AuditEntry entry);
+}

@@ -1,0 +1,419 @@
+using System.Globalization;
+using KeyAdmin.Core.Accounts;
+using KeyAdmin.Core.Audit;
+using KeyAdmin.Core.Errors;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Policy;
+using KeyAdmin.Core.TwoFactor;
+using Microsoft.Data.Sqlite;
+
+namespace KeyAdmin.Core.Storage.Sqlite;
+
+/// <summary>The SQL of the store contract, run on one connection inside one transaction.</summary>
+internal sealed class SqliteSession : IStoreWriter
+{
+    private const string KeyColumns =
+        "k.key_id, k.account_id, a.name, k.name, k.memo, k.permissions, k.ip_binding, k.unbound_sensitive, k.status, " +
+        "k.created_at, k.created_by, k.expires_at, k.disabled_at, k.disabled_reason, k.deleted_at, k.last_used_at, k.last_used_address";
+
+    private const string AccountColumns =
+        "account_id, name, email, created_at, created_by, key_limit, failed_codes, locked_until";
+
+    private const string AuthenticatorColumns =
+        "authenticator_id, account_id, name, kind, status, created_at, created_by, confirmed_at, revoked_at, last_used_step, last_used_at";
+
+    private readonly SqliteConnection connection;
+    private readonly SqliteTransaction transaction;
+
+    public SqliteSession(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        this.connection = connection;
+        this.transaction = transaction;
+    }
+
+    public KeyAdminPolicy ReadPolicy()
+    {
+        using var reader = Query("SELECT max_keys, max_failed_codes, lockout_seconds, confirmation_seconds FROM policy WHERE id = 1");
+        return reader.Read()
+            ? new KeyAdminPolicy
+            {
+                MaxKeysPerAccount = reader.GetInt32(0),
+                MaxFailedCodes = reader.GetInt32(1),
+                LockoutDuration = TimeSpan.FromSeconds(reader.GetInt64(2)),
+                ConfirmationLifetime = TimeSpan.FromSeconds(reader.GetInt64(3)),
+            }
+            : KeyAdminPolicy.Default;
+    }
+
+    public void WritePolicy(KeyAdminPolicy policy) => Execute(
+        "INSERT INTO policy (id, max_keys, max_failed_codes, lockout_seconds, confirmation_seconds) VALUES (1, $max, $fails, $lock, $confirm) " +
+        "ON CONFLICT (id) DO UPDATE SET max_keys = $max, max_failed_codes = $fails, lockout_seconds = $lock, confirmation_seconds = $confirm",
+        ("$max", policy.MaxKeysPerAccount),
+        ("$fails", policy.MaxFailedCodes),
+        ("$lock", (long)policy.LockoutDuration.TotalSeconds),
+        ("$confirm", (long)policy.ConfirmationLifetime.TotalSeconds));
+
+    public Account? FindAccount(string name) =>
+        QuerySingle($"SELECT {AccountColumns} FROM accounts WHERE name_key = $name", ReadAccount, ("$name", Fold(name)));
+
+    public Account? FindAccountById(string accountId) =>
+        QuerySingle($"SELECT {AccountColumns} FROM accounts WHERE account_id = $id", ReadAccount, ("$id", accountId));
+
+    public IReadOnlyList<Account> ListAccounts() =>
+        QueryList($"SELECT {AccountColumns} FROM accounts ORDER BY name_key", ReadAccount);
+
+    public void InsertAccount(Account account)
+    {
+        try
+        {
+            Execute(
+                $"INSERT INTO accounts ({AccountColumns}, name_key) VALUES ($id, $name, $email, $created, $by, $limit, $fails, $locked, $key)",
+                ("$id", account.AccountId),
+                ("$name", account.Name),
+                ("$email", account.Email),
+                ("$created", Time(account.CreatedAt)),
+                ("$by", account.CreatedBy),
+                ("$limit", account.KeyLimit),
+                ("$fails", account.FailedCodeCount),
+                ("$locked", Time(account.LockedUntil)),
+                ("$key", Fold(account.Name)));
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19)
+        {
+            throw new KeyAdminException(KeyAdminError.AccountExists, $"An account named '{account.Name}' already exists.", account.Name, e);
+        }
+    }
+
+    public void UpdateAccount(Account account) => Execute(
+        "UPDATE accounts SET key_limit = $limit, failed_codes = $fails, locked_until = $locked WHERE account_id = $id",
+        ("$id", account.AccountId),
+        ("$limit", account.KeyLimit),
+        ("$fails", account.FailedCodeCount),
+        ("$locked", Time(account.LockedUntil)));
+
+    public void DeleteAccount(string accountId)
+    {
+        Execute("DELETE FROM api_keys WHERE account_id = $id AND status = 'Deleted'", ("$id", accountId));
+        Execute("DELETE FROM authenticators WHERE account_id = $id", ("$id", accountId));
+        Execute("DELETE FROM accounts WHERE account_id = $id", ("$id", accountId));
+    }
+
+    public IReadOnlyList<Authenticator> ListAuthenticators(string accountId) =>
+        QueryList($"SELECT {AuthenticatorColumns} FROM authenticators WHERE account_id = $id ORDER BY created_at, name_key", ReadAuthenticator, ("$id", accountId));
+
+    public byte[]? ReadSealedSeed(string authenticatorId) =>
+        QuerySingle("SELECT seed FROM authenticators WHERE authenticator_id = $id AND seed IS NOT NULL", r => (byte[])r.GetValue(0), ("$id", authenticatorId));
+
+    public void InsertAuthenticator(Authenticator authenticator, byte[] sealedSeed)
+    {
+        try
+        {
+            Execute(
+                $"INSERT INTO authenticators ({AuthenticatorColumns}, name_key, seed) VALUES ($id, $account, $name, $kind, $status, $created, $by, $confirmed, $revoked, $step, $used, $key, $seed)",
+                ("$id", authenticator.AuthenticatorId),
+                ("$account", authenticator.AccountId),
+                ("$name", authenticator.Name),
+                ("$kind", authenticator.Kind.ToString()),
+                ("$status", authenticator.Status.ToString()),
+                ("$created", Time(authenticator.CreatedAt)),
+                ("$by", authenticator.CreatedBy),
+                ("$confirmed", Time(authenticator.ConfirmedAt)),
+                ("$revoked", Time(authenticator.RevokedAt)),
+                ("$step", authenticator.LastUsedStep),
+                ("$used", Time(authenticator.LastUsedAt)),
+                ("$key", Fold(authenticator.Name)),
+                ("$seed", sealedSeed));
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19)
+        {
+            throw new KeyAdminException(KeyAdminError.AuthenticatorExists, $"The account already has an authenticator named '{authenticator.Name}'.", authenticator.Name, e);
+        }
+    }
+
+    public void UpdateAuthenticator(Authenticator authenticator) => Execute(
+        "UPDATE authenticators SET status = $status, confirmed_at = $confirmed, revoked_at = $revoked, last_used_step = $step, last_used_at = $used, " +
+        "seed = CASE WHEN $status = 'Revoked' THEN NULL ELSE seed END WHERE authenticator_id = $id",
+        ("$id", authenticator.AuthenticatorId),
+        ("$status", authenticator.Status.ToString()),
+        ("$confirmed", Time(authenticator.ConfirmedAt)),
+        ("$revoked", Time(authenticator.RevokedAt)),
+        ("$step", authenticator.LastUsedStep),
+        ("$used", Time(authenticator.LastUsedAt)));
+
+    public bool TryAdvanceStep(string authenticatorId, long step, DateTimeOffset at) => Execute(
+        "UPDATE authenticators SET last_used_step = $step, last_used_at = $at WHERE authenticator_id = $id AND last_used_step < $step",
+        ("$id", authenticatorId),
+        ("$step", step),
+        ("$at", Time(at))) == 1;
+
+    public ApiKey? FindKey(string keyId) =>
+        QuerySingle($"SELECT {KeyColumns} FROM api_keys k JOIN accounts a ON a.account_id = k.account_id WHERE k.key_id = $id", ReadKey, ("$id", keyId));
+
+    public ApiKey? FindKeyByName(string accountId, string name) =>
+        QuerySingle(
+            $"SELECT {KeyColumns} FROM api_keys k JOIN accounts a ON a.account_id = k.account_id WHERE k.account_id = $account AND k.name_key = $name AND k.status <> 'Deleted'",
+            ReadKey,
+            ("$account", accountId),
+            ("$name", Fold(name)));
+
+    public int CountLiveKeys(string accountId) =>
+        QuerySingle("SELECT count(*) FROM api_keys WHERE account_id = $id AND status <> 'Deleted'", r => r.GetInt32(0), ("$id", accountId));
+
+    public byte[]? ReadSealedSecret(string keyId) =>
+        QuerySingle("SELECT secret FROM api_keys WHERE key_id = $id AND secret IS NOT NULL", r => (byte[])r.GetValue(0), ("$id", keyId));
+
+    public IEnumerable<ApiKey> StreamKeys(KeyQuery query)
+    {
+        var sql = $"SELECT {KeyColumns} FROM api_keys k JOIN accounts a ON a.account_id = k.account_id WHERE 1 = 1";
+        var parameters = new List<(string, object?)>();
+        if (query.AccountId is not null)
+        {
+            sql += " AND k.account_id = $account";
+            parameters.Add(("$account", query.AccountId));
+        }
+
+        if (query.KeyId is not null)
+        {
+            sql += " AND k.key_id = $id";
+            parameters.Add(("$id", query.KeyId));
+        }
+
+        if (!query.IncludeDeleted)
+        {
+            sql += " AND k.status <> 'Deleted'";
+        }
+
+        using var reader = Query(sql + " ORDER BY a.name_key, k.created_at, k.key_id", parameters.ToArray());
+        while (reader.Read())
+        {
+            yield return ReadKey(reader);
+        }
+    }
+
+    public void InsertKey(ApiKey key, byte[] sealedSecret)
+    {
+        try
+        {
+            Execute(
+                "INSERT INTO api_keys (key_id, account_id, name, name_key, memo, permissions, ip_binding, unbound_sensitive, status, secret, created_at, created_by, expires_at) " +
+                "VALUES ($id, $account, $name, $key, $memo, $permissions, $binding, $unbound, $status, $secret, $created, $by, $expires)",
+                ("$id", key.KeyId),
+                ("$account", key.AccountId),
+                ("$name", key.Name),
+                ("$key", Fold(key.Name)),
+                ("$memo", key.Memo),
+                ("$permissions", (int)key.Permissions),
+                ("$binding", IpBinding.Serialize(key.IpBinding)),
+                ("$unbound", key.UnboundSensitiveAllowed ? 1 : 0),
+                ("$status", key.StoredStatus.ToString()),
+                ("$secret", sealedSecret),
+                ("$created", Time(key.CreatedAt)),
+                ("$by", key.CreatedBy),
+                ("$expires", Time(key.ExpiresAt)));
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19)
+        {
+            throw new KeyAdminException(KeyAdminError.KeyNameExists, $"The account already has a key named '{key.Name}'.", key.Name, e);
+        }
+    }
+
+    public void UpdateKey(ApiKey key)
+    {
+        try
+        {
+            Execute(
+                "UPDATE api_keys SET name = $name, name_key = $key, memo = $memo, permissions = $permissions, ip_binding = $binding, unbound_sensitive = $unbound, " +
+                "status = $status, expires_at = $expires, disabled_at = $disabled, disabled_reason = $reason WHERE key_id = $id",
+                ("$id", key.KeyId),
+                ("$name", key.Name),
+                ("$key", Fold(key.Name)),
+                ("$memo", key.Memo),
+                ("$permissions", (int)key.Permissions),
+                ("$binding", IpBinding.Serialize(key.IpBinding)),
+                ("$unbound", key.UnboundSensitiveAllowed ? 1 : 0),
+                ("$status", key.StoredStatus.ToString()),
+                ("$expires", Time(key.ExpiresAt)),
+                ("$disabled", Time(key.DisabledAt)),
+                ("$reason", key.DisabledReason));
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19)
+        {
+            throw ConstraintFailure(e, key);
+        }
+    }
+
+    public void DestroyKey(ApiKey deleted)
+    {
+        // secure_delete (set on every connection) zeroes the freed bytes of the sealed secret in the file.
+        Execute(
+            "UPDATE api_keys SET status = 'Deleted', deleted_at = $deleted, secret = NULL WHERE key_id = $id",
+            ("$id", deleted.KeyId),
+            ("$deleted", Time(deleted.DeletedAt)));
+    }
+
+    public void Append(AuditEntry entry)
+    {
+        try
+        {
+            Execute(
+                "INSERT INTO audit (at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail) " +
+                "VALUES ($at, $actor, $host, $action, $account, $key, $target, $outcome, $reason, $confirmed, $detail)",
+                ("$at", Time(entry.At)),
+                ("$actor", entry.Actor),
+                ("$host", entry.ActorHost),
+                ("$action", entry.Action),
+                ("$account", entry.AccountName),
+                ("$key", entry.KeyId),
+                ("$target", entry.Target),
+                ("$outcome", entry.Outcome.ToString()),
+                ("$reason", entry.Reason),
+                ("$confirmed", entry.ConfirmedBy),
+                ("$detail", entry.Detail));
+        }
+        catch (SqliteException e)
+        {
+            throw new KeyAdminException(KeyAdminError.AuditWriteFailed, $"The audit record for {entry.Action} could not be written, so the change was not made: {e.Message}", entry.Action, e);
+        }
+    }
+
+    public IEnumerable<AuditEntry> StreamAudit(long afterSequence)
+    {
+        using var reader = Query(
+            "SELECT seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail FROM audit WHERE seq > $after ORDER BY seq",
+            ("$after", afterSequence));
+        while (reader.Read())
+        {
+            yield return new AuditEntry
+            {
+                Sequence = reader.GetInt64(0),
+                At = FromTime(reader.GetInt64(1)),
+                Actor = reader.GetString(2),
+                ActorHost = reader.GetString(3),
+                Action = reader.GetString(4),
+                AccountName = NullableString(reader, 5),
+                KeyId = NullableString(reader, 6),
+                Target = NullableString(reader, 7),
+                Outcome = Enum.Parse<AuditOutcome>(reader.GetString(8)),
+                Reason = NullableString(reader, 9),
+                ConfirmedBy = NullableString(reader, 10),
+                Detail = NullableString(reader, 11),
+            };
+        }
+    }
+
+    /// <summary>Records <paramref name="value"/> under <paramref name="name"/> unless a value is there; returns the value that is.</summary>
+    public string ClaimMeta(string name, string value)
+    {
+        Execute("INSERT INTO meta (name, value) VALUES ($name, $value) ON CONFLICT (name) DO NOTHING", ("$name", name), ("$value", value));
+        return QuerySingle("SELECT value FROM meta WHERE name = $name", r => r.GetString(0), ("$name", name))!;
+    }
+
+    private static KeyAdminException ConstraintFailure(SqliteException e, ApiKey key) =>
+        e.Message.Contains("KeyAdmin.PermissionsImmutable", StringComparison.Ordinal)
+            ? new KeyAdminException(KeyAdminError.PermissionsImmutable, "A key's permissions are fixed at creation; create a new key and retire this one.", key.KeyId, e)
+            : e.Message.Contains("KeyAdmin.KeyDeleted", StringComparison.Ordinal)
+                ? new KeyAdminException(KeyAdminError.KeyDeleted, $"The key {key.KeyId} is deleted; deletion is final.", key.KeyId, e)
+                : new KeyAdminException(KeyAdminError.KeyNameExists, $"The account already has a key named '{key.Name}'.", key.Name, e);
+
+    private static Account ReadAccount(SqliteDataReader r) => new()
+    {
+        AccountId = r.GetString(0),
+        Name = r.GetString(1),
+        Email = r.GetString(2),
+        CreatedAt = FromTime(r.GetInt64(3)),
+        CreatedBy = r.GetString(4),
+        KeyLimit = r.IsDBNull(5) ? null : r.GetInt32(5),
+        FailedCodeCount = r.GetInt32(6),
+        LockedUntil = NullableTime(r, 7),
+    };
+
+    private static Authenticator ReadAuthenticator(SqliteDataReader r) => new()
+    {
+        AuthenticatorId = r.GetString(0),
+        AccountId = r.GetString(1),
+        Name = r.GetString(2),
+        Kind = Enum.Parse<AuthenticatorKind>(r.GetString(3)),
+        Status = Enum.Parse<AuthenticatorStatus>(r.GetString(4)),
+        CreatedAt = FromTime(r.GetInt64(5)),
+        CreatedBy = r.GetString(6),
+        ConfirmedAt = NullableTime(r, 7),
+        RevokedAt = NullableTime(r, 8),
+        LastUsedStep = r.GetInt64(9),
+        LastUsedAt = NullableTime(r, 10),
+    };
+
+    private static ApiKey ReadKey(SqliteDataReader r) => new()
+    {
+        KeyId = r.GetString(0),
+        AccountId = r.GetString(1),
+        AccountName = r.GetString(2),
+        Name = r.GetString(3),
+        Memo = r.GetString(4),
+        Permissions = (ApiKeyPermission)r.GetInt32(5),
+        IpBinding = IpBinding.Deserialize(r.GetString(6)),
+        UnboundSensitiveAllowed = r.GetInt32(7) != 0,
+        StoredStatus = Enum.Parse<ApiKeyStatus>(r.GetString(8)),
+        CreatedAt = FromTime(r.GetInt64(9)),
+        CreatedBy = r.GetString(10),
+        ExpiresAt = NullableTime(r, 11),
+        DisabledAt = NullableTime(r, 12),
+        DisabledReason = NullableString(r, 13),
+        DeletedAt = NullableTime(r, 14),
+        LastUsedAt = NullableTime(r, 15),
+        LastUsedAddress = NullableString(r, 16),
+    };
+
+    private static string Fold(string name) => name.ToLowerInvariant();
+
+    private static long? Time(DateTimeOffset? value) => value?.ToUnixTimeMilliseconds();
+
+    private static DateTimeOffset FromTime(long value) => DateTimeOffset.FromUnixTimeMilliseconds(value);
+
+    private static DateTimeOffset? NullableTime(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : FromTime(r.GetInt64(ordinal));
+
+    private static string? NullableString(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+
+    private SqliteCommand Command(string sql, (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private int Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    private SqliteDataReader Query(string sql, params (string Name, object? Value)[] parameters)
+    {
+        // The reader owns the command's lifetime: CommandBehavior.Default keeps the connection open for the session.
+        var command = Command(sql, parameters);
+        return command.ExecuteReader();
+    }
+
+    private T? QuerySingle<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters)
+    {
+        using var reader = Query(sql, parameters);
+        return reader.Read() ? read(reader) : default;
+    }
+
+    private List<T> QueryList<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters)
+    {
+        using var reader = Query(sql, parameters);
+        var list = new List<T>();
+        while (reader.Read())
+        {
+            list.Add(read(reader));
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,248 @@
+using System.Data;
+using KeyAdmin.Core.Audit;
+using KeyAdmin.Core.Crypto;
+using KeyAdmin.Core.Errors;
+using KeyAdmin.Core.Keys;
+using Microsoft.Data.Sqlite;
+
+namespace KeyAdmin.Core.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode with synchronous=FULL; every write is a BEGIN IMMEDIATE
+/// transaction, which serialises writers across processes on the file lock.
+/// </summary>
+public sealed class SqliteStore : IKeyAdminStore
+{
+    private const string KekFingerprint = "kek_fingerprint";
+    private readonly string connectionString;
+
+    private SqliteStore(string path, string connectionString, SecretBox secrets, string kekDescription)
+    {
+        this.connectionString = connectionString;
+        Secrets = secrets;
+        Description = new StoreDescription("SQLite", path, kekDescription, SqliteSchema.CurrentVersion);
+    }
+
+    public StoreDescription Description { get; }
+
+    public SecretBox Secrets { get; }
+
+    /// <summary>Opens (creating on first use) the store at <paramref name="path"/>, with its key-encryption key.</summary>
+    public static SqliteStore Open(string path, IKeyEncryptionKeySource kekSource)
+    {
+        SqliteBootstrap.EnsureInitialized();
+        path = Path.GetFullPath(path);
+        try
+        {
+            OwnerOnlyFile.EnsureDirectory(Path.GetDirectoryName(path)!);
+            OwnerOnlyFile.EnsureFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new KeyAdminException(KeyAdminError.StoreUnavailable, $"The store '{path}' cannot be created: {e.Message}", path, e);
+        }
+
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        byte[]? kek = null;
+        try
+        {
+            var isNew = Migrate(path, connectionString);
+            kek = kekSource.Load();
+            if (kek is null)
+            {
+                if (!isNew)
+                {
+                    throw new KeyAdminException(
+                        KeyAdminError.KeyEncryptionKeyMissing,
+                        $"The store '{path}' holds sealed secrets but its key-encryption key ({kekSource.Description}) is missing.",
+                        kekSource.Description);
+                }
+
+                kek = kekSource.Create();
+            }
+
+            var secrets = new SecretBox(kek);
+            var store = new SqliteStore(path, connectionString, secrets, kekSource.Description);
+            store.CheckFingerprint(secrets.Fingerprint, kekSource.Description);
+            return store;
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e, path);
+        }
+        finally
+        {
+            if (kek is not null)
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(kek);
+            }
+        }
+    }
+
+    public T Read<T>(Func<IStoreReader, T> work)
+    {
+        try
+        {
+            using var connection = OpenConnection();
+            using var transaction = connection.BeginTransaction(deferred: true);
+            return work(new SqliteSession(connection, transaction));
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e, Description.Location);
+        }
+    }
+
+    public T Write<T>(Func<IStoreWriter, T> work)
+    {
+        try
+        {
+            using var connection = OpenConnection();
+            using var transaction = connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
+            var result = work(new SqliteSession(connection, transaction));
+            transaction.Commit();
+            return result;
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e, Description.Location);
+        }
+    }
+
+    public IEnumerable<ApiKey> StreamKeys(KeyQuery query)
+    {
+        using var connection = OpenConnection();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        foreach (var key in new SqliteSession(connection, transaction).StreamKeys(query))
+        {
+            yield return key;
+        }
+    }
+
+    public IEnumerable<AuditEntry> StreamAudit(long afterSequence = 0)
+    {
+        using var connection = OpenConnection();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        foreach (var entry in new SqliteSession(connection, transaction).StreamAudit(afterSequence))
+        {
+            yield return entry;
+        }
+    }
+
+    /// <summary>Moves committed pages out of the WAL and truncates it, so that destroyed secrets do not linger there.</summary>
+    public void PurgeDestroyed()
+    {
+        using var connection = OpenConnection();
+        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+    }
+
+    public void Dispose()
+    {
+        Secrets.Dispose();
+        SqliteConnection.ClearAllPools();
+    }
+
+    internal static KeyAdminException Translate(SqliteException e, string path) => e.SqliteErrorCode switch
+    {
+        11 or 26 => new KeyAdminException(KeyAdminError.StoreCorrupt, $"The store '{path}' is not a readable KeyAdmin database: {e.Message}", path, e),
+        5 or 6 => new KeyAdminException(KeyAdminError.StoreUnavailable, $"The store '{path}' stayed locked by another writer: {e.Message}", path, e),
+        8 or 13 or 14 or 10 => new KeyAdminException(KeyAdminError.StoreUnavailable, $"The store '{path}' cannot be written: {e.Message}", path, e),
+        _ => new KeyAdminException(KeyAdminError.StoreUnavailable, $"The store '{path}' failed: {e.Message}", path, e),
+    };
+
+    private SqliteConnection OpenConnection()
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA busy_timeout = 30000;");
+            return connection;
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw Translate(e, Description.Location);
+        }
+    }
+
+    /// <summary>Applies pending migrations; true when the file was empty (a new store).</summary>
+    private static bool Migrate(string path, string connectionString)
+    {
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        // WAL is a property of the file: set once, every later connection uses it.
+        Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;");
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var version = Scalar(connection, transaction, "PRAGMA user_version;");
+        var applicationId = Scalar(connection, transaction, "PRAGMA application_id;");
+        var tables = Scalar(connection, transaction, "SELECT count(*) FROM sqlite_master;");
+        if ((version > 0 || tables > 0) && applicationId != SqliteSchema.ApplicationId)
+        {
+            throw new KeyAdminException(KeyAdminError.StoreCorrupt, $"The file '{path}' is an SQLite database of another application, not a KeyAdmin store.", path);
+        }
+
+        if (version > SqliteSchema.CurrentVersion)
+        {
+            throw new KeyAdminException(
+                KeyAdminError.StoreSchemaTooNew,
+                $"The store '{path}' has schema version {version}, written by a newer KeyAdmin; this module knows version {SqliteSchema.CurrentVersion}. Update the module.",
+                path);
+        }
+
+        for (var next = (int)version; next < SqliteSchema.CurrentVersion; next++)
+        {
+            ExecuteIn(connection, transaction, SqliteSchema.Migrations[next]);
+        }
+
+        if (version < SqliteSchema.CurrentVersion)
+        {
+            ExecuteIn(connection, transaction, $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = {SqliteSchema.CurrentVersion};");
+        }
+
+        transaction.Commit();
+        return version == 0;
+    }
+
+    private void CheckFingerprint(string fingerprint, string kekDescription)
+    {
+        var recorded = Write(writer => ((SqliteSession)writer).ClaimMeta(KekFingerprint, fingerprint));
+        if (!string.Equals(recorded, fingerprint, StringComparison.Ordinal))
+        {
+            throw new KeyAdminException(
+                KeyAdminError.KeyEncryptionKeyMismatch,
+                $"The key-encryption key ({kekDescription}) is not the one this store's secrets were sealed with.",
+                kekDescription);
+        }
+    }
+
+    private static long Scalar(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static void ExecuteIn(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
