@@ -2,7 +2,7 @@ using System.Management.Automation;
 using System.Reflection;
 using System.Runtime.Loader;
 
-namespace KeyAdmin.Loading;
+namespace KeyAdmin.Loader;
 
 /// <summary>
 /// Sends every request for KeyAdmin.Core to a private load context rooted in the module's Dependencies folder.
@@ -10,29 +10,24 @@ namespace KeyAdmin.Loading;
 /// <remarks>
 /// PowerShell loads KeyAdmin.dll into the default context, where other modules may already have loaded a
 /// different SQLite or Otp.NET, and where PowerShell's own RID-folder probing does not reach our native
-/// e_sqlite3. The core and its whole closure (managed and native) therefore live in one isolated context
-/// that resolves through the core's deps.json, the way the .NET host resolves a plug-in.
+/// e_sqlite3. The core and its whole closure (managed and native) therefore live in one isolated context that
+/// resolves through the core's deps.json, the way the .NET host resolves a plug-in.
+/// This lives in its own assembly, imported as a nested module before the root module: PowerShell calls
+/// GetExportedTypes on KeyAdmin.dll (whose types lay out core enums) before it runs any code of that assembly.
 /// </remarks>
-public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+public sealed class ModuleInitializer : IModuleAssemblyInitializer
 {
     private const string CoreAssemblyName = "KeyAdmin.Core";
     private static readonly Lazy<DependencyLoadContext> Dependencies = new(CreateContext);
-    private static int registrations;
+    private static int registered;
 
     public void OnImport()
     {
-        // A process may import the module into many runspaces; one handler serves them all.
-        if (Interlocked.Increment(ref registrations) == 1)
+        // Once per process, however many runspaces import the module; the handler stays for the process's life
+        // because types from the private context may still be in use after Remove-Module.
+        if (Interlocked.Exchange(ref registered, 1) == 0)
         {
             AssemblyLoadContext.Default.Resolving += ResolveCore;
-        }
-    }
-
-    public void OnRemove(PSModuleInfo module)
-    {
-        if (Interlocked.Decrement(ref registrations) == 0)
-        {
-            AssemblyLoadContext.Default.Resolving -= ResolveCore;
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.Loader;
 
-namespace KeyAdmin.Loading;
+namespace KeyAdmin.Loader;
 
 /// <summary>
 /// The private context of KeyAdmin.Core: managed and native dependencies come from its deps.json, so the

@@ -1,0 +1,45 @@
+@{
+    RootModule           = 'KeyAdmin.dll'
+    # Imported before the root module: it points KeyAdmin.Core at the private load context in Dependencies/.
+    NestedModules        = @('KeyAdmin.Loader.dll')
+    # The build writes the version from Directory.Build.props into the module folder's copy.
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5b0f7c1e-2d4a-4c8e-9a51-3f6d2b7e9c40'
+    Author               = 'KeyAdmin contributors'
+    CompanyName          = 'KeyAdmin'
+    Copyright            = '(c) KeyAdmin contributors. MIT License.'
+    Description          = 'An API key authority for PowerShell: create, scope, IP-bind, review, disable, delete and rotate API keys under 2FA, with secrets sealed at rest and an audit log.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('KeyAdmin.format.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-KeyAdminStore'
+        'Get-KeyAdminStore'
+        'Get-KeyAdminPolicy'
+        'Set-KeyAdminPolicy'
+        'New-KeyAdminAccount'
+        'Get-KeyAdminAccount'
+        'Remove-KeyAdminAccount'
+        'Get-KeyAdminAuthenticator'
+        'Confirm-KeyAdminAuthenticator'
+        'Reset-KeyAdminAuthenticator'
+        'Register-KeyAdminAuthenticator'
+        'Unregister-KeyAdminAuthenticator'
+        'Get-KeyAdminTotpCode'
+        'New-ApiKey'
+        'Get-ApiKey'
+        'Set-ApiKey'
+        'Disable-ApiKey'
+        'Enable-ApiKey'
+        'Remove-ApiKey'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('ApiKey', 'Security', 'TOTP', '2FA', 'SecretManagement', 'Audit', 'Linux', 'Windows', 'MacOS')
+            ReleaseNotes = 'See CHANGELOG.md.'
+        }
+    }
+}

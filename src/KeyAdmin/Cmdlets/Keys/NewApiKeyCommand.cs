@@ -1,0 +1,82 @@
+using System.Management.Automation;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.TwoFactor;
+
+namespace KeyAdmin.Cmdlets.Keys;
+
+/// <summary>
+/// <para type="synopsis">Creates an API key for an account; the secret is shown once.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.New, "ApiKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(NewApiKeyResult))]
+public sealed class NewApiKeyCommand : KeyAdminCmdlet
+{
+    private TwoFactorProof? proof;
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.AccountCompleter))]
+    public string Account { get; set; } = string.Empty;
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Read is always included; Transfer and Withdraw need -IpAddress or -AllowUnboundSensitive.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public ApiKeyPermission[] Permission { get; set; } = { ApiKeyPermission.Read };
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("IpAddresses")]
+    public string[] IpAddress { get; set; } = Array.Empty<string>();
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Memo { get; set; }
+
+    [Parameter]
+    [ValidateSet("Never", "30", "90", "180", "360")]
+    public string ExpiresIn { get; set; } = "Never";
+
+    [Parameter]
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    [Parameter]
+    public SwitchParameter AllowUnboundSensitive { get; set; }
+
+    [Parameter]
+    public string? Code { get; set; }
+
+    [Parameter]
+    public SwitchParameter AsPlainText { get; set; }
+
+    protected override void BeginProcessing() => proof = ProofFrom(Code);
+
+    protected override void ProcessRecord()
+    {
+        var permissions = Permission.Aggregate(ApiKeyPermission.Read, (all, p) => all | p);
+        var target = $"{Account}/{Name}";
+        PerItem(target, () =>
+        {
+            if (!ShouldProcess(target, $"Create API key with permissions {permissions}{(IpAddress.Length == 0 ? " bound to no address" : $" bound to {string.Join(", ", IpAddress)}")}"))
+            {
+                return;
+            }
+
+            var issued = Authority.Keys.Create(
+                new NewKeyRequest
+                {
+                    Account = Account,
+                    Name = Name,
+                    Permissions = permissions,
+                    IpAddresses = IpAddress,
+                    Memo = Memo,
+                    ExpiresInDays = ExpiresIn == "Never" ? null : int.Parse(ExpiresIn, System.Globalization.CultureInfo.InvariantCulture),
+                    ExpiresAt = ExpiresAt,
+                    AllowUnboundSensitive = AllowUnboundSensitive,
+                },
+                proof!);
+            WriteWarning($"The secret of key {issued.Key.KeyId} is shown only now: store it (a lost secret means a new key).");
+            WriteObject(new NewApiKeyResult(issued, DateTimeOffset.UtcNow, AsPlainText));
+        });
+    }
+}

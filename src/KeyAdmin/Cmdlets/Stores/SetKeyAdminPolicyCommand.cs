@@ -1,0 +1,53 @@
+using System.Management.Automation;
+using KeyAdmin.Core.Policy;
+
+namespace KeyAdmin.Cmdlets.Stores;
+
+/// <summary>
+/// <para type="synopsis">Changes the store-wide policy, for every process that uses the store; audited.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "KeyAdminPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(KeyAdminPolicy))]
+public sealed class SetKeyAdminPolicyCommand : KeyAdminCmdlet
+{
+    /// <summary>R4's limit: keys per account, enabled and disabled counted (default 5).</summary>
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int? MaxKeysPerAccount { get; set; }
+
+    /// <summary>Consecutive wrong codes before sensitive operations lock (default 5).</summary>
+    [Parameter]
+    [ValidateRange(1, 100)]
+    public int? MaxFailedCodes { get; set; }
+
+    /// <summary>How long the lock lasts (default 15 minutes).</summary>
+    [Parameter]
+    public TimeSpan? LockoutDuration { get; set; }
+
+    /// <summary>How long one accepted code confirms further operations of the same command (default 5 minutes).</summary>
+    [Parameter]
+    public TimeSpan? ConfirmationLifetime { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (!ShouldProcess(Authority.Store.Description.Location, "Change KeyAdmin policy"))
+        {
+            return;
+        }
+
+        var policy = Terminating(() => Authority.Policy.Set(p => p with
+        {
+            MaxKeysPerAccount = MaxKeysPerAccount ?? p.MaxKeysPerAccount,
+            MaxFailedCodes = MaxFailedCodes ?? p.MaxFailedCodes,
+            LockoutDuration = LockoutDuration ?? p.LockoutDuration,
+            ConfirmationLifetime = ConfirmationLifetime ?? p.ConfirmationLifetime,
+        }));
+        if (PassThru)
+        {
+            WriteObject(policy);
+        }
+    }
+}

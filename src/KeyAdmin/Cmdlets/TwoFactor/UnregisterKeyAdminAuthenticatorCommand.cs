@@ -1,0 +1,27 @@
+using System.Management.Automation;
+
+namespace KeyAdmin.Cmdlets.TwoFactor;
+
+/// <summary>
+/// <para type="synopsis">Revokes an authenticator at once; its seed is destroyed.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Unregister, "KeyAdminAuthenticator", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(void))]
+public sealed class UnregisterKeyAdminAuthenticatorCommand : KeyAdminCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.AccountCompleter))]
+    public string Account { get; set; } = string.Empty;
+
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = string.Empty;
+
+    protected override void ProcessRecord() => PerItem($"{Account}/{Name}", () =>
+    {
+        if (ShouldProcess($"{Account}/{Name}", "Revoke authenticator"))
+        {
+            Authority.Authenticators.Revoke(Account, Name);
+        }
+    });
+}

@@ -1,0 +1,103 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using KeyAdmin.Core.Authority;
+using KeyAdmin.Core.Errors;
+using KeyAdmin.Session;
+
+namespace KeyAdmin.Completion;
+
+/// <summary>Shared by the completers: the session's store, opened only if it exists (completion never creates one).</summary>
+internal static class CompletionStore
+{
+    public static KeyAdminAuthority? TryOpen()
+    {
+        var session = KeyAdminSession.ForCurrentRunspace();
+        if (session.Current is { } open)
+        {
+            return open;
+        }
+
+        try
+        {
+            return File.Exists(session.ResolvePath().Path) ? session.Open() : null;
+        }
+        catch (KeyAdminException)
+        {
+            return null;
+        }
+    }
+
+    public static IEnumerable<CompletionResult> Complete(IEnumerable<string> candidates, string wordToComplete)
+    {
+        var prefix = wordToComplete.Trim('\'', '"');
+        var pattern = new WildcardPattern(prefix + "*", WildcardOptions.IgnoreCase);
+        return candidates
+            .Where(c => pattern.IsMatch(c))
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .OrderBy(c => c, StringComparer.OrdinalIgnoreCase)
+            .Select(c => new CompletionResult(Quote(c), c, CompletionResultType.ParameterValue, c));
+    }
+
+    private static string Quote(string value) =>
+        value.Any(c => char.IsWhiteSpace(c) || "'\"$`(){};,|&@#".Contains(c)) ? "'" + value.Replace("'", "''") + "'" : value;
+
+    public static string? BoundAccount(IDictionary fakeBoundParameters) =>
+        fakeBoundParameters.Contains("Account") ? fakeBoundParameters["Account"]?.ToString() : null;
+}
+
+/// <summary>Completes account names.</summary>
+public sealed class AccountCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var authority = CompletionStore.TryOpen();
+        return authority is null
+            ? Enumerable.Empty<CompletionResult>()
+            : CompletionStore.Complete(authority.Accounts.List().Select(a => a.Account.Name), wordToComplete);
+    }
+}
+
+/// <summary>Completes key names, within the account already given with -Account when there is one.</summary>
+public sealed class KeyNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var authority = CompletionStore.TryOpen();
+        if (authority is null)
+        {
+            return Enumerable.Empty<CompletionResult>();
+        }
+
+        try
+        {
+            return CompletionStore.Complete(authority.Keys.List(CompletionStore.BoundAccount(fakeBoundParameters)).Select(k => k.Name).ToList(), wordToComplete);
+        }
+        catch (KeyAdminException)
+        {
+            return Enumerable.Empty<CompletionResult>();
+        }
+    }
+}
+
+/// <summary>Completes key ids, within the account already given with -Account when there is one.</summary>
+public sealed class KeyIdCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var authority = CompletionStore.TryOpen();
+        if (authority is null)
+        {
+            return Enumerable.Empty<CompletionResult>();
+        }
+
+        try
+        {
+            return CompletionStore.Complete(authority.Keys.List(CompletionStore.BoundAccount(fakeBoundParameters)).Select(k => k.KeyId).ToList(), wordToComplete);
+        }
+        catch (KeyAdminException)
+        {
+            return Enumerable.Empty<CompletionResult>();
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using KeyAdmin.Core.Accounts;
+
+namespace KeyAdmin;
+
+/// <summary>An account as Get-KeyAdminAccount shows it.</summary>
+public sealed class AccountInfo
+{
+    internal AccountInfo(AccountSummary summary, DateTimeOffset now)
+    {
+        Name = summary.Account.Name;
+        Email = summary.Account.Email;
+        KeyCount = summary.KeyCount;
+        KeyLimit = summary.KeyLimit;
+        TwoFactor = summary.TwoFactorActive ? "Active" : "Pending";
+        LockedUntil = summary.Account.IsLockedAt(now) ? summary.Account.LockedUntil : null;
+        CreatedAt = summary.Account.CreatedAt;
+        CreatedBy = summary.Account.CreatedBy;
+    }
+
+    public string Name { get; }
+
+    public string Email { get; }
+
+    /// <summary>Keys that count against the limit: enabled, disabled and expired.</summary>
+    public int KeyCount { get; }
+
+    public int KeyLimit { get; }
+
+    /// <summary>Active once an authenticator has been confirmed; Pending until then.</summary>
+    public string TwoFactor { get; }
+
+    /// <summary>Set while sensitive operations are locked after repeated wrong codes.</summary>
+    public DateTimeOffset? LockedUntil { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    public string CreatedBy { get; }
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,160 @@
+using System.Collections;
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using System.Management.Automation.Host;
+using System.Management.Automation.Runspaces;
+
+namespace KeyAdmin.Tests.Support;
+
+/// <summary>
+/// A fresh PowerShell runspace with the built module folder imported and its own throw-away store,
+/// driven the way an administrator's script drives it.
+/// </summary>
+public sealed class ModuleSession : IDisposable
+{
+    private readonly Runspace runspace;
+
+    public ModuleSession(PSHost? host = null, bool connect = true)
+    {
+        Directory = TempFolder.Create();
+        var state = InitialSessionState.CreateDefault2();
+        if (OperatingSystem.IsWindows())
+        {
+            state.ExecutionPolicy = Microsoft.PowerShell.ExecutionPolicy.Bypass;
+        }
+
+        runspace = host is null ? RunspaceFactory.CreateRunspace(state) : RunspaceFactory.CreateRunspace(host, state);
+        runspace.Open();
+        Run("Import-Module -Name $args[0] -ErrorAction Stop", ModulePaths.Manifest).ThrowOnError();
+        StorePath = Path.Combine(Directory, "store", "keyadmin.db");
+        if (connect)
+        {
+            Run("Connect-KeyAdminStore -Path $args[0]", StorePath).ThrowOnError();
+        }
+    }
+
+    public string Directory { get; }
+
+    public string StorePath { get; }
+
+    /// <summary>Runs a script with positional arguments ($args) and collects all streams.</summary>
+    public ScriptResult Run(string script, params object?[] args)
+    {
+        using var shell = PowerShell.Create();
+        shell.Runspace = runspace;
+        shell.AddScript(script);
+        foreach (var arg in args)
+        {
+            shell.AddArgument(arg);
+        }
+
+        Collection<PSObject> output;
+        Exception? terminating = null;
+        try
+        {
+            output = shell.Invoke();
+        }
+        catch (RuntimeException e)
+        {
+            output = new Collection<PSObject>();
+            terminating = e;
+        }
+
+        return new ScriptResult(
+            output.ToList(),
+            shell.Streams.Error.ToList(),
+            shell.Streams.Warning.Select(w => w.Message).ToList(),
+            shell.Streams.Verbose.Select(v => v.Message).ToList(),
+            terminating);
+    }
+
+    /// <summary>Creates an account, confirms its authenticator and returns the base32 seed for computing codes.</summary>
+    public AccountHandle NewConfirmedAccount(string name = "desk", string email = "desk@example.com")
+    {
+        var enrollment = Run("New-KeyAdminAccount -Name $args[0] -Email $args[1]", name, email).Single();
+        var seed = Secure.ToPlain(enrollment.Property("Secret"));
+        var account = new AccountHandle(name, seed);
+        Run("Confirm-KeyAdminAuthenticator -Account $args[0] -Code $args[1]", name, account.NextCode()).ThrowOnError();
+        return account;
+    }
+
+    public void Dispose()
+    {
+        runspace.Dispose();
+        TempFolder.Delete(Directory);
+    }
+}
+
+/// <summary>What a script produced, stream by stream.</summary>
+public sealed record ScriptResult(
+    IReadOnlyList<PSObject> Output,
+    IReadOnlyList<ErrorRecord> Errors,
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<string> Verbose,
+    Exception? Terminating)
+{
+    public PSObject Single()
+    {
+        ThrowOnError();
+        Assert.Single(Output);
+        return Output[0];
+    }
+
+    public ScriptResult ThrowOnError()
+    {
+        if (Terminating is not null || Errors.Count > 0)
+        {
+            var message = Terminating?.Message ?? string.Join("; ", Errors.Select(e => $"{e.FullyQualifiedErrorId}: {e.Exception.Message}"));
+            throw new Xunit.Sdk.XunitException("The script failed: " + message);
+        }
+
+        return this;
+    }
+
+    /// <summary>The error id of the one error the script reported, terminating or not.</summary>
+    public string ErrorId()
+    {
+        if (Terminating is ActionPreferenceStopException stop)
+        {
+            return stop.ErrorRecord.FullyQualifiedErrorId;
+        }
+
+        if (Terminating is IContainsErrorRecord record)
+        {
+            return record.ErrorRecord.FullyQualifiedErrorId;
+        }
+
+        Assert.NotEmpty(Errors);
+        return Errors[0].FullyQualifiedErrorId;
+    }
+}
+
+public static class PSObjectExtensions
+{
+    public static object? Property(this PSObject value, string name) => value.Properties[name]?.Value;
+
+    public static string? Text(this PSObject value, string name) => value.Properties[name]?.Value?.ToString();
+}
+
+/// <summary>Where the built module is: out/KeyAdmin/ at the top of the repository.</summary>
+public static class ModulePaths
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string ModuleFolder => Path.Combine(Root, "out", "KeyAdmin");
+
+    public static string Manifest => Path.Combine(ModuleFolder, "KeyAdmin.psd1");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "KeyAdmin.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("KeyAdmin.sln not found above " + AppContext.BaseDirectory);
+    }
+}
