@@ -70,8 +70,9 @@ internal sealed class Operations
             return (found, reader.ReadPolicy());
         });
 
+        // A locked account goes straight to the gate, which refuses and audits the attempt: no prompt first.
         var standing = proof.ConfirmationFor(account.AccountId);
-        var code = standing is not null && Now - standing.ConfirmedAt <= policy.ConfirmationLifetime
+        var code = account.IsLockedAt(Now) || (standing is not null && Now - standing.ConfirmedAt <= policy.ConfirmationLifetime)
             ? null
             : proof.NextCode(account.AccountId, account.Name, action);
 

@@ -53,7 +53,7 @@ public sealed class IpRule : IEquatable<IpRule>
         // IPAddress.Parse accepts shorthand such as "10" or "1.2.3"; insist on the dotted quad for IPv4.
         if (!IPAddress.TryParse(addressText, out var address) ||
             (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3) ||
-            address.ScopeId != 0)
+            (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0))
         {
             problem = "expected an address such as 203.0.113.7, 2001:db8::1 or 10.0.0.0/24.";
             return false;

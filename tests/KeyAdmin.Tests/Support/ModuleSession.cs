@@ -104,7 +104,9 @@ public sealed record ScriptResult(
     {
         if (Terminating is not null || Errors.Count > 0)
         {
-            var message = Terminating?.Message ?? string.Join("; ", Errors.Select(e => $"{e.FullyQualifiedErrorId}: {e.Exception.Message}"));
+            var message = Terminating is IContainsErrorRecord { ErrorRecord: var record }
+                ? $"{record.FullyQualifiedErrorId}: {Terminating.Message} {record.InvocationInfo?.PositionMessage}"
+                : Terminating?.Message ?? string.Join("; ", Errors.Select(e => $"{e.FullyQualifiedErrorId}: {e.Exception.Message} {e.InvocationInfo?.PositionMessage}"));
             throw new Xunit.Sdk.XunitException("The script failed: " + message);
         }
 

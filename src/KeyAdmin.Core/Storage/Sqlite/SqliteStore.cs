@@ -146,7 +146,9 @@ public sealed class SqliteStore : IKeyAdminStore
     public void Dispose()
     {
         Secrets.Dispose();
-        SqliteConnection.ClearAllPools();
+        // Only this store's pooled connections: other sessions in the process may use other stores.
+        using var connection = new SqliteConnection(connectionString);
+        SqliteConnection.ClearPool(connection);
     }
 
     internal static KeyAdminException Translate(SqliteException e, string path) => e.SqliteErrorCode switch

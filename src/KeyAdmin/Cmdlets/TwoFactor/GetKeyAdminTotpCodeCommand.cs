@@ -20,6 +20,14 @@ public sealed class GetKeyAdminTotpCodeCommand : PSCmdlet
     [ValidateNotNull]
     public SecureString Secret { get; set; } = new();
 
+    /// <summary>
+    /// The time whose code to compute (default now). The authority accepts the previous, current and next
+    /// 30-second step, each code once and only after an earlier one, so a script that confirms several commands
+    /// at once can use -At (Get-Date).AddSeconds(30) for the next.
+    /// </summary>
+    [Parameter]
+    public DateTimeOffset? At { get; set; }
+
     protected override void ProcessRecord()
     {
         byte[] seed;
@@ -35,7 +43,7 @@ public sealed class GetKeyAdminTotpCodeCommand : PSCmdlet
 
         try
         {
-            WriteObject(Totp.ComputeCode(seed, DateTimeOffset.UtcNow));
+            WriteObject(Totp.ComputeCode(seed, At ?? DateTimeOffset.UtcNow));
         }
         finally
         {

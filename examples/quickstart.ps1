@@ -1,0 +1,69 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    A first real job with KeyAdmin: a throw-away embedded store, an account with its authenticator, a key,
+    the listing, disable and delete, saying what it does at each step.
+
+.DESCRIPTION
+    Run `pwsh ./build.ps1 -Quickstart` (the README's first command) to build the module and run this.
+    The store lives in a temporary folder, so your own data folder is untouched; it is deleted at the end
+    unless you pass -KeepStore. The script plays the administrator's phone: it computes the authenticator
+    codes from the enrolment seed with Get-KeyAdminTotpCode, as an unattended job would.
+
+.EXAMPLE
+    pwsh -NoProfile -File ./examples/quickstart.ps1 -KeepStore
+#>
+[CmdletBinding()]
+param(
+    # The built module; build.ps1 (or dotnet build) writes it to out/KeyAdmin.
+    [string] $ModulePath = [IO.Path]::Combine($PSScriptRoot, '..', 'out', 'KeyAdmin', 'KeyAdmin.psd1'),
+
+    # Keep the temporary store and print where it is.
+    [switch] $KeepStore
+)
+
+$ErrorActionPreference = 'Stop'
+$storeFolder = [IO.Path]::Combine([IO.Path]::GetTempPath(), 'keyadmin-quickstart-' + [guid]::NewGuid().ToString('N'))
+
+# A code a phone would show. Each code is accepted once, and only after the previous one, so successive
+# steps use the previous, current and next 30-second code: all three are valid right now.
+function Get-PhoneCode([securestring] $Seed, [int] $StepOffset) {
+    $Seed | Get-KeyAdminTotpCode -At ([DateTimeOffset]::UtcNow.AddSeconds(30 * $StepOffset))
+}
+
+try {
+    Import-Module $ModulePath -Force
+    Connect-KeyAdminStore -Path ([IO.Path]::Combine($storeFolder, 'keyadmin.db'))
+    $store = Get-KeyAdminStore
+    "1. Using a throw-away $($store.Engine) store at $($store.Location)"
+    "   (its key-encryption key is kept apart, in $($store.KeyEncryptionKey))"
+
+    $enrolment = New-KeyAdminAccount -Name desk -Email 'desk@example.com'
+    "2. Created account 'desk'. A person scans its QR code with an authenticator app; here the script plays the phone."
+    Confirm-KeyAdminAuthenticator -Account desk -Code (Get-PhoneCode $enrolment.Secret -1)
+    "   The authenticator is confirmed: sensitive operations of 'desk' now need its codes."
+
+    $key = New-ApiKey -Account desk -Name bot-a -Permission Read, Trade -IpAddress 203.0.113.7 `
+        -Memo 'Bot Trading - Server A' -ExpiresIn 90 -Code (Get-PhoneCode $enrolment.Secret 0)
+    "3. Created key $($key.KeyId) with $($key.Permissions), bound to $($key.IpAddresses -join ', ')."
+    "   Its secret ($($key.Secret.GetType().Name), $($key.Secret.Length) characters) is handed over this once and never shown again."
+
+    "4. The listing an administrator reviews:"
+    Get-ApiKey -Account desk
+
+    Disable-ApiKey -KeyId $key.KeyId -Reason 'quickstart: retiring bot-a' -Confirm:$false
+    "5. Disabled $($key.KeyId): it is $((Get-ApiKey -KeyId $key.KeyId).Status) and refused from now on."
+
+    Remove-ApiKey -KeyId $key.KeyId -Code (Get-PhoneCode $enrolment.Secret 1) -Confirm:$false
+    $left = @(Get-ApiKey -Account desk).Count
+    "6. Deleted it for good (secret destroyed); 'desk' now holds $left key(s)."
+    "Done. Next: Get-Help about_KeyAdmin, and the README's walkthrough."
+}
+finally {
+    if ($KeepStore) {
+        "The store is kept at $storeFolder"
+    }
+    elseif ([IO.Directory]::Exists($storeFolder)) {
+        try { [IO.Directory]::Delete($storeFolder, $true) } catch { "Could not delete $storeFolder : $($_.Exception.Message)" }
+    }
+}
