@@ -50,9 +50,10 @@ public sealed class IpRule : IEquatable<IpRule>
 
         var slash = value.IndexOf('/');
         var addressText = slash < 0 ? value : value[..slash];
-        // IPAddress.Parse accepts shorthand such as "10" or "1.2.3"; insist on the dotted quad for IPv4.
+        // IPAddress.Parse accepts shorthand such as "10" or "1.2.3", and octal or hex parts ("010.0.0.1" is
+        // 8.0.0.1); insist on the plain dotted-decimal quad for IPv4, so a binding is what the administrator read.
         if (!IPAddress.TryParse(addressText, out var address) ||
-            (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3) ||
+            (address.AddressFamily == AddressFamily.InterNetwork && !IsDottedDecimal(addressText)) ||
             (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0))
         {
             problem = "expected an address such as 203.0.113.7, 2001:db8::1 or 10.0.0.0/24.";
@@ -117,6 +118,13 @@ public sealed class IpRule : IEquatable<IpRule>
     public override bool Equals(object? obj) => Equals(obj as IpRule);
 
     public override int GetHashCode() => HashCode.Combine(Address, PrefixLength);
+
+    private static bool IsDottedDecimal(string text)
+    {
+        var parts = text.Split('.');
+        return parts.Length == 4 && parts.All(p =>
+            p.Length is >= 1 and <= 3 && p.All(char.IsAsciiDigit) && (p.Length == 1 || p[0] != '0'));
+    }
 
     private static IPAddress Fold(IPAddress address) =>
         address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;

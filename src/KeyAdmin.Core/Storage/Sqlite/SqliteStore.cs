@@ -140,7 +140,10 @@ public sealed class SqliteStore : IKeyAdminStore
     public void PurgeDestroyed()
     {
         using var connection = OpenConnection();
-        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+        // Without waiting for readers: a reader still streaming in the same pipeline (Get-ApiKey | Remove-ApiKey)
+        // would otherwise hold each delete for the whole busy timeout. A checkpoint that finds a reader does what
+        // it can now; a later purge, or the last connection's close, truncates the WAL.
+        Execute(connection, "PRAGMA busy_timeout = 0; PRAGMA wal_checkpoint(TRUNCATE);");
     }
 
     public void Dispose()
@@ -180,9 +183,32 @@ public sealed class SqliteStore : IKeyAdminStore
     {
         using var connection = new SqliteConnection(connectionString);
         connection.Open();
+        Execute(connection, "PRAGMA busy_timeout = 30000;");
+        // Look before writing anything: switching to WAL rewrites the file header, and a file that is refused
+        // (another application's database, a newer store) must be left exactly as it was.
+        CheckKnown(path, connection, null);
         // WAL is a property of the file: set once, every later connection uses it.
-        Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;");
+        Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
         using var transaction = connection.BeginTransaction(deferred: false);
+        var version = CheckKnown(path, connection, transaction);
+
+        for (var next = (int)version; next < SqliteSchema.CurrentVersion; next++)
+        {
+            ExecuteIn(connection, transaction, SqliteSchema.Migrations[next]);
+        }
+
+        if (version < SqliteSchema.CurrentVersion)
+        {
+            ExecuteIn(connection, transaction, $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = {SqliteSchema.CurrentVersion};");
+        }
+
+        transaction.Commit();
+        return version == 0;
+    }
+
+    /// <summary>Refuses a file that is not a KeyAdmin store of a schema this module knows; returns its schema version.</summary>
+    private static long CheckKnown(string path, SqliteConnection connection, SqliteTransaction? transaction)
+    {
         var version = Scalar(connection, transaction, "PRAGMA user_version;");
         var applicationId = Scalar(connection, transaction, "PRAGMA application_id;");
         var tables = Scalar(connection, transaction, "SELECT count(*) FROM sqlite_master;");
@@ -199,18 +225,7 @@ public sealed class SqliteStore : IKeyAdminStore
                 path);
         }
 
-        for (var next = (int)version; next < SqliteSchema.CurrentVersion; next++)
-        {
-            ExecuteIn(connection, transaction, SqliteSchema.Migrations[next]);
-        }
-
-        if (version < SqliteSchema.CurrentVersion)
-        {
-            ExecuteIn(connection, transaction, $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = {SqliteSchema.CurrentVersion};");
-        }
-
-        transaction.Commit();
-        return version == 0;
+        return version;
     }
 
     private void CheckFingerprint(string fingerprint, string kekDescription)
@@ -225,7 +240,7 @@ public sealed class SqliteStore : IKeyAdminStore
         }
     }
 
-    private static long Scalar(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    private static long Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

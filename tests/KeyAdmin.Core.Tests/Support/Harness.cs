@@ -1,0 +1,220 @@
+using System.Net;
+using System.Security;
+using System.Security.Cryptography;
+using KeyAdmin.Core.Audit;
+using KeyAdmin.Core.Authority;
+using KeyAdmin.Core.Crypto;
+using KeyAdmin.Core.Errors;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Storage.Sqlite;
+using KeyAdmin.Core.TwoFactor;
+using Microsoft.Extensions.Time.Testing;
+
+namespace KeyAdmin.Core.Tests.Support;
+
+/// <summary>An account the test created, with the seed of its confirmed primary authenticator.</summary>
+public sealed record TestAccount(string Name, byte[] Seed);
+
+/// <summary>
+/// One test's world: a temp folder with a fresh SQLite store and its key file, a fixed clock that starts
+/// ten seconds into a TOTP step, and the authority over them.
+/// </summary>
+public sealed class Harness : IDisposable
+{
+    public static readonly DateTimeOffset Start = new(2030, 1, 1, 0, 0, 10, TimeSpan.Zero);
+
+    public Harness()
+        : this(Start)
+    {
+    }
+
+    public Harness(DateTimeOffset start)
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "keyadmin-core-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Folder);
+        StoreFolder = Path.Combine(Folder, "store");
+        StorePath = Path.Combine(StoreFolder, "keyadmin.db");
+        Clock = new FakeTimeProvider(start);
+        Store = OpenStore();
+        Authority = new KeyAdminAuthority(Store, Clock, new Actor("tester", "host"));
+    }
+
+    public string Folder { get; }
+
+    /// <summary>Created by the store itself on first use (so its mode is the store's doing).</summary>
+    public string StoreFolder { get; }
+
+    public string StorePath { get; }
+
+    public string KekPath => StorePath + ".kek";
+
+    public FakeTimeProvider Clock { get; }
+
+    public SqliteStore Store { get; }
+
+    public KeyAdminAuthority Authority { get; }
+
+    public DateTimeOffset Now => Clock.GetUtcNow();
+
+    public SqliteStore OpenStore() => SqliteStore.Open(StorePath, new FileKeyEncryptionKeySource(KekPath));
+
+    /// <summary>Moves the clock to the next TOTP step, so that the next code of an authenticator is a new one.</summary>
+    public void NextStep() => Clock.Advance(TimeSpan.FromSeconds(Totp.PeriodSeconds));
+
+    public string Code(byte[] seed) => Totp.ComputeCode(seed, Now);
+
+    public string CodeAt(byte[] seed, TimeSpan offset) => Totp.ComputeCode(seed, Now + offset);
+
+    /// <summary>Six digits that are not the code of any step the gate accepts now (current ±1).</summary>
+    public string WrongCode(byte[] seed)
+    {
+        var valid = new[] { -1, 0, 1 }.Select(s => CodeAt(seed, TimeSpan.FromSeconds(s * Totp.PeriodSeconds))).ToHashSet();
+        var candidate = (int.Parse(Code(seed), System.Globalization.CultureInfo.InvariantCulture) + 500_000) % 1_000_000;
+        while (valid.Contains(candidate.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            candidate = (candidate + 1) % 1_000_000;
+        }
+
+        return candidate.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public TwoFactorProof Proof(byte[] seed) => TwoFactorProof.FromCode(Code(seed));
+
+    /// <summary>Creates an account and confirms its primary authenticator; the clock moves on one step.</summary>
+    public TestAccount NewAccount(string name = "desk")
+    {
+        var enrollment = Authority.Accounts.Create(name, name + "@example.com");
+        var seed = SeedOf(enrollment);
+        Authority.Authenticators.Confirm(name, null, Proof(seed));
+        NextStep();
+        return new TestAccount(name, seed);
+    }
+
+    /// <summary>Registers an automation authenticator with a primary code; the clock moves on one step.</summary>
+    public byte[] RegisterAutomation(TestAccount account, string name)
+    {
+        var enrollment = Authority.Authenticators.Register(account.Name, name, Proof(account.Seed));
+        NextStep();
+        return SeedOf(enrollment);
+    }
+
+    public IssuedKey CreateKey(TestAccount account, string name, Func<NewKeyRequest, NewKeyRequest>? shape = null)
+    {
+        var request = new NewKeyRequest { Account = account.Name, Name = name };
+        var issued = Authority.Keys.Create(shape is null ? request : shape(request), Proof(account.Seed));
+        NextStep();
+        return issued;
+    }
+
+    /// <summary>Creates, disables and deletes a key; the clock moves on two steps.</summary>
+    public ApiKey CreateAndRemoveKey(TestAccount account, string name)
+    {
+        var key = CreateKey(account, name).Key;
+        Authority.Keys.Disable(key.KeyId, "test");
+        var removed = Authority.Keys.Remove(key.KeyId, Proof(account.Seed));
+        NextStep();
+        return removed;
+    }
+
+    public int AuditCount() => Store.StreamAudit().Count();
+
+    public List<AuditEntry> Audit() => Store.StreamAudit().ToList();
+
+    public int LiveKeyCount(string accountName) => Authority.Keys.List(accountName).Count();
+
+    public Accounts.Account AccountRecord(string name) =>
+        Store.Read(r => r.FindAccount(name)) ?? throw new InvalidOperationException("no such account");
+
+    public static byte[] SeedOf(Enrollment enrollment) => Totp.FromBase32(Reveal(enrollment.Secret));
+
+    /// <summary>The plain text of a SecureString, for the test to compare; never printed.</summary>
+    public static string Reveal(SecureString value) => new NetworkCredential(string.Empty, value).Password;
+
+    public void Dispose()
+    {
+        Store.Dispose();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+public static class Refusal
+{
+    /// <summary>Runs <paramref name="act"/> and asserts that the core refuses it with <paramref name="expected"/>.</summary>
+    public static KeyAdminException Expect(KeyAdminError expected, Action act)
+    {
+        var e = Assert.Throws<KeyAdminException>(act);
+        Assert.Equal(expected, e.Error);
+        Assert.Equal("KeyAdmin." + expected, e.ErrorId);
+        return e;
+    }
+
+    public static KeyAdminException Expect<T>(KeyAdminError expected, Func<T> act) => Expect(expected, () => { _ = act(); });
+}
+
+/// <summary>Reads the database file directly, as another program would.</summary>
+public static class RawDb
+{
+    public static Microsoft.Data.Sqlite.SqliteConnection Open(string path)
+    {
+        var connection = new Microsoft.Data.Sqlite.SqliteConnection(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    public static int Execute(string path, string sql)
+    {
+        using var connection = Open(path);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteNonQuery();
+    }
+
+    public static long Scalar(string path, string sql)
+    {
+        using var connection = Open(path);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Every row of <paramref name="table"/> as text (blobs as a hash), to prove a table unchanged.</summary>
+    public static string Dump(string path, string table)
+    {
+        using var connection = Open(path);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT * FROM {table} ORDER BY rowid";
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            var cells = new List<string>();
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                var value = reader.GetValue(i);
+                cells.Add(value switch
+                {
+                    byte[] blob => "blob:" + Convert.ToHexString(SHA256.HashData(blob))[..12],
+                    DBNull => "null",
+                    _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "null",
+                });
+            }
+
+            rows.Add(string.Join("|", cells));
+        }
+
+        return string.Join("\n", rows);
+    }
+}
