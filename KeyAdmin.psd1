@@ -19,6 +19,7 @@
         'Set-KeyAdminPolicy'
         'New-KeyAdminAccount'
         'Get-KeyAdminAccount'
+        'Set-KeyAdminAccount'
         'Remove-KeyAdminAccount'
         'Get-KeyAdminAuthenticator'
         'Confirm-KeyAdminAuthenticator'
@@ -32,6 +33,8 @@
         'Disable-ApiKey'
         'Enable-ApiKey'
         'Remove-ApiKey'
+        'New-ApiKeySignature'
+        'Test-ApiKey'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -21,5 +21,8 @@ public sealed record Account
 
     public DateTimeOffset? LockedUntil { get; init; }
 
+    /// <summary>Withdraw requests of this account's keys must carry an authenticator code (R12).</summary>
+    public bool RequireWithdrawalCode { get; init; }
+
     public bool IsLockedAt(DateTimeOffset now) => LockedUntil is { } until && until > now;
 }

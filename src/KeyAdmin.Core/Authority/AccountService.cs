@@ -50,6 +50,35 @@ public sealed class AccountService
             .ToList();
     });
 
+    /// <summary>Changes an account's e-mail, key limit or withdrawal confirmation; confirmed by its authenticator.</summary>
+    public Account Update(string name, AccountChanges changes, TwoFactorProof proof)
+    {
+        var email = changes.Email is null ? null : Names.Email(changes.Email);
+        if (changes.KeyLimit is { } limit && limit is < 1 or > 1000)
+        {
+            throw new KeyAdminException(KeyAdminError.InvalidPolicy, "An account's key limit must be from 1 to 1000.", limit);
+        }
+
+        return ops.Confirmed(name, proof, TwoFactorGate.Scope.AnyActive, "Account.Update", name, (_, _) => { }, (tx, account, confirmedBy) =>
+        {
+            var updated = account with
+            {
+                Email = email ?? account.Email,
+                KeyLimit = changes.ClearKeyLimit ? null : changes.KeyLimit ?? account.KeyLimit,
+                RequireWithdrawalCode = changes.RequireWithdrawalCode ?? account.RequireWithdrawalCode,
+            };
+            tx.UpdateAccount(updated);
+            tx.Append(ops.Audit(
+                "Account.Update",
+                account.Name,
+                null,
+                account.Name,
+                confirmedBy,
+                $"Email={updated.Email}; KeyLimit={updated.KeyLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "policy"}; RequireWithdrawalCode={updated.RequireWithdrawalCode}"));
+            return updated;
+        });
+    }
+
     /// <summary>Removes an account that holds no keys (deleted keys do not count); its audit history stays.</summary>
     public Account Remove(string name) => ops.Store.Write(tx =>
     {

@@ -7,6 +7,7 @@ using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Storage;
 using KeyAdmin.Core.TwoFactor;
+using KeyAdmin.Core.Verification;
 
 namespace KeyAdmin.Core.Authority;
 
@@ -163,7 +164,7 @@ public sealed class KeyService
 
         if (!changes.ChangesBinding)
         {
-            return ops.Store.Write(tx =>
+            return Changed(ops.Store.Write(tx =>
             {
                 var key = RequireKey(tx, keyId);
                 var updated = Apply(tx, key);
@@ -173,10 +174,10 @@ public sealed class KeyService
                 }
 
                 return updated;
-            });
+            }));
         }
 
-        return ops.Confirmed(before.AccountName, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Update", keyId,
+        return Changed(ops.Confirmed(before.AccountName, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Update", keyId,
             (reader, _) => Apply(reader, RequireKey(reader, keyId)),
             (tx, _, confirmedBy) =>
             {
@@ -184,11 +185,11 @@ public sealed class KeyService
                 var updated = Apply(tx, key);
                 Store(tx, key, updated, confirmedBy);
                 return updated;
-            });
+            }));
     }
 
     /// <summary>Stops the key at once (R9). Needs no code: stopping a key must never wait for a phone.</summary>
-    public ApiKey Disable(string keyId, string? reason) => ops.Store.Write(tx =>
+    public ApiKey Disable(string keyId, string? reason) => Changed(ops.Store.Write(tx =>
     {
         var key = RequireKey(tx, keyId);
         RequireNotDeleted(key);
@@ -201,7 +202,7 @@ public sealed class KeyService
         tx.UpdateKey(disabled);
         tx.Append(ops.Audit("ApiKey.Disable", key.AccountName, key.KeyId, key.Name, reason: reason));
         return disabled;
-    });
+    }));
 
     /// <summary>Re-enables a disabled, unexpired key; needs the authenticator (R9).</summary>
     public ApiKey Enable(string keyId, TwoFactorProof proof)
@@ -220,13 +221,13 @@ public sealed class KeyService
             RequireNotExpired(current);
         }
 
-        return ops.Confirmed(key.AccountName, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Enable", keyId, Precheck, (tx, _, confirmedBy) =>
+        return Changed(ops.Confirmed(key.AccountName, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Enable", keyId, Precheck, (tx, _, confirmedBy) =>
         {
             var enabled = RequireKey(tx, keyId) with { StoredStatus = ApiKeyStatus.Enabled, DisabledAt = null, DisabledReason = null };
             tx.UpdateKey(enabled);
             tx.Append(ops.Audit("ApiKey.Enable", enabled.AccountName, enabled.KeyId, enabled.Name, confirmedBy));
             return enabled;
-        });
+        }));
     }
 
     /// <summary>Deletes a disabled key for good: the sealed secret is destroyed, the audit record stays (R10).</summary>
@@ -252,7 +253,14 @@ public sealed class KeyService
         });
 
         ops.Store.PurgeDestroyed();
-        return deleted;
+        return Changed(deleted);
+    }
+
+    /// <summary>Tells this process's verifiers, after the commit, that the key changed (R9: the next request sees it).</summary>
+    private ApiKey Changed(ApiKey key)
+    {
+        KeyChangeSignal.Publish(ops.Store.Description.Location, key.KeyId);
+        return key;
     }
 
     private SecureString NewSealedSecret(string keyId, out byte[] sealedSecret)

@@ -28,4 +28,7 @@ public interface IStoreReader
     int CountLiveKeys(string accountId);
 
     byte[]? ReadSealedSecret(string keyId);
+
+    /// <summary>Refused verifications counted per key and reason; all keys when <paramref name="keyId"/> is null.</summary>
+    IReadOnlyList<RefusalCount> ReadRefusals(string? keyId);
 }

@@ -38,6 +38,12 @@ public interface IStoreWriter : IStoreReader
     /// <summary>Marks the key deleted and destroys its secret material for good (R10).</summary>
     void DestroyKey(ApiKey deleted);
 
+    /// <summary>Records the last accepted use of keys; never moves a key's last use backwards.</summary>
+    void RecordUsage(IReadOnlyCollection<KeyUsage> usage);
+
+    /// <summary>Adds refused-verification counts to the running totals per key and reason.</summary>
+    void AddRefusals(IReadOnlyCollection<RefusalCount> counts);
+
     /// <summary>Appends an audit record; if it cannot be written, the whole transaction fails (fail closed).</summary>
     void Append(AuditEntry entry);
 }

@@ -13,6 +13,7 @@ public sealed class AccountInfo
         KeyLimit = summary.KeyLimit;
         TwoFactor = summary.TwoFactorActive ? "Active" : "Pending";
         LockedUntil = summary.Account.IsLockedAt(now) ? summary.Account.LockedUntil : null;
+        RequireWithdrawalCode = summary.Account.RequireWithdrawalCode;
         CreatedAt = summary.Account.CreatedAt;
         CreatedBy = summary.Account.CreatedBy;
     }
@@ -31,6 +32,9 @@ public sealed class AccountInfo
 
     /// <summary>Set while sensitive operations are locked after repeated wrong codes.</summary>
     public DateTimeOffset? LockedUntil { get; }
+
+    /// <summary>Withdraw requests of this account's keys must carry an authenticator code.</summary>
+    public bool RequireWithdrawalCode { get; }
 
     public DateTimeOffset CreatedAt { get; }
 

@@ -5,6 +5,7 @@ using KeyAdmin.Core.Authority;
 using KeyAdmin.Core.Crypto;
 using KeyAdmin.Core.Storage;
 using KeyAdmin.Core.Storage.Sqlite;
+using KeyAdmin.Core.Verification;
 
 namespace KeyAdmin.Session;
 
@@ -17,6 +18,8 @@ internal sealed class KeyAdminSession
     private static readonly ConcurrentDictionary<Guid, KeyAdminSession> Sessions = new();
     private readonly object gate = new();
     private KeyAdminAuthority? authority;
+    private RequestVerifier? verifier;
+    private IKeyAdminStore? verifierStore;
 
     private KeyAdminSession()
     {
@@ -88,9 +91,26 @@ internal sealed class KeyAdminSession
             }
 
             var store = SqliteStore.Open(path, new FileKeyEncryptionKeySource(ResolveKeyFile(path)));
-            authority?.Store.Dispose();
+            CloseCurrent();
             authority = new KeyAdminAuthority(store, TimeProvider.System, Actor.Current());
             return authority;
+        }
+    }
+
+    /// <summary>The session's verifier over the store in use: one cache and one replay memory for all Test-ApiKey calls.</summary>
+    public RequestVerifier Verifier()
+    {
+        var current = Open();
+        lock (gate)
+        {
+            if (verifier is null || !ReferenceEquals(verifierStore, current.Store))
+            {
+                verifier?.Dispose();
+                verifier = new RequestVerifier(current.Store, TimeProvider.System);
+                verifierStore = current.Store;
+            }
+
+            return verifier;
         }
     }
 
@@ -101,7 +121,7 @@ internal sealed class KeyAdminSession
         {
             var full = Path.GetFullPath(path);
             var store = SqliteStore.Open(full, new FileKeyEncryptionKeySource(keyFile ?? StoreLocation.KeyFileFor(full)));
-            authority?.Store.Dispose();
+            CloseCurrent();
             authority = new KeyAdminAuthority(store, TimeProvider.System, Actor.Current());
             ConnectedPath = full;
             ConnectedKeyFile = keyFile is null ? null : Path.GetFullPath(keyFile);
@@ -113,8 +133,17 @@ internal sealed class KeyAdminSession
     {
         lock (gate)
         {
-            authority?.Store.Dispose();
+            CloseCurrent();
             authority = null;
         }
+    }
+
+    /// <summary>Flushes the verifier's last-use records before the store they go to is closed.</summary>
+    private void CloseCurrent()
+    {
+        verifier?.Dispose();
+        verifier = null;
+        verifierStore = null;
+        authority?.Store.Dispose();
     }
 }

@@ -93,6 +93,18 @@ internal static class SqliteSchema
             detail       TEXT
         );
         """,
+
+        // 2: withdrawal confirmation per account; refused verifications counted per key and reason.
+        """
+        ALTER TABLE accounts ADD COLUMN require_withdrawal_code INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE verification_refusals (
+            key_id  TEXT NOT NULL,
+            reason  TEXT NOT NULL,
+            count   INTEGER NOT NULL,
+            last_at INTEGER NOT NULL,
+            PRIMARY KEY (key_id, reason)
+        );
+        """,
     };
 
     public static int CurrentVersion => Migrations.Count;

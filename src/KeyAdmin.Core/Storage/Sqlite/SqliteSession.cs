@@ -17,7 +17,7 @@ internal sealed class SqliteSession : IStoreWriter
         "k.created_at, k.created_by, k.expires_at, k.disabled_at, k.disabled_reason, k.deleted_at, k.last_used_at, k.last_used_address";
 
     private const string AccountColumns =
-        "account_id, name, email, created_at, created_by, key_limit, failed_codes, locked_until";
+        "account_id, name, email, created_at, created_by, key_limit, failed_codes, locked_until, require_withdrawal_code";
 
     private const string AuthenticatorColumns =
         "authenticator_id, account_id, name, kind, status, created_at, created_by, confirmed_at, revoked_at, last_used_step, last_used_at";
@@ -67,7 +67,7 @@ internal sealed class SqliteSession : IStoreWriter
         try
         {
             Execute(
-                $"INSERT INTO accounts ({AccountColumns}, name_key) VALUES ($id, $name, $email, $created, $by, $limit, $fails, $locked, $key)",
+                $"INSERT INTO accounts ({AccountColumns}, name_key) VALUES ($id, $name, $email, $created, $by, $limit, $fails, $locked, $withdrawal, $key)",
                 ("$id", account.AccountId),
                 ("$name", account.Name),
                 ("$email", account.Email),
@@ -76,6 +76,7 @@ internal sealed class SqliteSession : IStoreWriter
                 ("$limit", account.KeyLimit),
                 ("$fails", account.FailedCodeCount),
                 ("$locked", Time(account.LockedUntil)),
+                ("$withdrawal", account.RequireWithdrawalCode ? 1 : 0),
                 ("$key", Fold(account.Name)));
         }
         catch (SqliteException e) when (e.SqliteErrorCode == 19)
@@ -85,8 +86,10 @@ internal sealed class SqliteSession : IStoreWriter
     }
 
     public void UpdateAccount(Account account) => Execute(
-        "UPDATE accounts SET key_limit = $limit, failed_codes = $fails, locked_until = $locked WHERE account_id = $id",
+        "UPDATE accounts SET email = $email, key_limit = $limit, failed_codes = $fails, locked_until = $locked, require_withdrawal_code = $withdrawal WHERE account_id = $id",
         ("$id", account.AccountId),
+        ("$email", account.Email),
+        ("$withdrawal", account.RequireWithdrawalCode ? 1 : 0),
         ("$limit", account.KeyLimit),
         ("$fails", account.FailedCodeCount),
         ("$locked", Time(account.LockedUntil)));
@@ -276,6 +279,38 @@ internal sealed class SqliteSession : IStoreWriter
         }
     }
 
+    public void RecordUsage(IReadOnlyCollection<KeyUsage> usage)
+    {
+        foreach (var use in usage)
+        {
+            // Never moves last use backwards: flushes of several verifiers may arrive out of order.
+            Execute(
+                "UPDATE api_keys SET last_used_at = $at, last_used_address = $address WHERE key_id = $id AND status <> 'Deleted' AND (last_used_at IS NULL OR last_used_at < $at)",
+                ("$id", use.KeyId),
+                ("$at", Time(use.At)),
+                ("$address", use.Address));
+        }
+    }
+
+    public void AddRefusals(IReadOnlyCollection<RefusalCount> counts)
+    {
+        foreach (var count in counts)
+        {
+            Execute(
+                "INSERT INTO verification_refusals (key_id, reason, count, last_at) VALUES ($id, $reason, $count, $at) " +
+                "ON CONFLICT (key_id, reason) DO UPDATE SET count = count + $count, last_at = max(last_at, $at)",
+                ("$id", count.KeyId),
+                ("$reason", count.Reason),
+                ("$count", count.Count),
+                ("$at", Time(count.LastAt)));
+        }
+    }
+
+    public IReadOnlyList<RefusalCount> ReadRefusals(string? keyId) => QueryList(
+        "SELECT key_id, reason, count, last_at FROM verification_refusals WHERE $id IS NULL OR key_id = $id ORDER BY key_id, reason",
+        r => new RefusalCount(r.GetString(0), r.GetString(1), r.GetInt64(2), FromTime(r.GetInt64(3))),
+        ("$id", keyId));
+
     public IEnumerable<AuditEntry> StreamAudit(long afterSequence)
     {
         using var reader = Query(
@@ -325,6 +360,7 @@ internal sealed class SqliteSession : IStoreWriter
         KeyLimit = r.IsDBNull(5) ? null : r.GetInt32(5),
         FailedCodeCount = r.GetInt32(6),
         LockedUntil = NullableTime(r, 7),
+        RequireWithdrawalCode = r.GetInt32(8) != 0,
     };
 
     private static Authenticator ReadAuthenticator(SqliteDataReader r) => new()

@@ -1,0 +1,62 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace KeyAdmin.Core.Verification;
+
+/// <summary>
+/// The signature of the exchange's API: Base64(HMAC-SHA256(secret, timestamp + METHOD + path-with-query + body)).
+/// One implementation, used by clients (New-ApiKeySignature) and by the verifier alike.
+/// </summary>
+public static class RequestSigner
+{
+    public const string KeyHeader = "KA-API-KEY";
+    public const string TimestampHeader = "KA-API-TIMESTAMP";
+    public const string SignatureHeader = "KA-API-SIGN";
+    public const int SignatureBytes = 32;
+
+    /// <summary>Computes the Base64 signature; <paramref name="secret"/> is the ASCII secret as bytes.</summary>
+    public static string Sign(ReadOnlySpan<byte> secret, string timestamp, string method, string pathAndQuery, ReadOnlySpan<byte> body)
+    {
+        Span<byte> mac = stackalloc byte[SignatureBytes];
+        ComputeMac(secret, timestamp, method, pathAndQuery, body, mac);
+        return Convert.ToBase64String(mac);
+    }
+
+    /// <summary>Writes the MAC of the canonical message into <paramref name="destination"/> without building a string.</summary>
+    public static void ComputeMac(ReadOnlySpan<byte> secret, string timestamp, string method, string pathAndQuery, ReadOnlySpan<byte> body, Span<byte> destination)
+    {
+        var length = Encoding.UTF8.GetByteCount(timestamp) + Encoding.UTF8.GetByteCount(method) + Encoding.UTF8.GetByteCount(pathAndQuery) + body.Length;
+        byte[]? rented = null;
+        var message = length <= 1024 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(timestamp, message);
+            written += WriteUpper(method, message[written..]);
+            written += Encoding.UTF8.GetBytes(pathAndQuery, message[written..]);
+            body.CopyTo(message[written..]);
+            HMACSHA256.HashData(secret, message, destination);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static int WriteUpper(string method, Span<byte> destination)
+    {
+        var written = Encoding.UTF8.GetBytes(method, destination);
+        for (var i = 0; i < written; i++)
+        {
+            if (destination[i] is >= (byte)'a' and <= (byte)'z')
+            {
+                destination[i] -= 32;
+            }
+        }
+
+        return written;
+    }
+}

@@ -1,0 +1,118 @@
+using System.Security;
+using System.Text;
+using KeyAdmin.Core.Audit;
+using KeyAdmin.Core.Authority;
+using KeyAdmin.Core.Crypto;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Storage;
+using KeyAdmin.Core.Storage.Sqlite;
+using KeyAdmin.Core.TwoFactor;
+using KeyAdmin.Core.Verification;
+
+namespace KeyAdmin.Verification.Tests;
+
+/// <summary>A throw-away store with one confirmed account, and helpers to make keys and signed requests.</summary>
+public sealed class Fixture : IDisposable
+{
+    private readonly byte[] seed;
+    private long lastStep;
+    private (TwoFactorProof Proof, DateTimeOffset At)? keyProof;
+
+    public Fixture(TimeProvider clock)
+    {
+        Clock = clock;
+        Folder = Path.Combine(Path.GetTempPath(), "keyadmin-verify-" + Guid.NewGuid().ToString("N"));
+        StorePath = Path.Combine(Folder, "keyadmin.db");
+        Store = SqliteStore.Open(StorePath, new FileKeyEncryptionKeySource(StoreLocation.KeyFileFor(StorePath)));
+        Authority = new KeyAdminAuthority(Store, clock, new Actor("tester", "test-host"));
+        var enrollment = Authority.Accounts.Create("desk", "desk@example.com");
+        seed = Totp.FromBase32(Plain(enrollment.Secret));
+        Authority.Authenticators.Confirm("desk", null, TwoFactorProof.FromCode(NextCode()));
+    }
+
+    public TimeProvider Clock { get; }
+
+    public string Folder { get; }
+
+    public string StorePath { get; }
+
+    public SqliteStore Store { get; }
+
+    public KeyAdminAuthority Authority { get; }
+
+    /// <summary>A fresh code: each from a later step than the last, within the ±1 window of the clock.</summary>
+    public string NextCode()
+    {
+        var now = Totp.StepAt(Clock.GetUtcNow());
+        var step = Math.Max(now - 1, lastStep + 1);
+        if (step > now + 1)
+        {
+            throw new InvalidOperationException("All codes of the window are spent; advance the clock.");
+        }
+
+        lastStep = step;
+        return Totp.ComputeCode(seed, DateTimeOffset.FromUnixTimeSeconds(step * Totp.PeriodSeconds));
+    }
+
+    public (ApiKey Key, byte[] Secret) NewKey(string name, ApiKeyPermission permissions, params string[] ipAddresses)
+    {
+        var issued = Authority.Keys.Create(
+            new NewKeyRequest { Account = "desk", Name = name, Permissions = permissions, IpAddresses = ipAddresses, AllowUnboundSensitive = true },
+            KeyProof());
+        return (issued.Key, Encoding.ASCII.GetBytes(Plain(issued.Secret)));
+    }
+
+    /// <summary>One code confirms a test's key creations, as one code confirms one command's; renewed when it lapses.</summary>
+    private TwoFactorProof KeyProof()
+    {
+        var now = Clock.GetUtcNow();
+        if (keyProof is not { } current || now - current.At > TimeSpan.FromMinutes(4))
+        {
+            keyProof = (TwoFactorProof.FromCode(NextCode()), now);
+        }
+
+        return keyProof.Value.Proof;
+    }
+
+    public SignedRequest Sign(ApiKey key, byte[] secret, string method, string path, string body, string caller, ApiKeyPermission permission, DateTimeOffset? at = null)
+    {
+        var timestamp = (at ?? Clock.GetUtcNow()).ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var bodyBytes = Encoding.UTF8.GetBytes(body);
+        return new SignedRequest
+        {
+            KeyId = key.KeyId,
+            Timestamp = timestamp,
+            Signature = RequestSigner.Sign(secret, timestamp, method, path, bodyBytes),
+            Method = method,
+            PathAndQuery = path,
+            Body = bodyBytes,
+            CallerAddress = System.Net.IPAddress.Parse(caller),
+            RequiredPermission = permission,
+        };
+    }
+
+    public void Dispose()
+    {
+        Store.Dispose();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string Plain(SecureString value)
+    {
+        var pointer = System.Runtime.InteropServices.Marshal.SecureStringToGlobalAllocUnicode(value);
+        try
+        {
+            return System.Runtime.InteropServices.Marshal.PtrToStringUni(pointer)!;
+        }
+        finally
+        {
+            System.Runtime.InteropServices.Marshal.ZeroFreeGlobalAllocUnicode(pointer);
+        }
+    }
+}
