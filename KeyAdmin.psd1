@@ -35,6 +35,9 @@
         'Remove-ApiKey'
         'New-ApiKeySignature'
         'Test-ApiKey'
+        'Get-ApiKeyAuditLog'
+        'Test-ApiKeyAuditLog'
+        'Test-ApiKeyCompliance'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

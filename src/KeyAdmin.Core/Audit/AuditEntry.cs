@@ -37,4 +37,10 @@ public sealed record AuditEntry
 
     /// <summary>Non-secret facts of the change, as "name=value" pairs separated by "; ".</summary>
     public string? Detail { get; init; }
+
+    /// <summary>The previous record's hash, set by the store when the record is written.</summary>
+    public string? PreviousHash { get; init; }
+
+    /// <summary>This record's chain hash (<see cref="AuditChain"/>), set by the store when the record is written.</summary>
+    public string? Hash { get; init; }
 }

@@ -21,6 +21,8 @@ public sealed class KeyAdminAuthority
         Authenticators = new AuthenticatorService(operations);
         Keys = new KeyService(operations);
         Policy = new PolicyService(operations);
+        Compliance = new ComplianceService(operations, Accounts);
+        Audit = new AuditService(operations);
     }
 
     public IKeyAdminStore Store { get; }
@@ -32,4 +34,8 @@ public sealed class KeyAdminAuthority
     public KeyService Keys { get; }
 
     public PolicyService Policy { get; }
+
+    public ComplianceService Compliance { get; }
+
+    public AuditService Audit { get; }
 }

@@ -31,6 +31,10 @@ public sealed class SecretBox : IDisposable
 
     public static byte[] NewKey() => RandomNumberGenerator.GetBytes(32);
 
+    /// <summary>A key for another purpose (the audit chain's MAC), derived with HKDF so it reveals nothing of this one.</summary>
+    public byte[] DeriveKey(string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, kek, 32, info: Encoding.UTF8.GetBytes("KeyAdmin " + purpose));
+
     public byte[] Seal(ReadOnlySpan<byte> plaintext, string identity)
     {
         var sealedValue = new byte[1 + NonceSize + TagSize + plaintext.Length];

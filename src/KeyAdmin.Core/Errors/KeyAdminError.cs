@@ -40,4 +40,6 @@ public enum KeyAdminError
     KeyEncryptionKeyMissing,
     KeyEncryptionKeyMismatch,
     AuditWriteFailed,
+    ComplianceFailed,
+    AuditChainBroken,
 }

@@ -33,8 +33,11 @@ public interface IKeyAdminStore : IDisposable
     /// </summary>
     void PurgeDestroyed();
 
-    /// <summary>Streams audit records in sequence order, starting after <paramref name="afterSequence"/>.</summary>
-    IEnumerable<AuditEntry> StreamAudit(long afterSequence = 0);
+    /// <summary>Streams audit records that match <paramref name="query"/> (all, oldest first, by default).</summary>
+    IEnumerable<AuditEntry> StreamAudit(AuditQuery? query = null);
+
+    /// <summary>The chain that seals this store's audit records (keyed from the key-encryption key).</summary>
+    AuditChain AuditChain { get; }
 }
 
 /// <summary>What a user is told about the store in use.</summary>

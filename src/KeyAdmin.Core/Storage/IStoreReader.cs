@@ -1,4 +1,5 @@
 using KeyAdmin.Core.Accounts;
+using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Policy;
 using KeyAdmin.Core.TwoFactor;
@@ -28,6 +29,12 @@ public interface IStoreReader
     int CountLiveKeys(string accountId);
 
     byte[]? ReadSealedSecret(string keyId);
+
+    /// <summary>Streams audit records inside this transaction's snapshot.</summary>
+    IEnumerable<AuditEntry> StreamAudit(AuditQuery query);
+
+    /// <summary>The last audit record as the store sealed it; null for an empty log.</summary>
+    AuditHead? ReadAuditHead();
 
     /// <summary>Refused verifications counted per key and reason; all keys when <paramref name="keyId"/> is null.</summary>
     IReadOnlyList<RefusalCount> ReadRefusals(string? keyId);

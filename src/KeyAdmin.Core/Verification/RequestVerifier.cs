@@ -43,8 +43,9 @@ public sealed class RequestVerifier : IDisposable
         this.options = options ?? new VerifierOptions();
         location = store.Description.Location;
         replay = new ReplayGuard(this.options.ReplayMemory);
-        ledger = new UsageLedger(store, this.options.FlushInterval);
-        operations = new Operations(store, clock, Actor.Current());
+        var actor = Actor.Current();
+        ledger = new UsageLedger(store, this.options.FlushInterval, actor);
+        operations = new Operations(store, clock, actor);
         KeyChangeSignal.Changed += OnKeyChanged;
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Storage;
 
 namespace KeyAdmin.Core.Verification;
@@ -10,14 +11,16 @@ namespace KeyAdmin.Core.Verification;
 internal sealed class UsageLedger : IDisposable
 {
     private readonly IKeyAdminStore store;
+    private readonly Audit.Actor actor;
     private readonly Timer timer;
     private readonly object flushGate = new();
     private ConcurrentDictionary<string, KeyUsage> lastUse = new(StringComparer.Ordinal);
     private ConcurrentDictionary<(string KeyId, VerificationReason Reason), RefusalCount> refusals = new();
 
-    public UsageLedger(IKeyAdminStore store, TimeSpan interval)
+    public UsageLedger(IKeyAdminStore store, TimeSpan interval, Audit.Actor actor)
     {
         this.store = store;
+        this.actor = actor;
         timer = new Timer(_ => TryFlush(), null, interval, interval);
     }
 
@@ -45,6 +48,11 @@ internal sealed class UsageLedger : IDisposable
                 {
                     tx.RecordUsage(usage.Values.ToList());
                     tx.AddRefusals(refused.Values.ToList());
+                    foreach (var refusal in refused.Values)
+                    {
+                        tx.Append(RefusalRecord(tx, refusal));
+                    }
+
                     return true;
                 });
             }
@@ -69,6 +77,25 @@ internal sealed class UsageLedger : IDisposable
     {
         timer.Dispose();
         TryFlush();
+    }
+
+    /// <summary>One audit record per key and reason per flush: a flood of refusals costs one row, not one per request.</summary>
+    private Audit.AuditEntry RefusalRecord(IStoreReader reader, RefusalCount refusal)
+    {
+        var key = KeyTokens.IsWellFormedKeyId(refusal.KeyId) ? reader.FindKey(refusal.KeyId) : null;
+        return new Audit.AuditEntry
+        {
+            At = refusal.LastAt,
+            Actor = actor.User,
+            ActorHost = actor.Host,
+            Action = "Verification.Refused",
+            AccountName = key?.AccountName,
+            KeyId = key?.KeyId,
+            Target = refusal.KeyId.Length > 64 ? refusal.KeyId[..64] : refusal.KeyId,
+            Outcome = Audit.AuditOutcome.Refused,
+            Reason = refusal.Reason,
+            Detail = $"Count={refusal.Count}",
+        };
     }
 
     private void TryFlush()

@@ -35,6 +35,8 @@ internal static class ErrorMap
         KeyAdminError.StoreUnavailable or KeyAdminError.AuditWriteFailed => ErrorCategory.ResourceUnavailable,
         KeyAdminError.StoreCorrupt or KeyAdminError.StoreSchemaTooNew => ErrorCategory.InvalidData,
         KeyAdminError.KeyEncryptionKeyMissing or KeyAdminError.KeyEncryptionKeyMismatch => ErrorCategory.SecurityError,
+        KeyAdminError.ComplianceFailed => ErrorCategory.InvalidResult,
+        KeyAdminError.AuditChainBroken => ErrorCategory.SecurityError,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -105,6 +105,12 @@ internal static class SqliteSchema
             PRIMARY KEY (key_id, reason)
         );
         """,
+
+        // 3: the audit chain (hashes are filled in by the store, which holds the chain key).
+        """
+        ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+        ALTER TABLE audit ADD COLUMN hash TEXT;
+        """,
     };
 
     public static int CurrentVersion => Migrations.Count;

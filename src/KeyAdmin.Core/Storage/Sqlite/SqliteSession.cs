@@ -22,13 +22,17 @@ internal sealed class SqliteSession : IStoreWriter
     private const string AuthenticatorColumns =
         "authenticator_id, account_id, name, kind, status, created_at, created_by, confirmed_at, revoked_at, last_used_step, last_used_at";
 
+    private const string AuditColumns = "seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, prev_hash, hash";
+    private const string AuditHeadName = "audit_head";
     private readonly SqliteConnection connection;
     private readonly SqliteTransaction transaction;
+    private readonly AuditChain chain;
 
-    public SqliteSession(SqliteConnection connection, SqliteTransaction transaction)
+    public SqliteSession(SqliteConnection connection, SqliteTransaction transaction, AuditChain chain)
     {
         this.connection = connection;
         this.transaction = transaction;
+        this.chain = chain;
     }
 
     public KeyAdminPolicy ReadPolicy()
@@ -258,9 +262,11 @@ internal sealed class SqliteSession : IStoreWriter
     {
         try
         {
-            Execute(
+            var previous = ReadAuditHead()?.Hash ?? AuditChain.Genesis;
+            var sequence = QuerySingle(
                 "INSERT INTO audit (at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail) " +
-                "VALUES ($at, $actor, $host, $action, $account, $key, $target, $outcome, $reason, $confirmed, $detail)",
+                "VALUES ($at, $actor, $host, $action, $account, $key, $target, $outcome, $reason, $confirmed, $detail) RETURNING seq",
+                r => r.GetInt64(0),
                 ("$at", Time(entry.At)),
                 ("$actor", entry.Actor),
                 ("$host", entry.ActorHost),
@@ -272,11 +278,44 @@ internal sealed class SqliteSession : IStoreWriter
                 ("$reason", entry.Reason),
                 ("$confirmed", entry.ConfirmedBy),
                 ("$detail", entry.Detail));
+            Chain(entry with { Sequence = sequence }, previous);
         }
         catch (SqliteException e)
         {
             throw new KeyAdminException(KeyAdminError.AuditWriteFailed, $"The audit record for {entry.Action} could not be written, so the change was not made: {e.Message}", entry.Action, e);
         }
+    }
+
+    public AuditHead? ReadAuditHead()
+    {
+        var value = QuerySingle("SELECT value FROM meta WHERE name = $name", r => r.GetString(0), ("$name", AuditHeadName));
+        if (value is null)
+        {
+            return null;
+        }
+
+        var parts = value.Split('|');
+        return parts.Length == 3 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+            ? new AuditHead(sequence, parts[1], parts[2])
+            : new AuditHead(0, value, string.Empty);
+    }
+
+    /// <summary>Seals records written before the chain existed (a store migrated from schema 1 or 2), in order.</summary>
+    public int SealUnchainedAudit()
+    {
+        var unsealed = StreamAudit(new AuditQuery()).Where(e => e.Hash is null).ToList();
+        if (unsealed.Count == 0)
+        {
+            return 0;
+        }
+
+        var previous = ReadAuditHead()?.Hash ?? AuditChain.Genesis;
+        foreach (var entry in unsealed)
+        {
+            previous = Chain(entry, previous);
+        }
+
+        return unsealed.Count;
     }
 
     public void RecordUsage(IReadOnlyCollection<KeyUsage> usage)
@@ -311,11 +350,48 @@ internal sealed class SqliteSession : IStoreWriter
         r => new RefusalCount(r.GetString(0), r.GetString(1), r.GetInt64(2), FromTime(r.GetInt64(3))),
         ("$id", keyId));
 
-    public IEnumerable<AuditEntry> StreamAudit(long afterSequence)
+    public IEnumerable<AuditEntry> StreamAudit(AuditQuery query)
     {
-        using var reader = Query(
-            "SELECT seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail FROM audit WHERE seq > $after ORDER BY seq",
-            ("$after", afterSequence));
+        var sql = $"SELECT {AuditColumns} FROM audit WHERE seq > $after";
+        var parameters = new List<(string, object?)> { ("$after", query.AfterSequence) };
+        if (query.Account is not null)
+        {
+            sql += " AND account = $account COLLATE NOCASE";
+            parameters.Add(("$account", query.Account));
+        }
+
+        if (query.KeyId is not null)
+        {
+            sql += " AND key_id = $key";
+            parameters.Add(("$key", query.KeyId));
+        }
+
+        if (query.Outcome is { } outcome)
+        {
+            sql += " AND outcome = $outcome";
+            parameters.Add(("$outcome", outcome.ToString()));
+        }
+
+        if (query.Since is { } since)
+        {
+            sql += " AND at >= $since";
+            parameters.Add(("$since", Time(since)));
+        }
+
+        if (query.Until is { } until)
+        {
+            sql += " AND at <= $until";
+            parameters.Add(("$until", Time(until)));
+        }
+
+        sql += query.NewestFirst ? " ORDER BY seq DESC" : " ORDER BY seq";
+        if (query.Limit is { } limit)
+        {
+            sql += " LIMIT $limit";
+            parameters.Add(("$limit", limit));
+        }
+
+        using var reader = Query(sql, parameters.ToArray());
         while (reader.Read())
         {
             yield return new AuditEntry
@@ -328,12 +404,26 @@ internal sealed class SqliteSession : IStoreWriter
                 AccountName = NullableString(reader, 5),
                 KeyId = NullableString(reader, 6),
                 Target = NullableString(reader, 7),
-                Outcome = Enum.Parse<AuditOutcome>(reader.GetString(8)),
+                Outcome = Enum.TryParse<AuditOutcome>(reader.GetString(8), out var parsed) ? parsed : (AuditOutcome)(-1),
                 Reason = NullableString(reader, 9),
                 ConfirmedBy = NullableString(reader, 10),
                 Detail = NullableString(reader, 11),
+                PreviousHash = NullableString(reader, 12),
+                Hash = NullableString(reader, 13),
             };
         }
+    }
+
+    /// <summary>Writes the chain fields of a stored record and moves the head to it; returns its hash.</summary>
+    private string Chain(AuditEntry entry, string previous)
+    {
+        var hash = chain.Hash(entry, previous);
+        Execute("UPDATE audit SET prev_hash = $previous, hash = $hash WHERE seq = $seq", ("$previous", previous), ("$hash", hash), ("$seq", entry.Sequence));
+        Execute(
+            "INSERT INTO meta (name, value) VALUES ($name, $value) ON CONFLICT (name) DO UPDATE SET value = $value",
+            ("$name", AuditHeadName),
+            ("$value", $"{entry.Sequence.ToString(CultureInfo.InvariantCulture)}|{hash}|{chain.HeadSeal(entry.Sequence, hash)}"));
+        return hash;
     }
 
     /// <summary>Records <paramref name="value"/> under <paramref name="name"/> unless a value is there; returns the value that is.</summary>

@@ -20,12 +20,15 @@ public sealed class SqliteStore : IKeyAdminStore
     {
         this.connectionString = connectionString;
         Secrets = secrets;
+        AuditChain = new AuditChain(secrets.DeriveKey("audit chain v1"));
         Description = new StoreDescription("SQLite", path, kekDescription, SqliteSchema.CurrentVersion);
     }
 
     public StoreDescription Description { get; }
 
     public SecretBox Secrets { get; }
+
+    public AuditChain AuditChain { get; }
 
     /// <summary>Opens (creating on first use) the store at <paramref name="path"/>, with its key-encryption key.</summary>
     public static SqliteStore Open(string path, IKeyEncryptionKeySource kekSource)
@@ -71,6 +74,7 @@ public sealed class SqliteStore : IKeyAdminStore
             var secrets = new SecretBox(kek);
             var store = new SqliteStore(path, connectionString, secrets, kekSource.Description);
             store.CheckFingerprint(secrets.Fingerprint, kekSource.Description);
+            store.Write(writer => ((SqliteSession)writer).SealUnchainedAudit());
             return store;
         }
         catch (SqliteException e)
@@ -92,7 +96,7 @@ public sealed class SqliteStore : IKeyAdminStore
         {
             using var connection = OpenConnection();
             using var transaction = connection.BeginTransaction(deferred: true);
-            return work(new SqliteSession(connection, transaction));
+            return work(new SqliteSession(connection, transaction, AuditChain));
         }
         catch (SqliteException e)
         {
@@ -106,7 +110,7 @@ public sealed class SqliteStore : IKeyAdminStore
         {
             using var connection = OpenConnection();
             using var transaction = connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
-            var result = work(new SqliteSession(connection, transaction));
+            var result = work(new SqliteSession(connection, transaction, AuditChain));
             transaction.Commit();
             return result;
         }
@@ -120,17 +124,17 @@ public sealed class SqliteStore : IKeyAdminStore
     {
         using var connection = OpenConnection();
         using var transaction = connection.BeginTransaction(deferred: true);
-        foreach (var key in new SqliteSession(connection, transaction).StreamKeys(query))
+        foreach (var key in new SqliteSession(connection, transaction, AuditChain).StreamKeys(query))
         {
             yield return key;
         }
     }
 
-    public IEnumerable<AuditEntry> StreamAudit(long afterSequence = 0)
+    public IEnumerable<AuditEntry> StreamAudit(AuditQuery? query = null)
     {
         using var connection = OpenConnection();
         using var transaction = connection.BeginTransaction(deferred: true);
-        foreach (var entry in new SqliteSession(connection, transaction).StreamAudit(afterSequence))
+        foreach (var entry in new SqliteSession(connection, transaction, AuditChain).StreamAudit(query ?? new AuditQuery()))
         {
             yield return entry;
         }

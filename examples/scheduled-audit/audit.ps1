@@ -1,0 +1,62 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    The scheduled KeyAdmin audit: proves the audit chain, reviews every key, writes a CSV and a JSON report,
+    and exits non-zero when something needs a person.
+
+.DESCRIPTION
+    Never interactive: it asks nothing and needs no authenticator code (it changes nothing).
+    Exit codes: 0 clean; 2 findings of severity -FailOn or worse; 3 the audit chain is broken;
+    1 the audit itself failed (store unavailable, module missing).
+
+.EXAMPLE
+    pwsh -NoProfile -NonInteractive -File /opt/keyadmin/audit.ps1 -ReportFolder /var/lib/keyadmin/reports -FailOn High
+#>
+[CmdletBinding()]
+param(
+    # Where the reports go; one CSV and one JSON per run, named by the time of the run.
+    [Parameter(Mandatory)]
+    [string] $ReportFolder,
+
+    # The severity that makes the run fail (exit code 2).
+    [ValidateSet('High', 'Medium', 'Low')]
+    [string] $FailOn = 'High',
+
+    # The store to audit; by default the one $env:KEYADMIN_STORE or the data folder names.
+    [string] $StorePath,
+
+    [int] $UnusedDays = 90,
+    [int] $RotationAgeDays = 90
+)
+
+$ErrorActionPreference = 'Stop'
+try {
+    Import-Module KeyAdmin
+    if ($StorePath) { Connect-KeyAdminStore -Path $StorePath }
+    $null = New-Item -ItemType Directory -Path $ReportFolder -Force
+    $stamp = (Get-Date).ToUniversalTime().ToString('yyyyMMddTHHmmssZ')
+
+    # 1. The audit log is provably intact (or the report names the first broken record).
+    $chain = Test-ApiKeyAuditLog -ErrorAction SilentlyContinue
+
+    # 2. Every finding, written to the reports before anything decides the exit code.
+    $findings = @(Test-ApiKeyCompliance -UnusedDays $UnusedDays -RotationAgeDays $RotationAgeDays)
+    $findings | Export-Csv -Path (Join-Path $ReportFolder "keyadmin-audit-$stamp.csv") -NoTypeInformation -Encoding utf8
+    [pscustomobject]@{
+        Store          = (Get-KeyAdminStore).Location
+        RanAt          = (Get-Date).ToUniversalTime().ToString('o')
+        AuditChain     = $chain
+        Findings       = $findings
+        CountBySeverity = $findings | Group-Object Severity -NoElement | ForEach-Object { @{ $_.Name = $_.Count } }
+    } | ConvertTo-Json -Depth 5 | Set-Content -Path (Join-Path $ReportFolder "keyadmin-audit-$stamp.json") -Encoding utf8
+
+    $failing = @($findings | Where-Object { $_.Severity -ge [KeyAdmin.Core.Compliance.ComplianceSeverity]$FailOn })
+    Write-Output ("KeyAdmin audit: chain {0}, {1} finding(s), {2} at {3} or worse." -f ($(if ($chain.IsIntact) { 'intact' } else { "BROKEN at record $($chain.FirstBrokenSequence)" })), $findings.Count, $failing.Count, $FailOn)
+    if (-not $chain.IsIntact) { exit 3 }
+    if ($failing.Count -gt 0) { exit 2 }
+    exit 0
+}
+catch {
+    Write-Error "KeyAdmin audit failed: $($_.Exception.Message)" -ErrorAction Continue
+    exit 1
+}

@@ -1,0 +1,36 @@
+namespace KeyAdmin.Core.Compliance;
+
+/// <summary>The problems a scheduled audit looks for. Names are stable: scripts select and filter by them.</summary>
+public enum ComplianceRule
+{
+    /// <summary>Withdraw or Transfer without an IP binding (High).</summary>
+    UnboundSensitive,
+
+    /// <summary>Trade without an IP binding (Medium).</summary>
+    UnboundTrade,
+
+    /// <summary>A read-only key without an IP binding (Low).</summary>
+    Unbound,
+
+    /// <summary>Not used for N days (Medium; default 90).</summary>
+    Unused,
+
+    /// <summary>Older than the rotation age (Medium; default 90 days).</summary>
+    RotationDue,
+
+    /// <summary>Expires within N days (Low; default 14).</summary>
+    ExpiringSoon,
+
+    /// <summary>Disabled or expired, but not deleted, for N days (Low; default 30).</summary>
+    NotDeleted,
+
+    /// <summary>The account holds as many keys as it may (Low).</summary>
+    AccountAtLimit,
+}
+
+public enum ComplianceSeverity
+{
+    Low = 1,
+    Medium = 2,
+    High = 3,
+}

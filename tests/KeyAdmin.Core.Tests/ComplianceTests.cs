@@ -1,0 +1,153 @@
+using KeyAdmin.Core.Accounts;
+using KeyAdmin.Core.Audit;
+using KeyAdmin.Core.Compliance;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Tests.Support;
+
+namespace KeyAdmin.Core.Tests;
+
+/// <summary>Each compliance rule at its boundary: a threshold of N days is met at N days, not at N-1.</summary>
+public sealed class ComplianceTests
+{
+    private static readonly DateTimeOffset Created = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly ComplianceOptions Defaults = new();
+
+    [Theory]
+    [InlineData(ApiKeyPermission.Read | ApiKeyPermission.Withdraw, ComplianceRule.UnboundSensitive, ComplianceSeverity.High)]
+    [InlineData(ApiKeyPermission.Read | ApiKeyPermission.Transfer, ComplianceRule.UnboundSensitive, ComplianceSeverity.High)]
+    [InlineData(ApiKeyPermission.Read | ApiKeyPermission.Trade, ComplianceRule.UnboundTrade, ComplianceSeverity.Medium)]
+    [InlineData(ApiKeyPermission.Read, ComplianceRule.Unbound, ComplianceSeverity.Low)]
+    public void UnboundKey_IsReportedOnceWithTheSeverityOfItsMostSensitivePermission(ApiKeyPermission permissions, ComplianceRule rule, ComplianceSeverity severity)
+    {
+        var findings = Review(Key(permissions), Created.AddDays(1));
+
+        var finding = Assert.Single(findings);
+        Assert.Equal((rule, severity), (finding.Rule, finding.Severity));
+        Assert.Equal(Created, finding.Since);
+    }
+
+    [Fact]
+    public void BoundKey_HasNoBindingFinding()
+    {
+        Assert.Empty(Review(Key(ApiKeyPermission.Withdraw, bound: true), Created.AddDays(1)));
+    }
+
+    [Theory]
+    [InlineData(89, false)]
+    [InlineData(90, true)]
+    public void Unused_IsReportedFromNinetyDaysAfterLastUse(int days, bool reported)
+    {
+        var key = Key(ApiKeyPermission.Read, bound: true) with { CreatedAt = Created.AddDays(-500), LastUsedAt = Created };
+
+        var findings = Review(key, Created.AddDays(days), new ComplianceOptions { Rules = new HashSet<ComplianceRule> { ComplianceRule.Unused } });
+
+        Assert.Equal(reported, findings.Any(f => f.Rule == ComplianceRule.Unused && f.Since == Created));
+    }
+
+    [Fact]
+    public void Unused_NeverUsedKey_CountsFromCreation()
+    {
+        var findings = Review(Key(ApiKeyPermission.Read, bound: true), Created.AddDays(90), Only(ComplianceRule.Unused));
+
+        Assert.Contains("never been used", Assert.Single(findings).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(89, false)]
+    [InlineData(90, true)]
+    public void RotationDue_IsReportedAtTheRotationAge(int days, bool reported)
+    {
+        var key = Key(ApiKeyPermission.Read, bound: true) with { LastUsedAt = Created.AddDays(days) };
+
+        Assert.Equal(reported, Review(key, Created.AddDays(days), Only(ComplianceRule.RotationDue)).Any());
+    }
+
+    [Fact]
+    public void RotationAge_IsAParameter()
+    {
+        var key = Key(ApiKeyPermission.Read, bound: true);
+
+        Assert.Single(Review(key, Created.AddDays(30), Only(ComplianceRule.RotationDue) with { RotationAgeDays = 30 }));
+        Assert.Empty(Review(key, Created.AddDays(29), Only(ComplianceRule.RotationDue) with { RotationAgeDays = 30 }));
+    }
+
+    [Theory]
+    [InlineData(15, false)]
+    [InlineData(14, true)]
+    [InlineData(1, true)]
+    public void ExpiringSoon_IsReportedFourteenDaysBeforeExpiry(int daysLeft, bool reported)
+    {
+        var key = Key(ApiKeyPermission.Read, bound: true) with { ExpiresAt = Created.AddDays(100) };
+
+        Assert.Equal(reported, Review(key, Created.AddDays(100 - daysLeft), Only(ComplianceRule.ExpiringSoon)).Any());
+    }
+
+    [Theory]
+    [InlineData(29, false)]
+    [InlineData(30, true)]
+    public void DisabledNotDeleted_IsReportedThirtyDaysAfterDisable(int days, bool reported)
+    {
+        var disabledAt = Created.AddDays(10);
+        var key = Key(ApiKeyPermission.Read, bound: true) with { StoredStatus = ApiKeyStatus.Disabled, DisabledAt = disabledAt };
+
+        var findings = Review(key, disabledAt.AddDays(days));
+
+        Assert.Equal(reported, findings.Any(f => f.Rule == ComplianceRule.NotDeleted && f.Since == disabledAt));
+        Assert.DoesNotContain(findings, f => f.Rule != ComplianceRule.NotDeleted);
+    }
+
+    [Fact]
+    public void ExpiredNotDeleted_CountsFromExpiry()
+    {
+        var expires = Created.AddDays(30);
+        var key = Key(ApiKeyPermission.Withdraw) with { ExpiresAt = expires };
+
+        var findings = Review(key, expires.AddDays(30));
+
+        Assert.Equal(ComplianceRule.NotDeleted, Assert.Single(findings).Rule);
+    }
+
+    [Fact]
+    public void AccountAtItsLimit_IsReported()
+    {
+        var account = new Account { AccountId = "a", Name = "desk", Email = "d@example.com", CreatedAt = Created, CreatedBy = "t" };
+
+        Assert.Single(ComplianceReview.ForAccount(new AccountSummary(account, 5, 5, true), Defaults));
+        Assert.Empty(ComplianceReview.ForAccount(new AccountSummary(account, 4, 5, true), Defaults));
+    }
+
+    [Fact]
+    public void Review_OverTheStore_StreamsFindingsForEveryAccountAndKey()
+    {
+        using var h = new Harness();
+        var desk = h.NewAccount();
+        h.CreateKey(desk, "withdrawer", r => r with { Permissions = ApiKeyPermission.Withdraw, AllowUnboundSensitive = true });
+        h.CreateKey(desk, "bound", r => r with { IpAddresses = new[] { "203.0.113.7" } });
+        long examined = 0;
+
+        var findings = h.Authority.Compliance.Review(new ComplianceOptions(), progress: n => examined = n).ToList();
+
+        Assert.Equal(2, examined);
+        var high = Assert.Single(findings, f => f.Severity == ComplianceSeverity.High);
+        Assert.Equal(("desk", "withdrawer"), (high.Account, high.KeyName));
+        Assert.DoesNotContain(findings, f => f.KeyName == "bound");
+    }
+
+    private static ComplianceOptions Only(ComplianceRule rule) => new() { Rules = new HashSet<ComplianceRule> { rule } };
+
+    private static List<ComplianceFinding> Review(ApiKey key, DateTimeOffset now, ComplianceOptions? options = null) =>
+        ComplianceReview.ForKey(key, now, options ?? Defaults).ToList();
+
+    private static ApiKey Key(ApiKeyPermission permissions, bool bound = false) => new()
+    {
+        KeyId = KeyTokens.NewKeyId(),
+        AccountId = "a",
+        AccountName = "desk",
+        Name = "bot",
+        Permissions = permissions | ApiKeyPermission.Read,
+        IpBinding = bound ? new[] { IpRule.Parse("203.0.113.7") } : Array.Empty<IpRule>(),
+        StoredStatus = ApiKeyStatus.Enabled,
+        CreatedAt = Created,
+        CreatedBy = "tester",
+    };
+}
