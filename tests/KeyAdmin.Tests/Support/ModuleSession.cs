@@ -65,17 +65,26 @@ public sealed class ModuleSession : IDisposable
             shell.Streams.Error.ToList(),
             shell.Streams.Warning.Select(w => w.Message).ToList(),
             shell.Streams.Verbose.Select(v => v.Message).ToList(),
-            terminating);
+            terminating)
+        {
+            Information = shell.Streams.Information.Select(i => i.MessageData?.ToString() ?? string.Empty).ToList(),
+            Debug = shell.Streams.Debug.Select(d => d.Message).ToList(),
+        };
     }
 
     /// <summary>Creates an account, confirms its authenticator and returns the base32 seed for computing codes.</summary>
-    public AccountHandle NewConfirmedAccount(string name = "desk", string email = "desk@example.com")
+    public AccountHandle NewConfirmedAccount(string name = "desk", string? email = null)
     {
-        var enrollment = Run("New-KeyAdminAccount -Name $args[0] -Email $args[1]", name, email).Single();
-        var seed = Secure.ToPlain(enrollment.Property("Secret"));
-        var account = new AccountHandle(name, seed);
+        var account = NewPendingAccount(name, email);
         Run("Confirm-KeyAdminAuthenticator -Account $args[0] -Code $args[1]", name, account.NextCode()).ThrowOnError();
         return account;
+    }
+
+    /// <summary>Creates an account whose enrolment is still pending; the handle computes codes of that enrolment.</summary>
+    public AccountHandle NewPendingAccount(string name, string? email = null)
+    {
+        var enrollment = Run("New-KeyAdminAccount -Name $args[0] -Email $args[1]", name, email ?? name + "@example.com").Single();
+        return new AccountHandle(name, Secure.ToPlain(enrollment.Property("Secret")));
     }
 
     public void Dispose()
@@ -93,6 +102,30 @@ public sealed record ScriptResult(
     IReadOnlyList<string> Verbose,
     Exception? Terminating)
 {
+    public IReadOnlyList<string> Information { get; init; } = Array.Empty<string>();
+
+    public IReadOnlyList<string> Debug { get; init; } = Array.Empty<string>();
+
+    /// <summary>The terminating error's record, if the script was stopped by one.</summary>
+    public ErrorRecord? TerminatingRecord => Terminating switch
+    {
+        ActionPreferenceStopException stop => stop.ErrorRecord,
+        IContainsErrorRecord record => record.ErrorRecord,
+        _ => null,
+    };
+
+    /// <summary>Every error record, terminating first.</summary>
+    public IReadOnlyList<ErrorRecord> AllErrors =>
+        (TerminatingRecord is { } record ? new[] { record } : Array.Empty<ErrorRecord>()).Concat(Errors).ToList();
+
+    /// <summary>The one error the script reported, terminating or not; fails unless there was exactly one.</summary>
+    public ErrorRecord OnlyError()
+    {
+        var all = AllErrors;
+        Assert.True(all.Count == 1, $"Expected exactly one error, got {all.Count}: {string.Join("; ", all.Select(e => e.FullyQualifiedErrorId))}");
+        return all[0];
+    }
+
     public PSObject Single()
     {
         ThrowOnError();
