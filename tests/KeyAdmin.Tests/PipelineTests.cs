@@ -26,6 +26,20 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void Disable_PlainKeyIdsPipedIn_BindByValue()
+    {
+        using var session = new ModuleSession();
+        var desk = session.NewConfirmedAccount();
+        var keys = session.NewKeys(desk, "bot-a", "bot-b", "bot-c");
+
+        session.Run("$args[0], $args[1] | Disable-ApiKey -Confirm:$false", keys[0].Text("KeyId"), keys[2].Text("KeyId")).ThrowOnError();
+
+        Assert.Equal(
+            new Dictionary<string, string> { ["bot-a"] = "Disabled", ["bot-b"] = "Enabled", ["bot-c"] = "Disabled" },
+            session.Statuses("desk"));
+    }
+
+    [Fact]
     public void Disable_FromObjectWithKeyIdProperty_BindsByPropertyName()
     {
         using var session = new ModuleSession();

@@ -13,7 +13,8 @@ public abstract class ApiKeyTargetCmdlet : KeyAdminCmdlet
     protected const string ByName = "ByName";
     protected const string ByInputObject = "InputObject";
 
-    [Parameter(ParameterSetName = ById, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    // By value too, so that plain ids pipe in ('kak_…' | Disable-ApiKey); Get-ApiKey's objects bind InputObject first.
+    [Parameter(ParameterSetName = ById, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completion.KeyIdCompleter))]
