@@ -38,6 +38,9 @@
         'Get-ApiKeyAuditLog'
         'Test-ApiKeyAuditLog'
         'Test-ApiKeyCompliance'
+        'Invoke-ApiKeyRotation'
+        'Get-ApiKeyRotation'
+        'Resume-ApiKeyRotation'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -151,3 +151,58 @@ public sealed class ComplianceTests
         CreatedBy = "tester",
     };
 }
+
+/// <summary>The rules that look at rotations and vaults, over a real store and a file vault.</summary>
+public sealed class ComplianceStoreTests : IDisposable
+{
+    private readonly Harness h = new();
+    private readonly FileVault vault;
+    private readonly TestAccount desk;
+
+    public ComplianceStoreTests()
+    {
+        vault = new FileVault(Path.Combine(h.Folder, "vault.json"), "Prod");
+        desk = h.NewAccount();
+    }
+
+    [Fact]
+    public void Review_RotationStoppedPartWay_IsAnUnfinishedRotation()
+    {
+        var key = h.Authority.Keys.CreateAndDeliver(new NewKeyRequest { Account = "desk", Name = "bot", IpAddresses = new[] { "203.0.113.7" } }, h.Proof(desk.Seed), vault, "bot").Key;
+        h.NextStep();
+        KeyAdmin.Core.Authority.RotationService.AfterStep = step => { if (step == KeyAdmin.Core.Rotation.RotationState.Delivered) { throw new InvalidOperationException("stopped"); } };
+        try
+        {
+            Assert.Throws<InvalidOperationException>(() => h.Authority.Rotations.Rotate(key.KeyId, new(), h.Proof(desk.Seed), _ => vault, null));
+        }
+        finally
+        {
+            KeyAdmin.Core.Authority.RotationService.AfterStep = null;
+        }
+
+        var finding = Assert.Single(h.Authority.Compliance.Review(Only(ComplianceRule.UnfinishedRotation)));
+        Assert.Equal((ComplianceSeverity.Medium, key.KeyId), (finding.Severity, finding.KeyId));
+    }
+
+    [Fact]
+    public void Review_WithVault_FindsKeysWhoseEntryIsGoneAndEntriesWhoseKeyIsGone()
+    {
+        // One code confirms the three creations, as one command's code does.
+        var proof = h.Proof(desk.Seed);
+        var kept = h.Authority.Keys.CreateAndDeliver(new NewKeyRequest { Account = "desk", Name = "kept", IpAddresses = new[] { "203.0.113.7" } }, proof, vault, "kept").Key;
+        var lost = h.Authority.Keys.CreateAndDeliver(new NewKeyRequest { Account = "desk", Name = "lost", IpAddresses = new[] { "203.0.113.7" } }, proof, vault, "lost").Key;
+        var stale = h.Authority.Keys.CreateAndDeliver(new NewKeyRequest { Account = "desk", Name = "stale", IpAddresses = new[] { "203.0.113.7" } }, proof, vault, "stale").Key;
+        vault.Remove("lost");
+        h.Authority.Keys.Disable(stale.KeyId, "retired");
+
+        var findings = h.Authority.Compliance.Review(Only(ComplianceRule.VaultEntryMissing, ComplianceRule.VaultEntryOrphaned), vault: vault).ToList();
+
+        Assert.Equal(lost.KeyId, Assert.Single(findings, f => f.Rule == ComplianceRule.VaultEntryMissing).KeyId);
+        Assert.Equal(stale.KeyId, Assert.Single(findings, f => f.Rule == ComplianceRule.VaultEntryOrphaned).KeyId);
+        Assert.DoesNotContain(findings, f => f.KeyId == kept.KeyId);
+    }
+
+    public void Dispose() => h.Dispose();
+
+    private static ComplianceOptions Only(params ComplianceRule[] rules) => new() { Rules = rules.ToHashSet() };
+}

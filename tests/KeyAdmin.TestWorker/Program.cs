@@ -16,6 +16,11 @@ using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Storage.Sqlite;
 using KeyAdmin.Core.TwoFactor;
 
+if (args.Length == 6 && args[0] == "rotate-and-crash")
+{
+    return RotateAndCrash.Run(args);
+}
+
 if (args.Length != 6 || args[0] != "create-key")
 {
     Console.Error.WriteLine("usage: create-key <store> <account> <key name> <credential file> <go file>");

@@ -15,7 +15,7 @@ public sealed class ComplianceService
     }
 
     /// <summary>Findings, account rules first, then key by key; <paramref name="progress"/> hears the count of keys examined.</summary>
-    public IEnumerable<ComplianceFinding> Review(ComplianceOptions options, string? accountName = null, Action<long>? progress = null)
+    public IEnumerable<ComplianceFinding> Review(ComplianceOptions options, string? accountName = null, Action<long>? progress = null, Vaults.ICredentialVault? vault = null)
     {
         options.Validate();
         var now = ops.Now;
@@ -32,6 +32,21 @@ public sealed class ComplianceService
             yield return finding;
         }
 
+        if (options.Runs(ComplianceRule.UnfinishedRotation))
+        {
+            foreach (var rotation in ops.Store.Read(r => r.ListRotations(unfinishedOnly: true)))
+            {
+                if (accountName is null || string.Equals(rotation.AccountName, accountName, StringComparison.OrdinalIgnoreCase))
+                {
+                    yield return new ComplianceFinding(ComplianceRule.UnfinishedRotation, ComplianceSeverity.Medium, rotation.AccountName, rotation.OldKeyId, null,
+                        $"Rotation {rotation.RotationId} stopped at {rotation.State}: Resume-ApiKeyRotation completes it (or -Undo).", rotation.UpdatedAt);
+                }
+            }
+        }
+
+        // The vault's delivered entries, by name: one entry per delivered key, so this stays small.
+        var entries = vault is null ? null : vault.ListDelivered().Where(e => e.StoreId is null || e.StoreId == ops.Store.StoreId).ToDictionary(e => e.SecretName, StringComparer.OrdinalIgnoreCase);
+        var liveInVault = new HashSet<string>(StringComparer.Ordinal);
         long examined = 0;
         var keys = ops.Store.StreamKeys(new Storage.KeyQuery { AccountId = accountName is null ? null : summaries[0].Account.AccountId });
         foreach (var key in keys)
@@ -40,6 +55,33 @@ public sealed class ComplianceService
             foreach (var finding in ComplianceReview.ForKey(key, now, options))
             {
                 yield return finding;
+            }
+
+            if (entries is null || !string.Equals(key.Vault, vault!.Name, StringComparison.OrdinalIgnoreCase) || key.VaultSecretName is null)
+            {
+                continue;
+            }
+
+            if (key.StatusAt(now) == Keys.ApiKeyStatus.Enabled)
+            {
+                liveInVault.Add(key.KeyId);
+            }
+
+            if (options.Runs(ComplianceRule.VaultEntryMissing) && key.StatusAt(now) == Keys.ApiKeyStatus.Enabled &&
+                (!entries.TryGetValue(key.VaultSecretName, out var entry) || entry.KeyId != key.KeyId))
+            {
+                yield return new ComplianceFinding(ComplianceRule.VaultEntryMissing, ComplianceSeverity.High, key.AccountName, key.KeyId, key.Name,
+                    $"Vault '{vault.Name}' entry '{key.VaultSecretName}' no longer holds key '{key.Name}': the applications cannot read it.", null);
+            }
+        }
+
+        if (entries is not null && options.Runs(ComplianceRule.VaultEntryOrphaned) && accountName is null)
+        {
+            foreach (var entry in entries.Values.Where(e => !liveInVault.Contains(e.KeyId)))
+            {
+                var key = ops.Store.Read(r => r.FindKey(entry.KeyId));
+                yield return new ComplianceFinding(ComplianceRule.VaultEntryOrphaned, ComplianceSeverity.Medium, key?.AccountName ?? "(unknown)", entry.KeyId, key?.Name,
+                    $"Vault '{vault!.Name}' entry '{entry.SecretName}' holds key {entry.KeyId}, which is {(key is null ? "gone" : key.StatusAt(now).ToString().ToLowerInvariant())}: remove the stale credential.", null);
             }
         }
     }

@@ -23,6 +23,7 @@ public sealed class KeyAdminAuthority
         Policy = new PolicyService(operations);
         Compliance = new ComplianceService(operations, Accounts);
         Audit = new AuditService(operations);
+        Rotations = new RotationService(operations, Keys);
     }
 
     public IKeyAdminStore Store { get; }
@@ -38,4 +39,6 @@ public sealed class KeyAdminAuthority
     public ComplianceService Compliance { get; }
 
     public AuditService Audit { get; }
+
+    public RotationService Rotations { get; }
 }

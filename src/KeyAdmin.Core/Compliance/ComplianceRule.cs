@@ -26,6 +26,15 @@ public enum ComplianceRule
 
     /// <summary>The account holds as many keys as it may (Low).</summary>
     AccountAtLimit,
+
+    /// <summary>A rotation stopped part way (Medium): Resume-ApiKeyRotation completes or undoes it.</summary>
+    UnfinishedRotation,
+
+    /// <summary>A key's vault entry is gone or holds another key (High): the applications read nothing that works.</summary>
+    VaultEntryMissing,
+
+    /// <summary>A vault entry whose key is gone or retired (Medium): a stale credential lying in the vault.</summary>
+    VaultEntryOrphaned,
 }
 
 public enum ComplianceSeverity

@@ -41,6 +41,21 @@ public sealed record ApiKey
 
     public string? LastUsedAddress { get; init; }
 
+    /// <summary>Created but not yet handed to anyone (vault delivery or rotation under way).</summary>
+    public bool PendingDelivery { get; init; }
+
+    /// <summary>The vault the credential was delivered to, when it was.</summary>
+    public string? Vault { get; init; }
+
+    /// <summary>The vault entry name the applications read.</summary>
+    public string? VaultSecretName { get; init; }
+
+    /// <summary>The key this one replaced in a rotation.</summary>
+    public string? RotatedFrom { get; init; }
+
+    /// <summary>The key that replaced this one in a rotation.</summary>
+    public string? RotatedTo { get; init; }
+
     /// <summary>The status at <paramref name="now"/>: an enabled key past its expiry is Expired (R14).</summary>
     public ApiKeyStatus StatusAt(DateTimeOffset now) =>
         StoredStatus == ApiKeyStatus.Enabled && ExpiresAt is { } expires && expires <= now

@@ -19,6 +19,14 @@ public sealed record NewKeyRequest
 
     /// <summary>Grants Transfer or Withdraw without an IP binding; recorded on the key and in the audit log (R6).</summary>
     public bool AllowUnboundSensitive { get; init; }
+
+    /// <summary>The key is created before it is handed over (vault delivery, rotation); see <see cref="ApiKey.PendingDelivery"/>.</summary>
+    internal bool PendingDelivery { get; init; }
+
+    /// <summary>Created disabled, so that it works only once it is delivered.</summary>
+    internal bool StartDisabled { get; init; }
+
+    internal string? RotatedFrom { get; init; }
 }
 
 /// <summary>What may change on a key after creation (R5, R7). Permissions are not here, by design (R3).</summary>

@@ -12,6 +12,9 @@ public interface IKeyAdminStore : IDisposable
 {
     StoreDescription Description { get; }
 
+    /// <summary>A stable id of this store, created with it: vault metadata names it so entries can be traced back.</summary>
+    string StoreId { get; }
+
     /// <summary>Seals and opens secrets under the key-encryption key the store was opened with.</summary>
     SecretBox Secrets { get; }
 

@@ -30,6 +30,11 @@ public interface IStoreReader
 
     byte[]? ReadSealedSecret(string keyId);
 
+    Rotation.RotationRecord? FindRotation(string rotationId);
+
+    /// <summary>Rotations, newest first; only unfinished ones when <paramref name="unfinishedOnly"/>.</summary>
+    IReadOnlyList<Rotation.RotationRecord> ListRotations(bool unfinishedOnly);
+
     /// <summary>Streams audit records inside this transaction's snapshot.</summary>
     IEnumerable<AuditEntry> StreamAudit(AuditQuery query);
 

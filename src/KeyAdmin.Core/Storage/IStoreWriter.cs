@@ -32,11 +32,18 @@ public interface IStoreWriter : IStoreReader
 
     void InsertKey(ApiKey key, byte[] sealedSecret);
 
-    /// <summary>Writes name, memo, binding, status and lifecycle dates. The engine refuses a change of permissions.</summary>
+    /// <summary>
+    /// Writes name, memo, binding, status, lifecycle dates, delivery and lineage. The engine refuses a change of
+    /// permissions.
+    /// </summary>
     void UpdateKey(ApiKey key);
 
     /// <summary>Marks the key deleted and destroys its secret material for good (R10).</summary>
     void DestroyKey(ApiKey deleted);
+
+    void InsertRotation(Rotation.RotationRecord rotation);
+
+    void UpdateRotation(Rotation.RotationRecord rotation);
 
     /// <summary>Records the last accepted use of keys; never moves a key's last use backwards.</summary>
     void RecordUsage(IReadOnlyCollection<KeyUsage> usage);

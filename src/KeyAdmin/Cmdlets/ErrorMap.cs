@@ -37,6 +37,13 @@ internal static class ErrorMap
         KeyAdminError.KeyEncryptionKeyMissing or KeyAdminError.KeyEncryptionKeyMismatch => ErrorCategory.SecurityError,
         KeyAdminError.ComplianceFailed => ErrorCategory.InvalidResult,
         KeyAdminError.AuditChainBroken => ErrorCategory.SecurityError,
+        KeyAdminError.SecretManagementMissing => ErrorCategory.NotInstalled,
+        KeyAdminError.VaultNotFound or KeyAdminError.RotationNotFound => ErrorCategory.ObjectNotFound,
+        KeyAdminError.VaultUnavailable => ErrorCategory.ResourceUnavailable,
+        KeyAdminError.VaultReadBackMismatch => ErrorCategory.InvalidResult,
+        KeyAdminError.VaultEntryInUse => ErrorCategory.ResourceExists,
+        KeyAdminError.DeliveryMissing or KeyAdminError.RotationInProgress or KeyAdminError.RotationNotPossible => ErrorCategory.InvalidOperation,
+        KeyAdminError.RotationTestFailed => ErrorCategory.InvalidResult,
         _ => ErrorCategory.NotSpecified,
     };
 
@@ -50,6 +57,8 @@ internal static class ErrorMap
         KeyAdminError.KeyNotDisabled => "Disable the key first: Disable-ApiKey.",
         KeyAdminError.TwoFactorNotEnrolled => "Confirm the enrolment: Confirm-KeyAdminAuthenticator -Account <name> -Code <code>.",
         KeyAdminError.StoreSchemaTooNew => "Install the newer KeyAdmin module that wrote this store.",
+        KeyAdminError.SecretManagementMissing => "Install-Module Microsoft.PowerShell.SecretManagement, Microsoft.PowerShell.SecretStore; then Register-SecretVault.",
+        KeyAdminError.RotationInProgress => "Resume-ApiKeyRotation -RotationId <id> completes it (or -Undo); Get-ApiKeyRotation -Unfinished lists them.",
         _ => null,
     };
 }

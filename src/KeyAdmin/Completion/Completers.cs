@@ -20,7 +20,7 @@ internal static class CompletionStore
 
         try
         {
-            return File.Exists(session.ResolvePath().Path) ? session.Open() : null;
+            return session.Resolve().Target.Exists() ? session.Open() : null;
         }
         catch (KeyAdminException)
         {
@@ -96,6 +96,25 @@ public sealed class KeyIdCompleter : IArgumentCompleter
             return CompletionStore.Complete(authority.Keys.List(CompletionStore.BoundAccount(fakeBoundParameters)).Select(k => k.KeyId).ToList(), wordToComplete);
         }
         catch (KeyAdminException)
+        {
+            return Enumerable.Empty<CompletionResult>();
+        }
+    }
+}
+
+/// <summary>Completes registered SecretManagement vault names (nothing when SecretManagement is absent).</summary>
+public sealed class VaultCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        try
+        {
+            using var shell = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            shell.AddCommand("Microsoft.PowerShell.SecretManagement\\Get-SecretVault").AddParameter("ErrorAction", ActionPreference.Ignore);
+            var names = shell.Invoke().Select(v => v.Properties["Name"]?.Value?.ToString()).OfType<string>().ToList();
+            return CompletionStore.Complete(names, wordToComplete);
+        }
+        catch (RuntimeException)
         {
             return Enumerable.Empty<CompletionResult>();
         }

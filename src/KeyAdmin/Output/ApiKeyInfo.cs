@@ -23,6 +23,11 @@ public class ApiKeyInfo
         DisabledAt = key.DisabledAt;
         DisabledReason = key.DisabledReason;
         DeletedAt = key.DeletedAt;
+        PendingDelivery = key.PendingDelivery;
+        Vault = key.Vault;
+        SecretName = key.VaultSecretName;
+        RotatedFrom = key.RotatedFrom;
+        RotatedTo = key.RotatedTo;
     }
 
     public string KeyId { get; }
@@ -58,6 +63,21 @@ public class ApiKeyInfo
     public string? DisabledReason { get; }
 
     public DateTimeOffset? DeletedAt { get; }
+
+    /// <summary>Created but not yet handed over (a delivery or rotation under way).</summary>
+    public bool PendingDelivery { get; }
+
+    /// <summary>The SecretManagement vault the credential was delivered to.</summary>
+    public string? Vault { get; }
+
+    /// <summary>The vault entry the applications read.</summary>
+    public string? SecretName { get; }
+
+    /// <summary>The key this one replaced.</summary>
+    public string? RotatedFrom { get; }
+
+    /// <summary>The key that replaced this one.</summary>
+    public string? RotatedTo { get; }
 
     public override string ToString() => KeyId;
 }

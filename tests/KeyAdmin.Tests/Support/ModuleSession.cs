@@ -180,6 +180,10 @@ public static class ModulePaths
 
     public static string Manifest => Path.Combine(ModuleFolder, "KeyAdmin.psd1");
 
+    /// <summary>The stand-in for Microsoft.PowerShell.SecretManagement (in-memory vaults with failure switches).</summary>
+    public static string SecretManagementStandIn => Path.Combine(
+        AppContext.BaseDirectory, "Support", "SecretManagement", "Microsoft.PowerShell.SecretManagement", "Microsoft.PowerShell.SecretManagement.psd1");
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -111,6 +111,33 @@ internal static class SqliteSchema
         ALTER TABLE audit ADD COLUMN prev_hash TEXT;
         ALTER TABLE audit ADD COLUMN hash TEXT;
         """,
+
+        // 4: vault delivery and lineage on keys; the rotation journal.
+        """
+        ALTER TABLE api_keys ADD COLUMN pending_delivery INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE api_keys ADD COLUMN vault_name TEXT;
+        ALTER TABLE api_keys ADD COLUMN vault_secret_name TEXT;
+        ALTER TABLE api_keys ADD COLUMN rotated_from TEXT;
+        ALTER TABLE api_keys ADD COLUMN rotated_to TEXT;
+        CREATE TABLE rotations (
+            rotation_id       TEXT PRIMARY KEY,
+            account           TEXT NOT NULL,
+            old_key_id        TEXT NOT NULL,
+            new_key_id        TEXT,
+            vault_name        TEXT NOT NULL,
+            secret_name       TEXT NOT NULL,
+            vault_held_old    INTEGER NOT NULL,
+            state             TEXT NOT NULL,
+            grace_seconds     INTEGER,
+            remove_old        INTEGER NOT NULL,
+            test_required     INTEGER NOT NULL,
+            started_at        INTEGER NOT NULL,
+            started_by        TEXT NOT NULL,
+            updated_at        INTEGER NOT NULL,
+            error             TEXT
+        );
+        CREATE INDEX ix_rotations_old_key ON rotations (old_key_id);
+        """,
     };
 
     public static int CurrentVersion => Migrations.Count;

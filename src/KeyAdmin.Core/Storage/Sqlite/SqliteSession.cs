@@ -14,7 +14,11 @@ internal sealed class SqliteSession : IStoreWriter
 {
     private const string KeyColumns =
         "k.key_id, k.account_id, a.name, k.name, k.memo, k.permissions, k.ip_binding, k.unbound_sensitive, k.status, " +
-        "k.created_at, k.created_by, k.expires_at, k.disabled_at, k.disabled_reason, k.deleted_at, k.last_used_at, k.last_used_address";
+        "k.created_at, k.created_by, k.expires_at, k.disabled_at, k.disabled_reason, k.deleted_at, k.last_used_at, k.last_used_address, " +
+        "k.pending_delivery, k.vault_name, k.vault_secret_name, k.rotated_from, k.rotated_to";
+
+    private const string RotationColumns =
+        "rotation_id, account, old_key_id, new_key_id, vault_name, secret_name, vault_held_old, state, grace_seconds, remove_old, test_required, started_at, started_by, updated_at, error";
 
     private const string AccountColumns =
         "account_id, name, email, created_at, created_by, key_limit, failed_codes, locked_until, require_withdrawal_code";
@@ -202,8 +206,17 @@ internal sealed class SqliteSession : IStoreWriter
         try
         {
             Execute(
-                "INSERT INTO api_keys (key_id, account_id, name, name_key, memo, permissions, ip_binding, unbound_sensitive, status, secret, created_at, created_by, expires_at) " +
-                "VALUES ($id, $account, $name, $key, $memo, $permissions, $binding, $unbound, $status, $secret, $created, $by, $expires)",
+                "INSERT INTO api_keys (key_id, account_id, name, name_key, memo, permissions, ip_binding, unbound_sensitive, status, secret, created_at, created_by, expires_at, " +
+                "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to) " +
+                "VALUES ($id, $account, $name, $key, $memo, $permissions, $binding, $unbound, $status, $secret, $created, $by, $expires, " +
+                "$disabled, $reason, $pending, $vault, $vaultName, $from, $to)",
+                ("$disabled", Time(key.DisabledAt)),
+                ("$reason", key.DisabledReason),
+                ("$pending", key.PendingDelivery ? 1 : 0),
+                ("$vault", key.Vault),
+                ("$vaultName", key.VaultSecretName),
+                ("$from", key.RotatedFrom),
+                ("$to", key.RotatedTo),
                 ("$id", key.KeyId),
                 ("$account", key.AccountId),
                 ("$name", key.Name),
@@ -230,7 +243,13 @@ internal sealed class SqliteSession : IStoreWriter
         {
             Execute(
                 "UPDATE api_keys SET name = $name, name_key = $key, memo = $memo, permissions = $permissions, ip_binding = $binding, unbound_sensitive = $unbound, " +
-                "status = $status, expires_at = $expires, disabled_at = $disabled, disabled_reason = $reason WHERE key_id = $id",
+                "status = $status, expires_at = $expires, disabled_at = $disabled, disabled_reason = $reason, pending_delivery = $pending, " +
+                "vault_name = $vault, vault_secret_name = $vaultName, rotated_from = $from, rotated_to = $to WHERE key_id = $id",
+                ("$pending", key.PendingDelivery ? 1 : 0),
+                ("$vault", key.Vault),
+                ("$vaultName", key.VaultSecretName),
+                ("$from", key.RotatedFrom),
+                ("$to", key.RotatedTo),
                 ("$id", key.KeyId),
                 ("$name", key.Name),
                 ("$key", Fold(key.Name)),
@@ -317,6 +336,40 @@ internal sealed class SqliteSession : IStoreWriter
 
         return unsealed.Count;
     }
+
+    public Rotation.RotationRecord? FindRotation(string rotationId) =>
+        QuerySingle($"SELECT {RotationColumns} FROM rotations WHERE rotation_id = $id", ReadRotation, ("$id", rotationId));
+
+    public IReadOnlyList<Rotation.RotationRecord> ListRotations(bool unfinishedOnly) => QueryList(
+        $"SELECT {RotationColumns} FROM rotations" + (unfinishedOnly ? " WHERE state NOT IN ('Completed', 'RolledBack')" : string.Empty) + " ORDER BY started_at DESC, rotation_id",
+        ReadRotation);
+
+    public void InsertRotation(Rotation.RotationRecord rotation) => Execute(
+        $"INSERT INTO rotations ({RotationColumns}) VALUES ($id, $account, $old, $new, $vault, $secret, $held, $state, $grace, $remove, $test, $started, $by, $updated, $error)",
+        RotationParameters(rotation));
+
+    public void UpdateRotation(Rotation.RotationRecord rotation) => Execute(
+        "UPDATE rotations SET new_key_id = $new, state = $state, updated_at = $updated, error = $error WHERE rotation_id = $id",
+        RotationParameters(rotation));
+
+    private static (string, object?)[] RotationParameters(Rotation.RotationRecord r) => new (string, object?)[]
+    {
+        ("$id", r.RotationId),
+        ("$account", r.AccountName),
+        ("$old", r.OldKeyId),
+        ("$new", r.NewKeyId),
+        ("$vault", r.Vault),
+        ("$secret", r.SecretName),
+        ("$held", r.VaultHeldOldKey ? 1 : 0),
+        ("$state", r.State.ToString()),
+        ("$grace", r.GracePeriod is { } grace ? (long)grace.TotalSeconds : null),
+        ("$remove", r.RemoveOld ? 1 : 0),
+        ("$test", r.TestRequired ? 1 : 0),
+        ("$started", Time(r.StartedAt)),
+        ("$by", r.StartedBy),
+        ("$updated", Time(r.UpdatedAt)),
+        ("$error", r.Error),
+    };
 
     public void RecordUsage(IReadOnlyCollection<KeyUsage> usage)
     {
@@ -487,6 +540,30 @@ internal sealed class SqliteSession : IStoreWriter
         DeletedAt = NullableTime(r, 14),
         LastUsedAt = NullableTime(r, 15),
         LastUsedAddress = NullableString(r, 16),
+        PendingDelivery = r.GetInt32(17) != 0,
+        Vault = NullableString(r, 18),
+        VaultSecretName = NullableString(r, 19),
+        RotatedFrom = NullableString(r, 20),
+        RotatedTo = NullableString(r, 21),
+    };
+
+    private static Rotation.RotationRecord ReadRotation(SqliteDataReader r) => new()
+    {
+        RotationId = r.GetString(0),
+        AccountName = r.GetString(1),
+        OldKeyId = r.GetString(2),
+        NewKeyId = NullableString(r, 3),
+        Vault = r.GetString(4),
+        SecretName = r.GetString(5),
+        VaultHeldOldKey = r.GetInt32(6) != 0,
+        State = Enum.Parse<Rotation.RotationState>(r.GetString(7)),
+        GracePeriod = r.IsDBNull(8) ? null : TimeSpan.FromSeconds(r.GetInt64(8)),
+        RemoveOld = r.GetInt32(9) != 0,
+        TestRequired = r.GetInt32(10) != 0,
+        StartedAt = FromTime(r.GetInt64(11)),
+        StartedBy = r.GetString(12),
+        UpdatedAt = FromTime(r.GetInt64(13)),
+        Error = NullableString(r, 14),
     };
 
     private static string Fold(string name) => name.ToLowerInvariant();

@@ -14,6 +14,7 @@ namespace KeyAdmin.Core.Storage.Sqlite;
 public sealed class SqliteStore : IKeyAdminStore
 {
     private const string KekFingerprint = "kek_fingerprint";
+    private const string StoreIdName = "store_id";
     private readonly string connectionString;
 
     private SqliteStore(string path, string connectionString, SecretBox secrets, string kekDescription)
@@ -29,6 +30,8 @@ public sealed class SqliteStore : IKeyAdminStore
     public SecretBox Secrets { get; }
 
     public AuditChain AuditChain { get; }
+
+    public string StoreId { get; private set; } = string.Empty;
 
     /// <summary>Opens (creating on first use) the store at <paramref name="path"/>, with its key-encryption key.</summary>
     public static SqliteStore Open(string path, IKeyEncryptionKeySource kekSource)
@@ -75,6 +78,7 @@ public sealed class SqliteStore : IKeyAdminStore
             var store = new SqliteStore(path, connectionString, secrets, kekSource.Description);
             store.CheckFingerprint(secrets.Fingerprint, kekSource.Description);
             store.Write(writer => ((SqliteSession)writer).SealUnchainedAudit());
+            store.StoreId = store.Write(writer => ((SqliteSession)writer).ClaimMeta(StoreIdName, Guid.NewGuid().ToString("N")));
             return store;
         }
         catch (SqliteException e)

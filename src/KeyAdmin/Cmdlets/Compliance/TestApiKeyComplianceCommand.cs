@@ -40,6 +40,11 @@ public sealed class TestApiKeyComplianceCommand : KeyAdminCmdlet
     [ValidateRange(0, 36500)]
     public int NotDeletedDays { get; set; } = 30;
 
+    /// <summary>Also check this SecretManagement vault: keys whose entry is gone, entries whose key is gone.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(Completion.VaultCompleter))]
+    public string? Vault { get; set; }
+
     /// <summary>End with a terminating error (KeyAdmin.ComplianceFailed) when any finding is this severe or worse.</summary>
     [Parameter]
     public ComplianceSeverity? FailOn { get; set; }
@@ -60,7 +65,8 @@ public sealed class TestApiKeyComplianceCommand : KeyAdminCmdlet
         var progress = new ProgressRecord(1, "Test-ApiKeyCompliance", "Reviewing keys");
         PerItem(Account, () =>
         {
-            foreach (var finding in Authority.Compliance.Review(options, Account, examined =>
+            var vault = Vault is null ? null : Vaults.SecretManagementVault.Open(Vault);
+            foreach (var finding in Authority.Compliance.Review(options, Account, vault: vault, progress: examined =>
             {
                 if (examined % 1000 == 0)
                 {

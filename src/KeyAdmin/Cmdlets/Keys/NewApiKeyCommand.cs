@@ -8,7 +8,7 @@ namespace KeyAdmin.Cmdlets.Keys;
 /// <para type="synopsis">Creates an API key for an account; the secret is shown once.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.New, "ApiKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(NewApiKeyResult))]
+[OutputType(typeof(NewApiKeyResult), typeof(ApiKeyInfo))]
 public sealed class NewApiKeyCommand : KeyAdminCmdlet
 {
     private TwoFactorProof? proof;
@@ -49,6 +49,17 @@ public sealed class NewApiKeyCommand : KeyAdminCmdlet
     [Parameter]
     public SwitchParameter AsPlainText { get; set; }
 
+    /// <summary>Deliver the credential (user name = key id, password = secret) into this SecretManagement vault instead of outputting the secret.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.VaultCompleter))]
+    public string? Vault { get; set; }
+
+    /// <summary>The vault entry's name; by default keyadmin-&lt;account&gt;-&lt;name&gt;.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? SecretName { get; set; }
+
     protected override void BeginProcessing() => proof = ProofFrom(Code);
 
     protected override void ProcessRecord()
@@ -57,24 +68,32 @@ public sealed class NewApiKeyCommand : KeyAdminCmdlet
         var target = $"{Account}/{Name}";
         PerItem(target, () =>
         {
-            if (!ShouldProcess(target, $"Create API key with permissions {permissions}{(IpAddress.Length == 0 ? " bound to no address" : $" bound to {string.Join(", ", IpAddress)}")}"))
+            if (!ShouldProcess(target, $"Create API key{(Vault is null ? string.Empty : $" delivered to vault {Vault}")} with permissions {permissions}{(IpAddress.Length == 0 ? " bound to no address" : $" bound to {string.Join(", ", IpAddress)}")}"))
             {
                 return;
             }
 
-            var issued = Authority.Keys.Create(
-                new NewKeyRequest
-                {
-                    Account = Account,
-                    Name = Name,
-                    Permissions = permissions,
-                    IpAddresses = IpAddress,
-                    Memo = Memo,
-                    ExpiresInDays = ExpiresIn == "Never" ? null : int.Parse(ExpiresIn, System.Globalization.CultureInfo.InvariantCulture),
-                    ExpiresAt = ExpiresAt,
-                    AllowUnboundSensitive = AllowUnboundSensitive,
-                },
-                proof!);
+            var request = new NewKeyRequest
+            {
+                Account = Account,
+                Name = Name,
+                Permissions = permissions,
+                IpAddresses = IpAddress,
+                Memo = Memo,
+                ExpiresInDays = ExpiresIn == "Never" ? null : int.Parse(ExpiresIn, System.Globalization.CultureInfo.InvariantCulture),
+                ExpiresAt = ExpiresAt,
+                AllowUnboundSensitive = AllowUnboundSensitive,
+            };
+
+            if (Vault is not null)
+            {
+                var delivered = Authority.Keys.CreateAndDeliver(request, proof!, Vaults.SecretManagementVault.Open(Vault), SecretName);
+                WriteVerbose($"Delivered key {delivered.Key.KeyId} to vault '{delivered.Key.Vault}' as '{delivered.Key.VaultSecretName}'.");
+                WriteObject(new ApiKeyInfo(delivered.Key, DateTimeOffset.UtcNow));
+                return;
+            }
+
+            var issued = Authority.Keys.Create(request, proof!);
             WriteWarning($"The secret of key {issued.Key.KeyId} is shown only now: store it (a lost secret means a new key).");
             WriteObject(new NewApiKeyResult(issued, DateTimeOffset.UtcNow, AsPlainText));
         });

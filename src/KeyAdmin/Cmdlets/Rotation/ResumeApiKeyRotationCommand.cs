@@ -1,0 +1,49 @@
+using System.Management.Automation;
+using KeyAdmin.Core.Rotation;
+using KeyAdmin.Core.TwoFactor;
+
+namespace KeyAdmin.Cmdlets.Rotation;
+
+/// <summary>
+/// <para type="synopsis">Completes an unfinished rotation from its last journalled step, or undoes it with -Undo.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Resume, "ApiKeyRotation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(RotationOutcome))]
+public sealed class ResumeApiKeyRotationCommand : KeyAdminCmdlet
+{
+    private readonly RotationCmdletSupport support = new();
+    private TwoFactorProof? proof;
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] RotationId { get; set; } = Array.Empty<string>();
+
+    /// <summary>{ param($credential) … }: needed to complete a rotation that asked for a test and had not passed it.</summary>
+    [Parameter]
+    public ScriptBlock? Test { get; set; }
+
+    /// <summary>Undo instead: the vault gets the old credential back and the successor is destroyed.</summary>
+    [Parameter]
+    public SwitchParameter Undo { get; set; }
+
+    /// <summary>Needed when completing removes the old key (-RemoveOld).</summary>
+    [Parameter]
+    public string? Code { get; set; }
+
+    protected override void BeginProcessing() => proof = ProofFrom(Code);
+
+    protected override void ProcessRecord()
+    {
+        foreach (var id in RotationId)
+        {
+            PerItem(id, () =>
+            {
+                var rotation = Authority.Rotations.Get(id);
+                if (ShouldProcess($"rotation {id} of key {rotation.OldKeyId} (at {rotation.State})", Undo ? "Undo rotation" : "Complete rotation"))
+                {
+                    WriteObject(Authority.Rotations.Resume(id, proof!, support.Vault, RotationCmdletSupport.Test(Test), Undo));
+                }
+            });
+        }
+    }
+}
