@@ -97,7 +97,7 @@ public sealed class VaultAndRotationTests
             desk.NextCode(),
             Works).Single();
 
-        Assert.Equal(("Completed", old.Text("KeyId")), (outcome.Text("State"), outcome.Text("OldKeyId")));
+        Assert.Equal(("Completed", old.Text("KeyId"), "bot-a"), (outcome.Text("State"), outcome.Text("OldKeyId"), outcome.Text("KeyName")));
         var successor = session.Run("Get-ApiKey -Account desk -Name bot-a").Single();
         Assert.Equal(outcome.Text("NewKeyId"), successor.Text("KeyId"));
         Assert.Equal((old.Text("KeyId"), "Bot A", "Read, Trade", "203.0.113.7"), (successor.Text("RotatedFrom"), successor.Text("Memo"), successor.Text("Permissions"), string.Join(",", (string[])successor.Property("IpAddresses")!)));

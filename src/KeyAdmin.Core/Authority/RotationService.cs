@@ -303,8 +303,13 @@ public sealed class RotationService
             Outcome = rotation.State == RotationState.RolledBack ? Audit.AuditOutcome.Refused : Audit.AuditOutcome.Succeeded,
         };
 
-    private static RotationOutcome Outcome(RotationRecord r, string message) =>
-        new(r.RotationId, r.AccountName, string.Empty, r.OldKeyId, r.NewKeyId, r.Vault, r.SecretName, r.State, message);
+    /// <summary>The outcome, named after the key the applications now use: the successor once completed, else the old key.</summary>
+    private RotationOutcome Outcome(RotationRecord r, string message)
+    {
+        var current = r.State == RotationState.Completed && r.NewKeyId is not null ? r.NewKeyId : r.OldKeyId;
+        var name = ops.Store.Read(reader => reader.FindKey(current))?.Name ?? string.Empty;
+        return new(r.RotationId, r.AccountName, name, r.OldKeyId, r.NewKeyId, r.Vault, r.SecretName, r.State, message);
+    }
 
     private static string TemporaryName(string name) => Truncate(name + " (rotating)");
 
