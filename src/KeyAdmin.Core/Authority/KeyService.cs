@@ -13,7 +13,7 @@ using KeyAdmin.Core.Verification;
 namespace KeyAdmin.Core.Authority;
 
 /// <summary>The life of an API key: create, list, label and bind, disable, enable, delete.</summary>
-public sealed class KeyService
+public sealed partial class KeyService
 {
     private readonly Operations ops;
 
@@ -21,36 +21,6 @@ public sealed class KeyService
 
     /// <summary>Creates a key under R1 (2FA), R3, R4 (limit), R5/R6 (binding) and R14 (expiry); the secret is returned once.</summary>
     public IssuedKey Create(NewKeyRequest request, TwoFactorProof proof) => Create(request, proof, null);
-
-    /// <summary>
-    /// Creates a key and delivers its credential into <paramref name="vault"/> (R2): the key is created disabled,
-    /// written, read back and compared, and only then enabled. If the vault is missing or locked, or the write or
-    /// read-back fails, the key is destroyed and the entry removed: nothing is left that nobody holds. An entry that
-    /// already holds something is never overwritten.
-    /// </summary>
-    public IssuedKey CreateAndDeliver(NewKeyRequest request, TwoFactorProof proof, ICredentialVault vault, string? secretName)
-    {
-        var entry = secretName ?? VaultDelivery.DefaultSecretName(request.Account, request.Name);
-        if (vault.Read(entry) is not null)
-        {
-            throw new KeyAdminException(KeyAdminError.VaultEntryInUse, $"Vault '{vault.Name}' already has an entry '{entry}'; choose another -SecretName (KeyAdmin never overwrites another secret).", entry);
-        }
-
-        var issued = Create(request with { PendingDelivery = true, StartDisabled = true }, proof);
-        try
-        {
-            VaultDelivery.Deliver(vault, entry, issued.Key, issued.Secret, ops.Store.StoreId);
-        }
-        catch (KeyAdminException)
-        {
-            TryRemove(vault, entry);
-            Abandon(issued.Key.KeyId, $"delivery to vault '{vault.Name}' failed");
-            throw;
-        }
-
-        var delivered = Changed(ops.Store.Write(tx => CompleteDelivery(tx, issued.Key.KeyId, vault.Name, entry, enable: true)));
-        return issued with { Key = delivered };
-    }
 
     internal IssuedKey Create(NewKeyRequest request, TwoFactorProof proof, Action<IStoreWriter, ApiKey>? alsoInTransaction)
     {
@@ -298,84 +268,6 @@ public sealed class KeyService
 
         ops.Store.PurgeDestroyed();
         return Changed(deleted);
-    }
-
-    /// <summary>Records where a pending key was delivered, enabling it when it was created disabled for delivery.</summary>
-    internal ApiKey CompleteDelivery(IStoreWriter tx, string keyId, string vault, string secretName, bool enable)
-    {
-        var key = RequireKey(tx, keyId);
-        var delivered = key with
-        {
-            PendingDelivery = false,
-            Vault = vault,
-            VaultSecretName = secretName,
-            StoredStatus = enable ? ApiKeyStatus.Enabled : key.StoredStatus,
-            DisabledAt = enable ? null : key.DisabledAt,
-            DisabledReason = enable ? null : key.DisabledReason,
-        };
-        tx.UpdateKey(delivered);
-        tx.Append(ops.Audit("ApiKey.Deliver", key.AccountName, key.KeyId, key.Name, detail: $"Vault={vault}; SecretName={secretName}"));
-        return delivered;
-    }
-
-    /// <summary>Destroys a key that was never handed over (a failed delivery or an undone rotation); needs no code.</summary>
-    internal void Abandon(string keyId, string reason)
-    {
-        var abandoned = ops.Store.Write(tx =>
-        {
-            var key = RequireKey(tx, keyId);
-            if (key.StoredStatus == ApiKeyStatus.Deleted)
-            {
-                return key;
-            }
-
-            if (!key.PendingDelivery && key.RotatedFrom is null)
-            {
-                throw new KeyAdminException(KeyAdminError.KeyNotDisabled, $"Key {key.KeyId} was handed over; only Remove-ApiKey deletes it.", key.KeyId);
-            }
-
-            var gone = key with { StoredStatus = ApiKeyStatus.Deleted, DeletedAt = ops.Now };
-            tx.DestroyKey(gone);
-            tx.Append(ops.Audit("ApiKey.Abandon", key.AccountName, key.KeyId, key.Name, reason: reason));
-            return gone;
-        });
-        ops.Store.PurgeDestroyed();
-        Changed(abandoned);
-    }
-
-    /// <summary>The sealed secret of a key as a SecureString, for re-delivery by a rotation's undo or resume.</summary>
-    internal SecureString RevealForDelivery(string keyId)
-    {
-        var sealedSecret = ops.Store.Read(r => r.ReadSealedSecret(keyId))
-            ?? throw new KeyAdminException(KeyAdminError.KeyDeleted, $"The secret of key {keyId} is destroyed.", keyId);
-        var plain = ops.Store.Secrets.Open(sealedSecret, SealIdentity.ApiKey(keyId));
-        try
-        {
-            var secure = new SecureString();
-            foreach (var b in plain)
-            {
-                secure.AppendChar((char)b);
-            }
-
-            secure.MakeReadOnly();
-            return secure;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(plain);
-        }
-    }
-
-    internal static void TryRemove(ICredentialVault vault, string entry)
-    {
-        try
-        {
-            vault.Remove(entry);
-        }
-        catch (KeyAdminException)
-        {
-            // Best effort: the entry may never have been written.
-        }
     }
 
     /// <summary>Tells this process's verifiers, after the commit, that the key changed (R9: the next request sees it).</summary>
