@@ -96,7 +96,8 @@ public sealed partial class ModuleContractTests
         Assert.NotEmpty(declared);
         Assert.All(declared, line => Assert.False(line.EndsWith('='), $"{line.TrimEnd('=')} has no [OutputType]"));
         Assert.Contains("Get-ApiKey=KeyAdmin.ApiKeyInfo", declared);
-        Assert.Contains("New-ApiKey=KeyAdmin.NewApiKeyResult", declared);
+        // The secret once (NewApiKeyResult), or, delivered into a vault with -Vault, the key without it.
+        Assert.Contains("New-ApiKey=KeyAdmin.NewApiKeyResult,KeyAdmin.ApiKeyInfo", declared);
     }
 
     [Fact]
@@ -111,10 +112,13 @@ public sealed partial class ModuleContractTests
 
         Assert.NotEmpty(views);
         Assert.Contains("KeyId", shown);
-        foreach (var forbidden in new[] { "Secret", "OtpAuthUri", "Seed", "otpauth" })
+        // "Secret" as a whole word: the vault entry's name (SecretName) is not the secret and may be shown.
+        foreach (var forbidden in new[] { @"\bSecret\b", "OtpAuthUri", "Seed", "otpauth" })
         {
-            Assert.DoesNotContain(shown, text => text.Contains(forbidden, StringComparison.OrdinalIgnoreCase));
+            Assert.DoesNotContain(shown, text => System.Text.RegularExpressions.Regex.IsMatch(text, forbidden, System.Text.RegularExpressions.RegexOptions.IgnoreCase));
         }
+
+        Assert.Contains("SecretName", shown);
     }
 
     [Fact]
