@@ -87,7 +87,11 @@ public sealed class AuditChainTests : IDisposable
     {
         // A forger with the database but not the key-encryption key edits a record and "fixes" its hash with
         // a plain SHA-256: the chain is keyed, so that fails.
+#if POSTGRES
+        RawDb.Execute(h.StorePath, "UPDATE audit SET detail = 'Permissions=Read', hash = md5(random()::text) || md5(random()::text) WHERE seq = 5");
+#else
         RawDb.Execute(h.StorePath, "UPDATE audit SET detail = 'Permissions=Read', hash = lower(hex(randomblob(32))) WHERE seq = 5");
+#endif
 
         var report = h.Authority.Audit.Verify();
 
@@ -98,7 +102,11 @@ public sealed class AuditChainTests : IDisposable
     [Fact]
     public void Verify_HeadTampered_IsCaught()
     {
+#if POSTGRES
+        RawDb.Execute(h.StorePath, "UPDATE keyadmin_meta SET value = '1|' || substr(value, strpos(value, '|') + 1) WHERE name = 'audit_head'");
+#else
         RawDb.Execute(h.StorePath, "UPDATE meta SET value = '1|' || substr(value, instr(value, '|') + 1) WHERE name = 'audit_head'");
+#endif
 
         Assert.False(h.Authority.Audit.Verify().IsIntact);
     }

@@ -31,7 +31,7 @@ public sealed class CrossProcessTests : IDisposable
             jobs.Add(("key-of-job" + i, Workers.WriteCredential(h.Folder, "seed:" + Totp.ToBase32(seed))));
         }
 
-        var answers = Workers.CreateKeysAtOnce(h.StorePath, "desk", jobs, Timeout);
+        var answers = Workers.CreateKeysAtOnce(h, "desk", jobs, Timeout);
 
         Assert.Equal(5, answers.Count(a => a == "OK"));
         Assert.Equal(1, answers.Count(a => a == "REFUSED KeyLimitReached"));
@@ -54,7 +54,7 @@ public sealed class CrossProcessTests : IDisposable
         var credential = Workers.WriteCredential(h.Folder, "code:" + Totp.ComputeCode(seed, DateTimeOffset.UtcNow));
         var jobs = Enumerable.Range(1, 5).Select(i => ("key" + i, credential)).ToList();
 
-        var answers = Workers.CreateKeysAtOnce(h.StorePath, "desk", jobs, Timeout);
+        var answers = Workers.CreateKeysAtOnce(h, "desk", jobs, Timeout);
 
         Assert.Equal(1, answers.Count(a => a == "OK"));
         Assert.Equal(4, answers.Count(a => a == "REFUSED TwoFactorCodeReplayed"));

@@ -8,8 +8,15 @@ namespace KeyAdmin.Core.Tests;
 /// <summary>A change whose audit record cannot be written does not happen.</summary>
 public sealed class FailClosedTests : IDisposable
 {
+#if POSTGRES
+    private const string BreakAudit =
+        "CREATE FUNCTION audit_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no audit'; END $$; " +
+        "CREATE TRIGGER audit_fail BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION audit_fail();";
+    private const string RepairAudit = "DROP TRIGGER audit_fail ON audit; DROP FUNCTION audit_fail();";
+#else
     private const string BreakAudit = "CREATE TRIGGER audit_fail BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'no audit'); END;";
     private const string RepairAudit = "DROP TRIGGER audit_fail;";
+#endif
     private static readonly string[] Tables = { "api_keys", "accounts", "authenticators", "policy", "audit" };
     private readonly Harness h = new();
     private readonly TestAccount desk;

@@ -3,7 +3,11 @@ using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Tests.Support;
 using KeyAdmin.Core.TwoFactor;
-using Microsoft.Data.Sqlite;
+#if POSTGRES
+using RawDbException = Npgsql.PostgresException;
+#else
+using RawDbException = Microsoft.Data.Sqlite.SqliteException;
+#endif
 
 namespace KeyAdmin.Core.Tests;
 
@@ -287,7 +291,7 @@ public sealed class KeyLifecycleTests : IDisposable
     {
         var key = h.CreateKey(desk, "bot").Key;
 
-        var e = Assert.Throws<SqliteException>(() => RawDb.Execute(h.StorePath, $"UPDATE api_keys SET permissions = 15 WHERE key_id = '{key.KeyId}'"));
+        var e = Assert.Throws<RawDbException>(() => RawDb.Execute(h.StorePath, $"UPDATE api_keys SET permissions = 15 WHERE key_id = '{key.KeyId}'"));
 
         Assert.Contains("KeyAdmin.PermissionsImmutable", e.Message, StringComparison.Ordinal);
         Assert.Equal(1, RawDb.Scalar(h.StorePath, $"SELECT permissions FROM api_keys WHERE key_id = '{key.KeyId}'"));
@@ -299,7 +303,7 @@ public sealed class KeyLifecycleTests : IDisposable
     {
         var key = h.CreateAndRemoveKey(desk, "bot");
 
-        var e = Assert.Throws<SqliteException>(() => RawDb.Execute(h.StorePath, $"UPDATE api_keys SET status = 'Enabled' WHERE key_id = '{key.KeyId}'"));
+        var e = Assert.Throws<RawDbException>(() => RawDb.Execute(h.StorePath, $"UPDATE api_keys SET status = 'Enabled' WHERE key_id = '{key.KeyId}'"));
 
         Assert.Contains("KeyAdmin.KeyDeleted", e.Message, StringComparison.Ordinal);
         Assert.Equal(ApiKeyStatus.Deleted, h.Authority.Keys.Get(key.KeyId).StoredStatus);

@@ -1,5 +1,3 @@
-#if !POSTGRES
-using System.Diagnostics;
 using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Rotation;
 using KeyAdmin.Core.Tests.Support;
@@ -88,18 +86,7 @@ public sealed class RotationCrashTests : IDisposable
 
     private RotationRecord CrashAfter(RotationState step)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { Workers.WorkerPath, "rotate-and-crash", h.StorePath, oldKeyId, Path.Combine(h.Folder, "vault.json"), Path.Combine(h.Folder, "job.credential"), step.ToString() })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var worker = Process.Start(start)!;
+        using var worker = Workers.Start(h, "rotate-and-crash", oldKeyId, Path.Combine(h.Folder, "vault.json"), Path.Combine(h.Folder, "job.credential"), step.ToString());
         var output = worker.StandardOutput.ReadToEnd();
         var errors = worker.StandardError.ReadToEnd();
         Assert.True(worker.WaitForExit(30_000), "The worker did not finish in 30 s.");
@@ -122,4 +109,3 @@ public sealed class RotationCrashTests : IDisposable
         Assert.Equal(secret, new System.Net.NetworkCredential(string.Empty, stored).Password);
     }
 }
-#endif

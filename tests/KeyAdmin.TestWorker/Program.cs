@@ -3,6 +3,9 @@
 //
 //   create-key <store> <account> <key name> <credential file> <go file>
 //
+// --connection-string <cs> --key-file <file> before the command use a PostgreSQL store (WorkerStore.cs), and
+// StoreCommands.cs has the commands of the shared-store tests.
+//
 // The credential file (owner-only, written by the test) holds "seed:<base32>" (the worker computes the
 // current code from it with the real clock, as an automation job would) or "code:<six digits>".
 // The worker prints READY once the store is open, then one line: "OK" or "REFUSED <KeyAdminError>".
@@ -10,11 +13,15 @@
 using System.Diagnostics;
 using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Authority;
-using KeyAdmin.Core.Crypto;
 using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Keys;
-using KeyAdmin.Core.Storage.Sqlite;
 using KeyAdmin.Core.TwoFactor;
+
+args = WorkerStore.TakeOptions(args);
+if (StoreCommands.TryRun(args) is { } exitCode)
+{
+    return exitCode;
+}
 
 if (args.Length == 6 && args[0] == "rotate-and-crash")
 {
@@ -31,7 +38,7 @@ var (storePath, account, keyName, credentialFile, goFile) = (args[1], args[2], a
 try
 {
     var credential = File.ReadAllText(credentialFile).Trim();
-    using var store = SqliteStore.Open(storePath, new FileKeyEncryptionKeySource(storePath + ".kek"));
+    using var store = WorkerStore.Open(storePath);
     var authority = new KeyAdminAuthority(store, TimeProvider.System, new Actor("worker-" + Environment.ProcessId, Environment.MachineName));
     Console.WriteLine("READY");
     Console.Out.Flush();

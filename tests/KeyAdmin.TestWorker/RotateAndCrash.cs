@@ -6,9 +6,7 @@
 using System.Diagnostics;
 using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Authority;
-using KeyAdmin.Core.Crypto;
 using KeyAdmin.Core.Rotation;
-using KeyAdmin.Core.Storage.Sqlite;
 using KeyAdmin.Core.Tests.Support;
 using KeyAdmin.Core.TwoFactor;
 
@@ -17,7 +15,7 @@ internal static class RotateAndCrash
     public static int Run(string[] args)
     {
         var (storePath, keyId, vaultFile, credentialFile, step) = (args[1], args[2], args[3], args[4], Enum.Parse<RotationState>(args[5]));
-        using var store = SqliteStore.Open(storePath, new FileKeyEncryptionKeySource(storePath + ".kek"));
+        using var store = WorkerStore.Open(storePath);
         var authority = new KeyAdminAuthority(store, TimeProvider.System, new Actor("rotation-job", Environment.MachineName));
         var seed = Totp.FromBase32(File.ReadAllText(credentialFile).Trim()["seed:".Length..]);
         var code = Totp.ComputeCode(seed, TimeProvider.System.GetUtcNow());

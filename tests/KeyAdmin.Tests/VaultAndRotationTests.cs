@@ -184,6 +184,39 @@ public sealed class VaultAndRotationTests
         Assert.Single(session.Run("Get-ApiKey -Account desk").ThrowOnError().Output);
     }
 
+    [Fact]
+    public void ConnectKeyAdminStore_WithKeyVault_KeepsTheKeyEncryptionKeyInTheVaultAndNoFileBesideTheStore()
+    {
+        using var session = new ModuleSession(connect: false);
+        session.Run("Import-Module $args[0]; Register-TestVault -Name Team", ModulePaths.SecretManagementStandIn).ThrowOnError();
+        var store = Path.Combine(session.Directory, "team", "keyadmin.db");
+        var other = Path.Combine(session.Directory, "other", "keyadmin.db");
+
+        var info = session.Run("Connect-KeyAdminStore -Path $args[0] -KeyVault Team -PassThru", store).Single();
+        session.Run("New-KeyAdminAccount -Name desk -Email desk@example.com | Out-Null").ThrowOnError();
+        session.Run("Connect-KeyAdminStore -Path $args[0]; Connect-KeyAdminStore -Path $args[1] -KeyVault Team", other, store).ThrowOnError();
+        var accounts = session.Run("Get-KeyAdminAccount").ThrowOnError().Output;
+
+        Assert.Equal("vault 'Team' entry 'keyadmin-kek'", info.Text("KeyEncryptionKey"));
+        Assert.False(File.Exists(store + ".kek"));
+        Assert.Equal("keyadmin-kek", session.Run("(Get-TestVaultEntry -Vault Team).Name").Single().ToString());
+        Assert.Equal("desk", Assert.Single(accounts).Text("Name"));
+    }
+
+    [Fact]
+    public void ConnectKeyAdminStore_WithKeyVault_WhoseEntryIsGone_RefusesWithKeyEncryptionKeyMissing()
+    {
+        using var session = new ModuleSession(connect: false);
+        session.Run("Import-Module $args[0]; Register-TestVault -Name Team", ModulePaths.SecretManagementStandIn).ThrowOnError();
+        var store = Path.Combine(session.Directory, "team", "keyadmin.db");
+        session.Run("Connect-KeyAdminStore -Path $args[0] -KeyVault Team", store).ThrowOnError();
+        session.Run("Connect-KeyAdminStore -Path $args[0]; Microsoft.PowerShell.SecretManagement\\Remove-Secret -Name keyadmin-kek -Vault Team", Path.Combine(session.Directory, "x.db")).ThrowOnError();
+
+        var result = session.Run("Connect-KeyAdminStore -Path $args[0] -KeyVault Team", store);
+
+        Assert.StartsWith("KeyAdmin.KeyEncryptionKeyMissing,", result.ErrorId(), StringComparison.Ordinal);
+    }
+
     private static ModuleSession VaultSession(out AccountHandle desk)
     {
         var session = new ModuleSession();

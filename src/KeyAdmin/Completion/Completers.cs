@@ -20,7 +20,7 @@ internal static class CompletionStore
 
         try
         {
-            return File.Exists(session.ResolvePath().Path) ? session.Open() : null;
+            return session.Resolve().Target.Exists() ? session.Open() : null;
         }
         catch (KeyAdminException)
         {

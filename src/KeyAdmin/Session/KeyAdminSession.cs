@@ -2,16 +2,15 @@ using System.Collections.Concurrent;
 using System.Management.Automation.Runspaces;
 using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Authority;
-using KeyAdmin.Core.Crypto;
 using KeyAdmin.Core.Storage;
-using KeyAdmin.Core.Storage.Sqlite;
 using KeyAdmin.Core.Verification;
 
 namespace KeyAdmin.Session;
 
 /// <summary>
 /// The store a PowerShell session uses: chosen by Connect-KeyAdminStore for this runspace only, else by
-/// $env:KEYADMIN_STORE, else the user's data folder. Opened on first use and kept open for the session.
+/// $env:KEYADMIN_STORE (a path or a PostgreSQL connection string), else the user's data folder. Opened on first
+/// use and kept open for the session; which engine it is, is the core's business (StoreTarget).
 /// </summary>
 internal sealed class KeyAdminSession
 {
@@ -20,15 +19,14 @@ internal sealed class KeyAdminSession
     private KeyAdminAuthority? authority;
     private RequestVerifier? verifier;
     private IKeyAdminStore? verifierStore;
+    private StoreTarget? openTarget;
 
     private KeyAdminSession()
     {
     }
 
     /// <summary>Set by Connect-KeyAdminStore; overrides the environment for this runspace.</summary>
-    public string? ConnectedPath { get; private set; }
-
-    public string? ConnectedKeyFile { get; private set; }
+    public StoreTarget? Connected { get; private set; }
 
     public static KeyAdminSession ForCurrentRunspace()
     {
@@ -51,21 +49,17 @@ internal sealed class KeyAdminSession
         });
     }
 
-    /// <summary>The store path this session would use now, and where that choice came from.</summary>
-    public (string Path, string Source) ResolvePath()
+    /// <summary>The store this session would use now, and where that choice came from.</summary>
+    public (StoreTarget Target, string Source) Resolve()
     {
-        if (ConnectedPath is not null)
+        if (Connected is not null)
         {
-            return (ConnectedPath, "Connect-KeyAdminStore");
+            return (Connected, "Connect-KeyAdminStore");
         }
 
         var fromEnvironment = Environment.GetEnvironmentVariable(StoreLocation.EnvironmentVariable);
-        return string.IsNullOrWhiteSpace(fromEnvironment)
-            ? (StoreLocation.DefaultPath(), "Default")
-            : (StoreLocation.DefaultPath(), "$env:" + StoreLocation.EnvironmentVariable);
+        return (StoreTarget.FromEnvironment(), string.IsNullOrWhiteSpace(fromEnvironment) ? "Default" : "$env:" + StoreLocation.EnvironmentVariable);
     }
-
-    public string ResolveKeyFile(string storePath) => ConnectedKeyFile ?? StoreLocation.KeyFileFor(storePath);
 
     /// <summary>The open authority, if the current choice of store has been opened already.</summary>
     public KeyAdminAuthority? Current
@@ -74,7 +68,7 @@ internal sealed class KeyAdminSession
         {
             lock (gate)
             {
-                return authority is not null && authority.Store.Description.Location == ResolvePath().Path ? authority : null;
+                return authority is not null && openTarget is not null && openTarget.SameStore(Resolve().Target) ? authority : null;
             }
         }
     }
@@ -84,16 +78,8 @@ internal sealed class KeyAdminSession
     {
         lock (gate)
         {
-            var path = Path.GetFullPath(ResolvePath().Path);
-            if (authority is not null && authority.Store.Description.Location == path)
-            {
-                return authority;
-            }
-
-            var store = SqliteStore.Open(path, new FileKeyEncryptionKeySource(ResolveKeyFile(path)));
-            CloseCurrent();
-            authority = new KeyAdminAuthority(store, TimeProvider.System, Actor.Current());
-            return authority;
+            var target = Resolve().Target;
+            return authority is not null && target.SameStore(openTarget) ? authority : OpenTarget(target);
         }
     }
 
@@ -114,19 +100,25 @@ internal sealed class KeyAdminSession
         }
     }
 
-    /// <summary>Opens the store at <paramref name="path"/> and makes it this session's store.</summary>
-    public KeyAdminAuthority Connect(string path, string? keyFile)
+    /// <summary>Opens <paramref name="target"/> and makes it this session's store.</summary>
+    public KeyAdminAuthority Connect(StoreTarget target)
     {
         lock (gate)
         {
-            var full = Path.GetFullPath(path);
-            var store = SqliteStore.Open(full, new FileKeyEncryptionKeySource(keyFile ?? StoreLocation.KeyFileFor(full)));
-            CloseCurrent();
-            authority = new KeyAdminAuthority(store, TimeProvider.System, Actor.Current());
-            ConnectedPath = full;
-            ConnectedKeyFile = keyFile is null ? null : Path.GetFullPath(keyFile);
-            return authority;
+            var opened = OpenTarget(target);
+            Connected = target;
+            return opened;
         }
+    }
+
+    private KeyAdminAuthority OpenTarget(StoreTarget target)
+    {
+        // Opened before the current store is closed: a store that cannot be opened leaves the session as it was.
+        var store = target.Open();
+        CloseCurrent();
+        authority = new KeyAdminAuthority(store, TimeProvider.System, Actor.Current());
+        openTarget = target;
+        return authority;
     }
 
     private void Close()
@@ -135,6 +127,7 @@ internal sealed class KeyAdminSession
         {
             CloseCurrent();
             authority = null;
+            openTarget = null;
         }
     }
 

@@ -33,22 +33,13 @@ internal sealed class SecretManagementVault : ICredentialVault
         return vault;
     }
 
-    public VaultCredential? Read(string secretName)
+    public VaultCredential? Read(string secretName) => ReadValue(secretName) switch
     {
-        var info = Invoke("Get-SecretInfo", new Hashtable { ["Name"] = WildcardPattern.Escape(secretName), ["Vault"] = Name });
-        if (!info.Any(i => string.Equals(i.Properties["Name"]?.Value?.ToString(), secretName, StringComparison.OrdinalIgnoreCase)))
-        {
-            return null;
-        }
-
-        var value = Invoke("Get-Secret", new Hashtable { ["Name"] = secretName, ["Vault"] = Name }).FirstOrDefault()?.BaseObject;
-        return value switch
-        {
-            PSCredential credential => new VaultCredential(credential.UserName, credential.Password),
-            SecureString secure => new VaultCredential(string.Empty, secure),
-            _ => new VaultCredential(string.Empty, new SecureString()),
-        };
-    }
+        null => null,
+        PSCredential credential => new VaultCredential(credential.UserName, credential.Password),
+        SecureString secure => new VaultCredential(string.Empty, secure),
+        _ => new VaultCredential(string.Empty, new SecureString()),
+    };
 
     public void Write(string secretName, string keyId, SecureString secret, IReadOnlyDictionary<string, object> metadata)
     {
@@ -66,6 +57,19 @@ internal sealed class SecretManagementVault : ICredentialVault
             ["Metadata"] = table,
         });
     }
+
+    /// <summary>Any secret stored under <paramref name="secretName"/> as the vault returns it, or null when there is none.</summary>
+    public object? ReadValue(string secretName)
+    {
+        var info = Invoke("Get-SecretInfo", new Hashtable { ["Name"] = WildcardPattern.Escape(secretName), ["Vault"] = Name });
+        return info.Any(i => string.Equals(i.Properties["Name"]?.Value?.ToString(), secretName, StringComparison.OrdinalIgnoreCase))
+            ? Invoke("Get-Secret", new Hashtable { ["Name"] = secretName, ["Vault"] = Name }).FirstOrDefault()?.BaseObject
+            : null;
+    }
+
+    /// <summary>Stores a secret that is not a key credential (the key-encryption key), refusing to replace an existing one.</summary>
+    public void WriteValue(string secretName, object value, Hashtable metadata) =>
+        Invoke("Set-Secret", new Hashtable { ["Name"] = secretName, ["Vault"] = Name, ["Secret"] = value, ["Metadata"] = metadata, ["NoClobber"] = true });
 
     public void Remove(string secretName) =>
         Invoke("Remove-Secret", new Hashtable { ["Name"] = secretName, ["Vault"] = Name });

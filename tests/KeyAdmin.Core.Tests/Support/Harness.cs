@@ -6,6 +6,7 @@ using KeyAdmin.Core.Authority;
 using KeyAdmin.Core.Crypto;
 using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Storage;
 using KeyAdmin.Core.Storage.Sqlite;
 using KeyAdmin.Core.TwoFactor;
 using Microsoft.Extensions.Time.Testing;
@@ -17,7 +18,8 @@ public sealed record TestAccount(string Name, byte[] Seed);
 
 /// <summary>
 /// One test's world: a temp folder with a fresh SQLite store and its key file, a fixed clock that starts
-/// ten seconds into a TOTP step, and the authority over them.
+/// ten seconds into a TOTP step, and the authority over them. Compiled with POSTGRES (tests/KeyAdmin.Postgres.Tests)
+/// the store is a PostgresStore in a fresh database of the run's cluster, and StorePath is its connection string.
 /// </summary>
 public sealed class Harness : IDisposable
 {
@@ -33,7 +35,13 @@ public sealed class Harness : IDisposable
         Folder = Path.Combine(Path.GetTempPath(), "keyadmin-core-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
         StoreFolder = Path.Combine(Folder, "store");
+#if POSTGRES
+        StorePath = TestDatabase.Create();
+        KekPath = Path.Combine(Folder, "team.kek");
+#else
         StorePath = Path.Combine(StoreFolder, "keyadmin.db");
+        KekPath = StorePath + ".kek";
+#endif
         Clock = new FakeTimeProvider(start);
         Store = OpenStore();
         Authority = new KeyAdminAuthority(Store, Clock, new Actor("tester", "host"));
@@ -44,19 +52,24 @@ public sealed class Harness : IDisposable
     /// <summary>Created by the store itself on first use (so its mode is the store's doing).</summary>
     public string StoreFolder { get; }
 
+    /// <summary>The database file; with POSTGRES, the connection string of the test's own database.</summary>
     public string StorePath { get; }
 
-    public string KekPath => StorePath + ".kek";
+    public string KekPath { get; }
 
     public FakeTimeProvider Clock { get; }
 
-    public SqliteStore Store { get; }
+    public IKeyAdminStore Store { get; }
 
     public KeyAdminAuthority Authority { get; }
 
     public DateTimeOffset Now => Clock.GetUtcNow();
 
-    public SqliteStore OpenStore() => SqliteStore.Open(StorePath, new FileKeyEncryptionKeySource(KekPath));
+#if POSTGRES
+    public IKeyAdminStore OpenStore() => Storage.Postgres.PostgresStore.Open(StorePath, new FileKeyEncryptionKeySource(KekPath));
+#else
+    public IKeyAdminStore OpenStore() => SqliteStore.Open(StorePath, new FileKeyEncryptionKeySource(KekPath));
+#endif
 
     /// <summary>Moves the clock to the next TOTP step, so that the next code of an authenticator is a new one.</summary>
     public void NextStep() => Clock.Advance(TimeSpan.FromSeconds(Totp.PeriodSeconds));
@@ -160,6 +173,7 @@ public static class Refusal
     public static KeyAdminException Expect<T>(KeyAdminError expected, Func<T> act) => Expect(expected, () => { _ = act(); });
 }
 
+#if !POSTGRES
 /// <summary>Reads the database file directly, as another program would.</summary>
 public static class RawDb
 {
@@ -218,3 +232,4 @@ public static class RawDb
         return string.Join("\n", rows);
     }
 }
+#endif

@@ -38,33 +38,22 @@ public static class Workers
     }
 
     /// <summary>Runs one "create-key" worker per entry at the same instant; returns each worker's answer line.</summary>
-    public static IReadOnlyList<string> CreateKeysAtOnce(string storePath, string account, IReadOnlyList<(string KeyName, string CredentialFile)> jobs, TimeSpan timeout)
-    {
-        var goFile = Path.Combine(Path.GetDirectoryName(storePath)!, "go-" + Guid.NewGuid().ToString("N"));
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (string.IsNullOrEmpty(dotnet) || !File.Exists(dotnet))
-        {
-            dotnet = "dotnet";
-        }
+    public static IReadOnlyList<string> CreateKeysAtOnce(Harness h, string account, IReadOnlyList<(string KeyName, string CredentialFile)> jobs, TimeSpan timeout) =>
+        RunAtOnce(h, jobs.Select(job => new[] { "create-key", account, job.KeyName, job.CredentialFile }).ToList(), timeout);
 
-        var worker = WorkerPath;
+    /// <summary>
+    /// Runs one worker per command (its name, then its arguments after the store) at the same instant: each gets
+    /// the go file as its last argument and prints READY, then one answer line, which is returned.
+    /// </summary>
+    public static IReadOnlyList<string> RunAtOnce(Harness h, IReadOnlyList<string[]> commands, TimeSpan timeout)
+    {
+        var goFile = Path.Combine(h.Folder, "go-" + Guid.NewGuid().ToString("N"));
         var processes = new List<Process>();
         try
         {
-            foreach (var (keyName, credentialFile) in jobs)
+            foreach (var command in commands)
             {
-                var start = new ProcessStartInfo(dotnet)
-                {
-                    RedirectStandardOutput = true,
-                    RedirectStandardError = true,
-                    UseShellExecute = false,
-                };
-                foreach (var argument in new[] { worker, "create-key", storePath, account, keyName, credentialFile, goFile })
-                {
-                    start.ArgumentList.Add(argument);
-                }
-
-                processes.Add(Process.Start(start) ?? throw new InvalidOperationException("The worker did not start."));
+                processes.Add(Start(h, command[0], command.Skip(1).Append(goFile).ToArray()));
             }
 
             var deadline = Stopwatch.StartNew();
@@ -88,22 +77,59 @@ public static class Workers
         {
             foreach (var process in processes)
             {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-
-                process.Dispose();
+                Stop(process);
             }
         }
     }
 
-    private static string? ReadLine(Process process, TimeSpan timeout)
+    /// <summary>
+    /// Starts a worker on the harness's store: the store's path, or (POSTGRES) the --connection-string and
+    /// --key-file options, which take the place of the path.
+    /// </summary>
+    public static Process Start(Harness h, string command, params string[] arguments)
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (string.IsNullOrEmpty(dotnet) || !File.Exists(dotnet))
+        {
+            dotnet = "dotnet";
+        }
+
+        var start = new ProcessStartInfo(dotnet)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+#if POSTGRES
+        var store = new[] { "--connection-string", h.StorePath, "--key-file", h.KekPath, command };
+#else
+        var store = new[] { command, h.StorePath };
+#endif
+        foreach (var argument in new[] { WorkerPath }.Concat(store).Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException("The worker did not start.");
+    }
+
+    /// <summary>The worker's next line on standard output, or "TIMEOUT".</summary>
+    public static string? ReadLine(Process process, TimeSpan timeout)
     {
         var line = process.StandardOutput.ReadLineAsync();
         return line.Wait(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero) ? line.Result : "TIMEOUT";
     }
 
-    private static string ErrorOf(Process process) =>
+    public static void Stop(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        process.Dispose();
+    }
+
+    public static string ErrorOf(Process process) =>
         process.HasExited ? process.StandardError.ReadToEnd() : string.Empty;
 }

@@ -11,15 +11,15 @@ public sealed class GetKeyAdminStoreCommand : KeyAdminCmdlet
 {
     protected override void ProcessRecord()
     {
-        // Reports without creating: looking at the store is not its first use.
-        var (path, source) = Session.ResolvePath();
+        // Reports without creating: looking at the store is not its first use. A PostgreSQL location carries no password.
+        var (target, source) = Terminating(() => Session.Resolve());
         var open = Session.Current;
         WriteObject(new KeyAdminStoreInfo(
-            open?.Store.Description.Engine ?? "SQLite",
-            System.IO.Path.GetFullPath(path),
+            open?.Store.Description.Engine ?? target.Engine,
+            target.Location,
             source,
-            open?.Store.Description.KeyEncryptionKey ?? Session.ResolveKeyFile(System.IO.Path.GetFullPath(path)),
-            File.Exists(path),
+            open?.Store.Description.KeyEncryptionKey ?? target.KeyDescription ?? "(none: pass -KeyFile or set $env:KEYADMIN_KEY_FILE)",
+            open is not null || target.Exists(),
             open?.Store.Description.SchemaVersion));
     }
 }

@@ -1,0 +1,118 @@
+// Commands for the tests of a shared store under several processes (tests/KeyAdmin.Postgres.Tests):
+//
+//   append-audit <store> <prefix> <count> <go file>
+//     Creates <count> accounts named <prefix>-<n>, each with its audit record, after the go file appears.
+//     Prints READY once the store is open, then "OK <count>" or "REFUSED <KeyAdminError>".
+//   watch-key <store> <credential file>
+//     A verifier in its own process: signs a Read request with the key in the credential file ("key:<id>" and
+//     "secret:<secret>" lines) every 10 ms. Prints READY after the first accepted request, then, as soon as one
+//     is refused, "REFUSED <reason>" and exits. Gives up with TIMEOUT after 30 s.
+//
+// Never prints a seed, a code or a secret.
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using KeyAdmin.Core.Audit;
+using KeyAdmin.Core.Authority;
+using KeyAdmin.Core.Errors;
+using KeyAdmin.Core.Verification;
+
+internal static class StoreCommands
+{
+    public static int? TryRun(string[] args)
+    {
+        try
+        {
+            return args switch
+            {
+                ["append-audit", var store, var prefix, var count, var goFile] => AppendAudit(store, prefix, int.Parse(count, CultureInfo.InvariantCulture), goFile),
+                ["watch-key", var store, var credentialFile] => WatchKey(store, credentialFile),
+                _ => null,
+            };
+        }
+        catch (KeyAdminException e)
+        {
+            Console.WriteLine("REFUSED " + e.Error);
+            return 2;
+        }
+    }
+
+    private static int AppendAudit(string storePath, string prefix, int count, string goFile)
+    {
+        using var store = WorkerStore.Open(storePath);
+        var authority = new KeyAdminAuthority(store, TimeProvider.System, new Actor("worker-" + Environment.ProcessId, Environment.MachineName));
+        Console.WriteLine("READY");
+        Console.Out.Flush();
+        if (!WaitFor(goFile))
+        {
+            Console.WriteLine("FAILED no go signal");
+            return 3;
+        }
+
+        for (var i = 1; i <= count; i++)
+        {
+            authority.Accounts.Create($"{prefix}-{i}", $"{prefix}-{i}@example.com").Secret.Dispose();
+        }
+
+        Console.WriteLine("OK " + count);
+        return 0;
+    }
+
+    private static int WatchKey(string storePath, string credentialFile)
+    {
+        var lines = File.ReadAllLines(credentialFile).ToDictionary(l => l[..l.IndexOf(':')], l => l[(l.IndexOf(':') + 1)..]);
+        var keyId = lines["key"];
+        var secret = Encoding.ASCII.GetBytes(lines["secret"]);
+        using var store = WorkerStore.Open(storePath);
+        using var verifier = new RequestVerifier(store, TimeProvider.System);
+        var ready = false;
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            var timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+            var result = verifier.Verify(new SignedRequest
+            {
+                KeyId = keyId,
+                Timestamp = timestamp,
+                Signature = RequestSigner.Sign(secret, timestamp, "GET", "/api/v1/accounts", ReadOnlySpan<byte>.Empty),
+                Method = "GET",
+                PathAndQuery = "/api/v1/accounts",
+                CallerAddress = IPAddress.Loopback,
+            });
+            if (!result.Accepted)
+            {
+                Console.WriteLine("REFUSED " + result.Reason);
+                return 0;
+            }
+
+            if (!ready)
+            {
+                ready = true;
+                Console.WriteLine("READY");
+                Console.Out.Flush();
+            }
+
+            Thread.Sleep(10);
+        }
+
+        Console.WriteLine("TIMEOUT");
+        return 3;
+    }
+
+    private static bool WaitFor(string goFile)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!File.Exists(goFile))
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                return false;
+            }
+
+            Thread.Sleep(2);
+        }
+
+        return true;
+    }
+}
