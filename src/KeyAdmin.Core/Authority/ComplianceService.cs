@@ -48,7 +48,7 @@ public sealed class ComplianceService
         var entries = vault is null ? null : vault.ListDelivered().Where(e => e.StoreId is null || e.StoreId == ops.Store.StoreId).ToDictionary(e => e.SecretName, StringComparer.OrdinalIgnoreCase);
         var liveInVault = new HashSet<string>(StringComparer.Ordinal);
         long examined = 0;
-        var keys = ops.Store.StreamKeys(new Storage.KeyQuery { AccountId = accountName is null ? null : summaries[0].Account.AccountId });
+        var keys = Storage.ReadAhead.Of(ops.Store.StreamKeys(new Storage.KeyQuery { AccountId = accountName is null ? null : summaries[0].Account.AccountId }));
         foreach (var key in keys)
         {
             progress?.Invoke(++examined);

@@ -100,7 +100,8 @@ public sealed partial class KeyService
             accountId = ops.Store.Read(r => Operations.RequireAccount(r, accountName).AccountId);
         }
 
-        return ops.Store.StreamKeys(new KeyQuery { AccountId = accountId, IncludeDeleted = includeDeleted });
+        // Read ahead on another thread: the caller (Get-ApiKey) works on one key while the next are read.
+        return ReadAhead.Of(ops.Store.StreamKeys(new KeyQuery { AccountId = accountId, IncludeDeleted = includeDeleted }));
     }
 
     public ApiKey Get(string keyId) => ops.Store.Read(r => RequireKey(r, keyId));

@@ -28,30 +28,28 @@ internal sealed class SqliteSession : IStoreWriter
 
     private const string AuditColumns = "seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, prev_hash, hash";
     private const string AuditHeadName = "audit_head";
-    private readonly SqliteConnection connection;
+    private readonly PreparedConnection connection;
     private readonly SqliteTransaction transaction;
     private readonly AuditChain chain;
 
-    public SqliteSession(SqliteConnection connection, SqliteTransaction transaction, AuditChain chain)
+    public SqliteSession(PreparedConnection connection, SqliteTransaction transaction, AuditChain chain)
     {
         this.connection = connection;
         this.transaction = transaction;
         this.chain = chain;
     }
 
-    public KeyAdminPolicy ReadPolicy()
-    {
-        using var reader = Query("SELECT max_keys, max_failed_codes, lockout_seconds, confirmation_seconds FROM policy WHERE id = 1");
-        return reader.Read()
-            ? new KeyAdminPolicy
+    public KeyAdminPolicy ReadPolicy() =>
+        QuerySingle(
+            "SELECT max_keys, max_failed_codes, lockout_seconds, confirmation_seconds FROM policy WHERE id = 1",
+            reader => new KeyAdminPolicy
             {
                 MaxKeysPerAccount = reader.GetInt32(0),
                 MaxFailedCodes = reader.GetInt32(1),
                 LockoutDuration = TimeSpan.FromSeconds(reader.GetInt64(2)),
                 ConfirmationLifetime = TimeSpan.FromSeconds(reader.GetInt64(3)),
-            }
-            : KeyAdminPolicy.Default;
-    }
+            })
+        ?? KeyAdminPolicy.Default;
 
     public void WritePolicy(KeyAdminPolicy policy) => Execute(
         "INSERT INTO policy (id, max_keys, max_failed_codes, lockout_seconds, confirmation_seconds) VALUES (1, $max, $fails, $lock, $confirm) " +
@@ -175,11 +173,17 @@ internal sealed class SqliteSession : IStoreWriter
 
     public IEnumerable<ApiKey> StreamKeys(KeyQuery query)
     {
-        var sql = $"SELECT {KeyColumns} FROM api_keys k JOIN accounts a ON a.account_id = k.account_id WHERE 1 = 1";
+        // Accounts in name order as the outer loop (CROSS JOIN fixes the order in SQLite), each account's keys
+        // from its index: SQLite then sorts one account's keys at a time ("temp b-tree for right part of order by")
+        // and the first key streams at once. The planner's own choice sorted the whole table before the first row:
+        // on a large store, seconds and a temp file as large as the table (docs/PERFORMANCE.md).
+        var sql = query.KeyId is null
+            ? $"SELECT {KeyColumns} FROM accounts a CROSS JOIN api_keys k ON a.account_id = k.account_id WHERE 1 = 1"
+            : $"SELECT {KeyColumns} FROM api_keys k JOIN accounts a ON a.account_id = k.account_id WHERE 1 = 1";
         var parameters = new List<(string, object?)>();
         if (query.AccountId is not null)
         {
-            sql += " AND k.account_id = $account";
+            sql += " AND a.account_id = $account AND k.account_id = $account";
             parameters.Add(("$account", query.AccountId));
         }
 
@@ -194,11 +198,7 @@ internal sealed class SqliteSession : IStoreWriter
             sql += " AND k.status <> 'Deleted'";
         }
 
-        using var reader = Query(sql + " ORDER BY a.name_key, k.created_at, k.key_id", parameters.ToArray());
-        while (reader.Read())
-        {
-            yield return ReadKey(reader);
-        }
+        return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", ReadKey, parameters.ToArray());
     }
 
     public void InsertKey(ApiKey key, byte[] sealedSecret)
@@ -444,10 +444,7 @@ internal sealed class SqliteSession : IStoreWriter
             parameters.Add(("$limit", limit));
         }
 
-        using var reader = Query(sql, parameters.ToArray());
-        while (reader.Read())
-        {
-            yield return new AuditEntry
+        return Stream(sql, reader => new AuditEntry
             {
                 Sequence = reader.GetInt64(0),
                 At = FromTime(reader.GetInt64(1)),
@@ -463,8 +460,8 @@ internal sealed class SqliteSession : IStoreWriter
                 Detail = NullableString(reader, 11),
                 PreviousHash = NullableString(reader, 12),
                 Hash = NullableString(reader, 13),
-            };
-        }
+            },
+            parameters.ToArray());
     }
 
     /// <summary>Writes the chain fields of a stored record and moves the head to it; returns its hash.</summary>
@@ -576,47 +573,69 @@ internal sealed class SqliteSession : IStoreWriter
 
     private static string? NullableString(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 
-    private SqliteCommand Command(string sql, (string Name, object? Value)[] parameters)
+    private static void Bind(SqliteCommand command, (string Name, object? Value)[] parameters)
     {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         }
-
-        return command;
     }
 
-    private int Execute(string sql, params (string Name, object? Value)[] parameters)
+    /// <summary>Runs <paramref name="run"/> on the connection's prepared command for <paramref name="sql"/>.</summary>
+    private T Run<T>(string sql, (string Name, object? Value)[] parameters, Func<SqliteCommand, T> run)
     {
-        using var command = Command(sql, parameters);
-        return command.ExecuteNonQuery();
+        var command = connection.Prepared(sql, transaction, out var shared);
+        try
+        {
+            Bind(command, parameters);
+            return run(command);
+        }
+        finally
+        {
+            if (!shared)
+            {
+                command.Dispose();
+            }
+        }
     }
 
-    private SqliteDataReader Query(string sql, params (string Name, object? Value)[] parameters)
-    {
-        // The reader owns the command's lifetime: CommandBehavior.Default keeps the connection open for the session.
-        var command = Command(sql, parameters);
-        return command.ExecuteReader();
-    }
+    private int Execute(string sql, params (string Name, object? Value)[] parameters) =>
+        Run(sql, parameters, command => command.ExecuteNonQuery());
 
-    private T? QuerySingle<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters)
-    {
-        using var reader = Query(sql, parameters);
-        return reader.Read() ? read(reader) : default;
-    }
+    private T? QuerySingle<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters) =>
+        Run(sql, parameters, command =>
+        {
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? read(reader) : default;
+        });
 
-    private List<T> QueryList<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters)
+    private List<T> QueryList<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters) =>
+        Run(sql, parameters, command =>
+        {
+            using var reader = command.ExecuteReader();
+            var list = new List<T>();
+            while (reader.Read())
+            {
+                list.Add(read(reader));
+            }
+
+            return list;
+        });
+
+    /// <summary>
+    /// Streams rows with a command of its own (not a prepared one): the caller may run other statements of this
+    /// session, even this one, while the stream is open.
+    /// </summary>
+    private IEnumerable<T> Stream<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] parameters)
     {
-        using var reader = Query(sql, parameters);
-        var list = new List<T>();
+        using var command = connection.Connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        Bind(command, parameters);
+        using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            list.Add(read(reader));
+            yield return read(reader);
         }
-
-        return list;
     }
 }

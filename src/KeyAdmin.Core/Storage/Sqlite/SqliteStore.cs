@@ -16,10 +16,12 @@ public sealed class SqliteStore : IKeyAdminStore
     private const string KekFingerprint = "kek_fingerprint";
     private const string StoreIdName = "store_id";
     private readonly string connectionString;
+    private readonly SqliteConnectionPool connections;
 
     private SqliteStore(string path, string connectionString, SecretBox secrets, string kekDescription)
     {
         this.connectionString = connectionString;
+        connections = new SqliteConnectionPool(connectionString);
         Secrets = secrets;
         AuditChain = new AuditChain(secrets.DeriveKey("audit chain v1"));
         Description = new StoreDescription("SQLite", path, kekDescription, SqliteSchema.CurrentVersion);
@@ -94,69 +96,39 @@ public sealed class SqliteStore : IKeyAdminStore
         }
     }
 
-    public T Read<T>(Func<IStoreReader, T> work)
-    {
-        try
-        {
-            using var connection = OpenConnection();
-            using var transaction = connection.BeginTransaction(deferred: true);
-            return work(new SqliteSession(connection, transaction, AuditChain));
-        }
-        catch (SqliteException e)
-        {
-            throw Translate(e, Description.Location);
-        }
-    }
+    public T Read<T>(Func<IStoreReader, T> work) => InTransaction(write: false, work);
 
-    public T Write<T>(Func<IStoreWriter, T> work)
-    {
-        try
-        {
-            using var connection = OpenConnection();
-            using var transaction = connection.BeginTransaction(IsolationLevel.Serializable, deferred: false);
-            var result = work(new SqliteSession(connection, transaction, AuditChain));
-            transaction.Commit();
-            return result;
-        }
-        catch (SqliteException e)
-        {
-            throw Translate(e, Description.Location);
-        }
-    }
+    public T Write<T>(Func<IStoreWriter, T> work) => InTransaction(write: true, work);
 
-    public IEnumerable<ApiKey> StreamKeys(KeyQuery query)
-    {
-        using var connection = OpenConnection();
-        using var transaction = connection.BeginTransaction(deferred: true);
-        foreach (var key in new SqliteSession(connection, transaction, AuditChain).StreamKeys(query))
-        {
-            yield return key;
-        }
-    }
+    public IEnumerable<ApiKey> StreamKeys(KeyQuery query) => Stream(session => session.StreamKeys(query));
 
-    public IEnumerable<AuditEntry> StreamAudit(AuditQuery? query = null)
-    {
-        using var connection = OpenConnection();
-        using var transaction = connection.BeginTransaction(deferred: true);
-        foreach (var entry in new SqliteSession(connection, transaction, AuditChain).StreamAudit(query ?? new AuditQuery()))
-        {
-            yield return entry;
-        }
-    }
+    public IEnumerable<AuditEntry> StreamAudit(AuditQuery? query = null) => Stream(session => session.StreamAudit(query ?? new AuditQuery()));
 
     /// <summary>Moves committed pages out of the WAL and truncates it, so that destroyed secrets do not linger there.</summary>
     public void PurgeDestroyed()
     {
-        using var connection = OpenConnection();
         // Without waiting for readers: a reader still streaming in the same pipeline (Get-ApiKey | Remove-ApiKey)
         // would otherwise hold each delete for the whole busy timeout. A checkpoint that finds a reader does what
-        // it can now; a later purge, or the last connection's close, truncates the WAL.
-        Execute(connection, "PRAGMA busy_timeout = 0; PRAGMA wal_checkpoint(TRUNCATE);");
+        // it can now; a later purge, or the last connection's close, truncates the WAL. The connection goes back to
+        // the pool, so the busy timeout is restored after the checkpoint.
+        var connection = Rent();
+        try
+        {
+            Execute(connection.Connection, "PRAGMA busy_timeout = 0; PRAGMA wal_checkpoint(TRUNCATE); PRAGMA busy_timeout = 30000;");
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw Translate(e, Description.Location);
+        }
+
+        connections.Return(connection);
     }
 
     public void Dispose()
     {
         Secrets.Dispose();
+        connections.Dispose();
         // Only this store's pooled connections: other sessions in the process may use other stores.
         using var connection = new SqliteConnection(connectionString);
         SqliteConnection.ClearPool(connection);
@@ -170,19 +142,85 @@ public sealed class SqliteStore : IKeyAdminStore
         _ => new KeyAdminException(KeyAdminError.StoreUnavailable, $"The store '{path}' failed: {e.Message}", path, e),
     };
 
-    private SqliteConnection OpenConnection()
+    private PreparedConnection Rent()
     {
-        var connection = new SqliteConnection(connectionString);
         try
         {
-            connection.Open();
-            Execute(connection, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA busy_timeout = 30000;");
-            return connection;
+            return connections.Rent();
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e, Description.Location);
+        }
+    }
+
+    /// <summary>
+    /// One transaction on a pooled connection: deferred for reads, BEGIN IMMEDIATE for writes. The connection goes
+    /// back to the pool only when the work ended normally; after any exception it is closed, whatever its state.
+    /// </summary>
+    private T InTransaction<T>(bool write, Func<SqliteSession, T> work)
+    {
+        var connection = Rent();
+        try
+        {
+            T result;
+            using (var transaction = write
+                ? connection.Connection.BeginTransaction(IsolationLevel.Serializable, deferred: false)
+                : connection.Connection.BeginTransaction(deferred: true))
+            {
+                result = work(new SqliteSession(connection, transaction, AuditChain));
+                if (write)
+                {
+                    transaction.Commit();
+                }
+            }
+
+            connections.Return(connection);
+            return result;
         }
         catch (SqliteException e)
         {
             connection.Dispose();
             throw Translate(e, Description.Location);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Streams inside one read transaction that lasts as long as the enumeration.</summary>
+    private IEnumerable<T> Stream<T>(Func<SqliteSession, IEnumerable<T>> query)
+    {
+        var connection = Rent();
+        // True only where the enumeration can stop without an error: after the end, or suspended at a row (a
+        // consumer that stops early disposes the enumerator there). The pool also refuses a connection that is
+        // still inside a transaction.
+        var reusable = false;
+        try
+        {
+            using var transaction = connection.Connection.BeginTransaction(deferred: true);
+            using var rows = query(new SqliteSession(connection, transaction, AuditChain)).GetEnumerator();
+            while (rows.MoveNext())
+            {
+                reusable = true;
+                yield return rows.Current;
+                reusable = false;
+            }
+
+            reusable = true;
+        }
+        finally
+        {
+            if (reusable)
+            {
+                connections.Return(connection);
+            }
+            else
+            {
+                connection.Dispose();
+            }
         }
     }
 

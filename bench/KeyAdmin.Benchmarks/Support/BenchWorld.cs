@@ -1,0 +1,173 @@
+using System.Net;
+using System.Security;
+using System.Text;
+using KeyAdmin.Core.Audit;
+using KeyAdmin.Core.Authority;
+using KeyAdmin.Core.Crypto;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Storage;
+using KeyAdmin.Core.Storage.Postgres;
+using KeyAdmin.Core.Storage.Sqlite;
+using KeyAdmin.Core.TwoFactor;
+using KeyAdmin.Core.Verification;
+using Microsoft.Extensions.Time.Testing;
+
+namespace KeyAdmin.Benchmarks.Support;
+
+/// <summary>
+/// One benchmark's world: a throw-away SQLite store in a temp folder (on the same disk as a real store, so an
+/// fsync costs what it costs), a fixed clock that starts ten seconds into a TOTP step, and the authority.
+/// </summary>
+/// <remarks>
+/// The clock is a <see cref="FakeTimeProvider"/>: codes and signed timestamps stay fresh for as long as a
+/// benchmark runs, and a benchmark that needs a new TOTP step moves the clock itself.
+/// </remarks>
+public sealed class BenchWorld : IDisposable
+{
+    public static readonly DateTimeOffset Start = new(2030, 1, 1, 0, 0, 10, TimeSpan.Zero);
+
+    private BenchWorld(string folder, string? postgres)
+    {
+        Folder = folder;
+        StorePath = Path.Combine(folder, "keyadmin.db");
+        Clock = new FakeTimeProvider(Start);
+        var kek = new FileKeyEncryptionKeySource(StoreLocation.KeyFileFor(StorePath));
+        Store = postgres is null ? SqliteStore.Open(StorePath, kek) : PostgresStore.Open(postgres, kek);
+        Authority = new KeyAdminAuthority(Store, Clock, new Actor("bench", "bench-host"));
+    }
+
+    public string Folder { get; }
+
+    /// <summary>The SQLite file (for PostgreSQL, only the key-encryption key file lives beside this path).</summary>
+    public string StorePath { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public IKeyAdminStore Store { get; }
+
+    public KeyAdminAuthority Authority { get; }
+
+    /// <summary>A new store under the system temp folder (or $KEYADMIN_BENCH_DIR, to put it on another disk).</summary>
+    public static BenchWorld Create() => Create(postgres: null);
+
+    /// <summary>A new store in the PostgreSQL database <paramref name="postgres"/> names (an empty one).</summary>
+    public static BenchWorld Create(string? postgres)
+    {
+        var root = Environment.GetEnvironmentVariable("KEYADMIN_BENCH_DIR") is { Length: > 0 } chosen ? chosen : Path.GetTempPath();
+        var folder = Path.Combine(root, "keyadmin-bench", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        return new BenchWorld(folder, postgres);
+    }
+
+    /// <summary>Raises the store's key limit so that a benchmark can create many keys in one account.</summary>
+    public void RaiseKeyLimit(int limit) => Authority.Policy.Set(p => p with { MaxKeysPerAccount = limit });
+
+    /// <summary>Creates an account and confirms its primary authenticator with a code of the previous step.</summary>
+    public BenchAccount NewAccount(string name)
+    {
+        var enrollment = Authority.Accounts.Create(name, name + "@example.com");
+        var account = new BenchAccount(name, Totp.FromBase32(Reveal(enrollment.Secret)), Clock);
+        Authority.Authenticators.Confirm(name, null, TwoFactorProof.FromCode(account.NextCode()));
+        return account;
+    }
+
+    /// <summary>Creates a key and returns it with its secret as the ASCII bytes a client signs with.</summary>
+    public (ApiKey Key, byte[] Secret) NewKey(BenchAccount account, string name, ApiKeyPermission permissions, params string[] ipAddresses)
+    {
+        var issued = Authority.Keys.Create(
+            new NewKeyRequest { Account = account.Name, Name = name, Permissions = permissions, IpAddresses = ipAddresses, AllowUnboundSensitive = true },
+            account.KeyProof());
+        return (issued.Key, Encoding.ASCII.GetBytes(Reveal(issued.Secret)));
+    }
+
+    /// <summary>A signed request as a client sends it, timestamped by the world's clock.</summary>
+    public SignedRequest Sign(ApiKey key, byte[] secret, string method, string pathAndQuery, string body, string caller, ApiKeyPermission permission)
+    {
+        var timestamp = Clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var bodyBytes = Encoding.UTF8.GetBytes(body);
+        return new SignedRequest
+        {
+            KeyId = key.KeyId,
+            Timestamp = timestamp,
+            Signature = RequestSigner.Sign(secret, timestamp, method, pathAndQuery, bodyBytes),
+            Method = method,
+            PathAndQuery = pathAndQuery,
+            Body = bodyBytes,
+            CallerAddress = IPAddress.Parse(caller),
+            RequiredPermission = permission,
+        };
+    }
+
+    /// <summary>The canonical message of a signed request (timestamp + METHOD + path-with-query + body), as bytes.</summary>
+    public static byte[] CanonicalMessage(SignedRequest request) =>
+        Encoding.UTF8.GetBytes(request.Timestamp + request.Method!.ToUpperInvariant() + request.PathAndQuery)
+            .Concat(request.Body.ToArray())
+            .ToArray();
+
+    public void Dispose()
+    {
+        Store.Dispose();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>The plain text of a SecureString, for the benchmark's own use; never printed.</summary>
+    private static string Reveal(SecureString value) => new NetworkCredential(string.Empty, value).Password;
+}
+
+/// <summary>An account the benchmark created, with the seed of its confirmed primary authenticator.</summary>
+public sealed class BenchAccount
+{
+    private readonly byte[] seed;
+    private readonly TimeProvider clock;
+    private long lastStep;
+    private (TwoFactorProof Proof, DateTimeOffset At)? keyProof;
+
+    public BenchAccount(string name, byte[] seed, TimeProvider clock)
+    {
+        Name = name;
+        this.seed = seed;
+        this.clock = clock;
+    }
+
+    public string Name { get; }
+
+    /// <summary>A code the store has not seen: from the next unused step inside the ±1 window of the clock.</summary>
+    public string NextCode()
+    {
+        var now = Totp.StepAt(clock.GetUtcNow());
+        var step = Math.Max(now - 1, lastStep + 1);
+        if (step > now + 1)
+        {
+            throw new InvalidOperationException("Every code of the window is spent; move the clock on.");
+        }
+
+        lastStep = step;
+        return CodeAt(step);
+    }
+
+    /// <summary>One code confirms the set-up's key creations, as one code confirms one command's; renewed when it lapses.</summary>
+    public TwoFactorProof KeyProof()
+    {
+        var now = clock.GetUtcNow();
+        if (keyProof is not { } current || now - current.At > TimeSpan.FromMinutes(4))
+        {
+            keyProof = (TwoFactorProof.FromCode(NextCode()), now);
+        }
+
+        return keyProof.Value.Proof;
+    }
+
+    public string CodeAt(long step) => Totp.ComputeCode(seed, DateTimeOffset.FromUnixTimeSeconds(step * Totp.PeriodSeconds));
+
+    /// <summary>The seed, for a bare Otp.NET baseline over the same authenticator.</summary>
+    public byte[] Seed => seed;
+}
