@@ -9,6 +9,7 @@
     CompanyName          = 'KeyAdmin'
     Copyright            = '(c) KeyAdmin contributors. MIT License.'
     Description          = 'An API key authority for PowerShell: create, scope, IP-bind, review, disable, delete and rotate API keys under 2FA, with secrets sealed at rest and an audit log.'
+    # What CI tests (.github/workflows/ci.yml): PowerShell 7.4 and the latest 7.x, on Windows, Linux and macOS.
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('KeyAdmin.format.ps1xml')
@@ -47,8 +48,11 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('ApiKey', 'Security', 'TOTP', '2FA', 'SecretManagement', 'Audit', 'Linux', 'Windows', 'MacOS')
+            # Gallery search terms; PSEdition_Core and the platform tags are the ones the gallery filters on.
+            Tags         = @('ApiKey', 'Security', 'TOTP', '2FA', 'HMAC', 'SecretManagement', 'Vault', 'Rotation', 'Audit', 'Compliance', 'PostgreSQL', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            # The build replaces this with the section of CHANGELOG.md for ModuleVersion (tools/KeyAdmin.BuildTool).
             ReleaseNotes = 'See CHANGELOG.md.'
+            # No ProjectUri or LicenseUri: there is no public repository yet (the licence, MIT, ships as LICENSE).
         }
     }
 }

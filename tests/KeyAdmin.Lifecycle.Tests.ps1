@@ -1,74 +1,101 @@
 #Requires -Version 7.4
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
-# The key lifecycle against the built module, in a real pwsh. Run by `./build.ps1 -Test` where Pester 5 is
-# installed; the same behaviours are covered by the engine-hosted xunit tests on machines without pwsh.
+# The whole life of an API key against the built module, in a real pwsh: created under 2FA, used by signed
+# requests, relabelled and re-bound, limited, disabled, enabled, disabled again and deleted, every step in the audit
+# log. Run by `./build.ps1 -Test` where Pester 5 is installed; the engine-hosted xunit tests cover the same rules
+# on machines without pwsh.
 
 BeforeAll {
-    $modulePath = [IO.Path]::Combine($PSScriptRoot, '..', 'out', 'KeyAdmin', 'KeyAdmin.psd1')
-    Import-Module $modulePath -Force
-    $script:storeFolder = Join-Path ([IO.Path]::GetTempPath()) ('keyadmin-pester-' + [guid]::NewGuid().ToString('N'))
-    Connect-KeyAdminStore -Path (Join-Path $storeFolder 'keyadmin.db')
-
-    # Codes are accepted once and only after the last one: hand out the previous, current and next step in
-    # order, then wait for the clock to move on.
-    $script:lastStep = 0
-    function script:Get-Code([securestring] $Seed) {
-        while ($true) {
-            $now = [Math]::Floor([DateTimeOffset]::UtcNow.ToUnixTimeSeconds() / 30)
-            $step = [Math]::Max($now - 1, $script:lastStep + 1)
-            if ($step -le $now + 1) {
-                $script:lastStep = $step
-                return $Seed | Get-KeyAdminTotpCode -At ([DateTimeOffset]::FromUnixTimeSeconds($step * 30 + 1))
-            }
-            Start-Sleep -Seconds 1
-        }
-    }
-
-    $script:enrolment = New-KeyAdminAccount -Name desk -Email 'desk@example.com'
-    Confirm-KeyAdminAuthenticator -Account desk -Code (Get-Code $enrolment.Secret)
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    Initialize-TestStore
+    $null = New-TestAccount desk
 }
 
 AfterAll {
-    Remove-Module KeyAdmin -Force -ErrorAction SilentlyContinue
-    Remove-Item -LiteralPath $script:storeFolder -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-TestStore
 }
 
 Describe 'The life of an API key' {
-    It 'creates a key whose secret is a SecureString, shown once' {
-        $key = New-ApiKey -Account desk -Name bot-a -Permission Read, Trade -IpAddress 203.0.113.7 -Memo 'Bot Trading – Server A' -Code (Get-Code $enrolment.Secret) -WarningVariable warnings -WarningAction SilentlyContinue
+    It 'creates a key whose secret is a SecureString, handed over once with a warning' {
+        $script:key = New-ApiKey -Account desk -Name bot-a -Permission Read, Trade -IpAddress 203.0.113.7 -Memo 'Bot Trading – Server A' -ExpiresIn 90 -Code (Get-Code desk) -WarningVariable warnings -WarningAction SilentlyContinue
         $key.KeyId | Should -Match '^kak_[0-9A-Za-z]{28}$'
         $key.Secret | Should -BeOfType [securestring]
+        $key.Permissions.ToString() | Should -Be 'Read, Trade'
+        $key.ExpiresAt | Should -BeGreaterThan (Get-Date).AddDays(89)
         $warnings | Should -Not -BeNullOrEmpty
-        (Get-ApiKey -KeyId $key.KeyId).PSObject.Properties.Name | Should -Not -Contain 'Secret'
+        $listed = Get-ApiKey -KeyId $key.KeyId
+        $listed.PSObject.Properties.Name | Should -Not -Contain 'Secret'
+        $listed.Memo | Should -Be 'Bot Trading – Server A'
+        $script:credential = [pscredential]::new($key.KeyId, $key.Secret)
     }
 
-    It 'refuses a sixth key with KeyAdmin.KeyLimitReached' {
-        $code = Get-Code $enrolment.Secret
-        'bot-b', 'bot-c', 'bot-d', 'bot-e' | ForEach-Object { [pscustomobject]@{ Account = 'desk'; Name = $_ } } |
-            New-ApiKey -Code $code -WarningAction SilentlyContinue | Should -HaveCount 4
-        { New-ApiKey -Account desk -Name bot-f -Code (Get-Code $enrolment.Secret) -ErrorAction Stop } |
-            Should -Throw -ErrorId 'KeyAdmin.KeyLimitReached*'
-        @(Get-ApiKey -Account desk) | Should -HaveCount 5
+    It 'signs requests that verification accepts only from the bound address and for the granted permission' {
+        (Test-Credential $credential).Accepted | Should -BeTrue
+        (Test-Credential $credential -Address 198.51.100.9).Reason | Should -Be 'AddressNotAllowed'
+        $h = New-ApiKeySignature -Credential $credential -Method POST -Path '/api/v1/withdrawals' -Body '{}'
+        (Test-ApiKey -KeyId $h['KA-API-KEY'] -Timestamp $h['KA-API-TIMESTAMP'] -Signature $h['KA-API-SIGN'] -Method POST -Path '/api/v1/withdrawals' -Body '{}' -IpAddress 203.0.113.7 -Permission Withdraw).Reason |
+            Should -Be 'PermissionMissing'
     }
 
-    It 'changes nothing with -WhatIf' {
-        Get-ApiKey -Account desk -Name bot-a | Disable-ApiKey -WhatIf
-        (Get-ApiKey -Account desk -Name bot-a).Status | Should -Be 'Enabled'
+    It 'changes the memo without a code and the binding with one' {
+        Set-ApiKey -KeyId $key.KeyId -Memo 'Bot Trading – Server B'
+        $changed = Set-ApiKey -KeyId $key.KeyId -AddIpAddress 198.51.100.0/24, 2001:db8::/48 -Code (Get-Code desk) -PassThru
+        $changed.Memo | Should -Be 'Bot Trading – Server B'
+        $changed.IpAddresses | Should -Contain '198.51.100.0/24'
+        (Test-Credential $credential -Address 198.51.100.9).Accepted | Should -BeTrue
     }
 
     It 'refuses to change permissions' {
-        { Set-ApiKey -Account desk -Name bot-a -Permission Withdraw -ErrorAction Stop } | Should -Throw -ErrorId 'KeyAdmin.PermissionsImmutable*'
+        $e = Get-CommandError { Set-ApiKey -Account desk -Name bot-a -Permission Withdraw }
+        $e.FullyQualifiedErrorId | Should -Be 'KeyAdmin.PermissionsImmutable,KeyAdmin.Cmdlets.Keys.SetApiKeyCommand'
+        (Get-ApiKey -KeyId $key.KeyId).Permissions.ToString() | Should -Be 'Read, Trade'
     }
 
-    It 'disables through the pipeline, then deletes with a code' {
+    It 'creates keys from piped rows with one code, and refuses a sixth key with KeyAdmin.KeyLimitReached' {
+        $code = Get-Code desk
+        'bot-b', 'bot-c', 'bot-d', 'bot-e' | ForEach-Object { [pscustomobject]@{ Account = 'desk'; Name = $_; IpAddress = '203.0.113.7' } } |
+            New-ApiKey -Code $code -WarningAction SilentlyContinue | Should -HaveCount 4
+        $e = Get-CommandError { New-ApiKey -Account desk -Name bot-f -Code (Get-Code desk) -WarningAction SilentlyContinue }
+        $e.FullyQualifiedErrorId | Should -Be 'KeyAdmin.KeyLimitReached,KeyAdmin.Cmdlets.Keys.NewApiKeyCommand'
+        $e.CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        @(Get-ApiKey -Account desk) | Should -HaveCount 5
+    }
+
+    It 'disables a key so that the very next request is refused, and enables it again with a code' {
+        Get-ApiKey -Account desk -Name bot-a | Disable-ApiKey -Reason 'server moved' -Confirm:$false
+        (Test-Credential $credential).Reason | Should -Be 'Disabled'
+        (Get-ApiKey -KeyId $key.KeyId).DisabledReason | Should -Be 'server moved'
+
+        Enable-ApiKey -KeyId $key.KeyId -Code (Get-Code desk)
+        (Test-Credential $credential).Accepted | Should -BeTrue
+    }
+
+    It 'deletes only disabled keys, with a code, for good' {
+        $e = Get-CommandError { Remove-ApiKey -KeyId $key.KeyId -Code '123456' -Confirm:$false }
+        $e.FullyQualifiedErrorId | Should -Be 'KeyAdmin.KeyNotDisabled,KeyAdmin.Cmdlets.Keys.RemoveApiKeyCommand'
+
         Get-ApiKey -Account desk -Name bot-[bc] | Disable-ApiKey -Reason 'retired' -Confirm:$false
         (Get-ApiKey -Account desk -Status Disabled).Name | Sort-Object | Should -Be @('bot-b', 'bot-c')
-        Get-ApiKey -Account desk -Status Disabled | Remove-ApiKey -Code (Get-Code $enrolment.Secret) -Confirm:$false
+        Get-ApiKey -Account desk -Status Disabled | Remove-ApiKey -Code (Get-Code desk) -Confirm:$false
         @(Get-ApiKey -Account desk) | Should -HaveCount 3
+        (Get-ApiKey -Account desk -Status Deleted).Name | Sort-Object | Should -Be @('bot-b', 'bot-c')
+    }
+
+    It 'wrote every step to an intact audit chain, without the secret' {
+        $actions = Get-ApiKeyAuditLog -KeyId $key.KeyId -Oldest | ForEach-Object Action
+        $actions | Should -Contain 'ApiKey.Create'
+        $actions | Should -Contain 'ApiKey.Update'
+        $actions | Should -Contain 'ApiKey.Disable'
+        $actions | Should -Contain 'ApiKey.Enable'
+        @(Get-ApiKeyAuditLog -Action ApiKey.Remove -Account desk) | Should -HaveCount 2
+        $secret = $credential.GetNetworkCredential().Password
+        Get-ApiKeyAuditLog -Oldest | ConvertTo-Json -Depth 3 | Should -Not -Match ([regex]::Escape($secret))
+        (Test-ApiKeyAuditLog).IsIntact | Should -BeTrue
     }
 
     It 'fails at once without -Code in a non-interactive session' {
-        $result = pwsh -NoProfile -NonInteractive -Command "Import-Module '$modulePath'; Connect-KeyAdminStore -Path '$(Join-Path $storeFolder 'keyadmin.db')'; try { New-ApiKey -Account desk -Name bot-x -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId }"
-        $result | Should -BeLike 'KeyAdmin.TwoFactorCodeRequired*'
+        $script = "Import-Module '$ModuleManifest'; Connect-KeyAdminStore -Path '$StorePath'; try { New-ApiKey -Account desk -Name bot-x -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId }"
+        $result = & $Pwsh -NoProfile -NonInteractive -Command $script
+        $result | Should -Be 'KeyAdmin.TwoFactorCodeRequired,KeyAdmin.Cmdlets.Keys.NewApiKeyCommand'
     }
 }

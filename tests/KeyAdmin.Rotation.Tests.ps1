@@ -1,76 +1,132 @@
 #Requires -Version 7.4
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 # Delivery and rotation against a REAL SecretStore vault (Microsoft.PowerShell.SecretManagement and
-# Microsoft.PowerShell.SecretStore from the gallery). Registers a throw-away vault with no password and no
-# interaction, and removes it afterwards. The same behaviours run in CI through a stand-in module.
+# Microsoft.PowerShell.SecretStore from the gallery). The engine-hosted xunit tests run the same behaviours through
+# a stand-in module.
+#
+# SecretStore keeps ONE store per user, and these tests need it without a password or prompts, so they reset it:
+# that destroys the secrets in it. They therefore run only in CI ($env:CI, set by GitHub Actions) or when you opt
+# in with $env:KEYADMIN_TEST_SECRETSTORE = 'reset' on a machine whose SecretStore holds nothing you need.
 
-BeforeAll {
-    Import-Module Microsoft.PowerShell.SecretManagement, Microsoft.PowerShell.SecretStore -ErrorAction Stop
-    Import-Module ([IO.Path]::Combine($PSScriptRoot, '..', 'out', 'KeyAdmin', 'KeyAdmin.psd1')) -Force
-    $script:folder = Join-Path ([IO.Path]::GetTempPath()) ('keyadmin-rotation-' + [guid]::NewGuid().ToString('N'))
-    Connect-KeyAdminStore -Path (Join-Path $folder 'keyadmin.db')
+BeforeDiscovery {
+    $modules = @(Get-Module -ListAvailable Microsoft.PowerShell.SecretManagement, Microsoft.PowerShell.SecretStore | Select-Object -ExpandProperty Name -Unique)
+    $script:skipReason = if ($modules.Count -lt 2) {
+        'Microsoft.PowerShell.SecretManagement and Microsoft.PowerShell.SecretStore are not installed (Install-Module them).'
+    }
+    elseif (-not $env:CI -and $env:KEYADMIN_TEST_SECRETSTORE -ne 'reset') {
+        "they reset this user's SecretStore: set `$env:KEYADMIN_TEST_SECRETSTORE = 'reset' to allow it."
+    }
+    if ($skipReason) { Write-Warning "Skipping the SecretStore rotation tests: $skipReason" }
+}
 
-    # A SecretStore that never prompts: no password, no interaction (the store is per user, so it is reset).
-    $script:vaultName = 'KeyAdminPester' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-    Reset-SecretStore -Authentication None -Interaction None -Force -Confirm:$false
-    Register-SecretVault -Name $vaultName -ModuleName Microsoft.PowerShell.SecretStore
+Describe 'Delivery into a SecretStore vault and rotation' -Skip:([bool]$skipReason) {
+    # Inside the Describe, so that nothing touches the SecretStore when the tests are skipped.
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+        Import-Module Microsoft.PowerShell.SecretManagement, Microsoft.PowerShell.SecretStore -ErrorAction Stop
+        Initialize-TestStore
 
-    $script:lastStep = 0
-    function script:Get-Code([securestring] $Seed) {
-        while ($true) {
-            $now = [Math]::Floor([DateTimeOffset]::UtcNow.ToUnixTimeSeconds() / 30)
-            $step = [Math]::Max($now - 1, $script:lastStep + 1)
-            if ($step -le $now + 1) {
-                $script:lastStep = $step
-                return $Seed | Get-KeyAdminTotpCode -At ([DateTimeOffset]::FromUnixTimeSeconds($step * 30 + 1))
-            }
-            Start-Sleep -Seconds 1
+        # Account names unique to this run, so that the vault entries (keyadmin-<account>-<key>) never meet others.
+        $run = [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $script:desk = "desk$run"
+        $script:ops = "ops$run"
+        $script:vaultName = "KeyAdminPester$run"
+        Reset-SecretStore -Authentication None -Interaction None -Force -Confirm:$false
+        Register-SecretVault -Name $vaultName -ModuleName Microsoft.PowerShell.SecretStore
+        $null = New-TestAccount $desk
+        $null = New-TestAccount $ops
+    }
+
+    AfterAll {
+        if ($script:vaultName) {
+            Get-SecretInfo -Vault $vaultName -Name 'keyadmin-*' -ErrorAction SilentlyContinue |
+                Where-Object { $_.Name -like "keyadmin-$desk-*" -or $_.Name -like "keyadmin-$ops-*" } |
+                ForEach-Object { Remove-Secret -Name $_.Name -Vault $vaultName -ErrorAction SilentlyContinue }
+            Unregister-SecretVault -Name $vaultName -ErrorAction SilentlyContinue
         }
+        Remove-TestStore
     }
 
-    function script:Test-Credential([pscredential] $Credential, [string] $Address = '203.0.113.7') {
-        $h = New-ApiKeySignature -Credential $Credential -Method GET -Path '/api/v1/accounts'
-        Test-ApiKey -KeyId $h['KA-API-KEY'] -Timestamp $h['KA-API-TIMESTAMP'] -Signature $h['KA-API-SIGN'] -Method GET -Path '/api/v1/accounts' -IpAddress $Address
-    }
-
-    $script:enrolment = New-KeyAdminAccount -Name desk -Email 'desk@example.com'
-    Confirm-KeyAdminAuthenticator -Account desk -Code (Get-Code $enrolment.Secret)
-}
-
-AfterAll {
-    Unregister-SecretVault -Name $script:vaultName -ErrorAction SilentlyContinue
-    Remove-Module KeyAdmin -Force -ErrorAction SilentlyContinue
-    Remove-Item -LiteralPath $script:folder -Recurse -Force -ErrorAction SilentlyContinue
-}
-
-Describe 'Delivery into a SecretStore vault and rotation' {
     It 'delivers the credential, which Get-Secret returns and the verifier accepts' {
-        $key = New-ApiKey -Account desk -Name bot-a -Permission Trade -IpAddress 203.0.113.7 -Vault $vaultName -Code (Get-Code $enrolment.Secret)
+        $key = New-ApiKey -Account $desk -Name bot-a -Permission Trade -IpAddress 203.0.113.7 -Vault $vaultName -Code (Get-Code $desk)
+        $key.PSObject.Properties.Name | Should -Not -Contain 'Secret'
         $key.Vault | Should -Be $vaultName
+        $key.SecretName | Should -Be "keyadmin-$desk-bot-a"
         $credential = Get-Secret -Name $key.SecretName -Vault $vaultName
         $credential.UserName | Should -Be $key.KeyId
         (Test-Credential $credential).Accepted | Should -BeTrue
         (Get-SecretInfo -Name $key.SecretName -Vault $vaultName).Metadata['KeyId'] | Should -Be $key.KeyId
     }
 
-    It 'rotates: Get-Secret sees the new credential, and the old key is refused once retired' {
-        $old = Get-ApiKey -Account desk -Name bot-a
+    It 'shows the plan with -WhatIf and changes nothing: neither the keys nor the vault entry' {
+        $old = Get-ApiKey -Account $desk -Name bot-a
+        Wait-VerifierFlush
+        $before = Get-StoreSnapshot
+        $transcript = Join-Path $TestFolder 'whatif.txt'
+
+        $null = Start-Transcript -Path $transcript
+        $outcome = $old | Invoke-ApiKeyRotation -GracePeriod 01:00:00 -Code 000000 -WhatIf
+        $null = Stop-Transcript
+
+        $outcome | Should -BeNullOrEmpty
+        Get-Content -Raw $transcript | Should -Match ([regex]::Escape("deliver it to vault '$vaultName' entry 'keyadmin-$desk-bot-a'"))
+        Get-StoreSnapshot | Should -Be $before
+        (Get-Secret -Name $old.SecretName -Vault $vaultName).UserName | Should -Be $old.KeyId
+    }
+
+    It 'rotates: Get-Secret sees the new credential, the name moves to the successor, and the old key is refused' {
+        $old = Get-ApiKey -Account $desk -Name bot-a
         $before = Get-Secret -Name $old.SecretName -Vault $vaultName
 
-        $outcome = $old | Invoke-ApiKeyRotation -Test { param($c) (Test-Credential $c).Accepted } -Code (Get-Code $enrolment.Secret) -Confirm:$false
+        $outcome = $old | Invoke-ApiKeyRotation -Test { param($c) (Test-Credential $c).Accepted } -Code (Get-Code $desk) -Confirm:$false
 
-        $outcome.State | Should -Be 'Completed'
+        "$($outcome.State)" | Should -Be 'Completed'
         $after = Get-Secret -Name $old.SecretName -Vault $vaultName
         $after.UserName | Should -Be $outcome.NewKeyId
         (Test-Credential $after).Accepted | Should -BeTrue
         (Test-Credential $before).Reason | Should -Be 'Disabled'
+        $successor = Get-ApiKey -Account $desk -Name bot-a
+        $successor.KeyId | Should -Be $outcome.NewKeyId
+        $successor.RotatedFrom | Should -Be $old.KeyId
+        $successor.Permissions | Should -Be $old.Permissions
+        $successor.IpAddresses | Should -Be $old.IpAddresses
+        (Get-ApiKey -KeyId $old.KeyId).RotatedTo | Should -Be $outcome.NewKeyId
+        $script:rotationId = $outcome.RotationId
+    }
+
+    It 'keeps the rotation in the journal, and Resume-ApiKeyRotation -WhatIf on it changes nothing' {
+        $record = Get-ApiKeyRotation -RotationId $rotationId
+        "$($record.State)" | Should -Be 'Completed'
+        @(Get-ApiKeyRotation -Unfinished | Where-Object RotationId -eq $rotationId) | Should -BeNullOrEmpty
+        Wait-VerifierFlush
+        $before = Get-StoreSnapshot
+
+        Get-ApiKeyRotation -RotationId $rotationId | Resume-ApiKeyRotation -Undo -WhatIf
+
+        Get-StoreSnapshot | Should -Be $before
     }
 
     It 'undoes a rotation whose test fails, leaving the working credential in the vault' {
-        $current = Get-ApiKey -Account desk -Name bot-a
-        { $current | Invoke-ApiKeyRotation -Test { $false } -Code (Get-Code $enrolment.Secret) -Confirm:$false -ErrorAction Stop } |
-            Should -Throw -ErrorId 'KeyAdmin.RotationTestFailed*'
+        $current = Get-ApiKey -Account $desk -Name bot-a
+        $e = Get-CommandError { $current | Invoke-ApiKeyRotation -Test { $false } -Code (Get-Code $desk) -Confirm:$false }
+        $e.FullyQualifiedErrorId | Should -Be 'KeyAdmin.RotationTestFailed,KeyAdmin.Cmdlets.Rotation.InvokeApiKeyRotationCommand'
         (Get-Secret -Name $current.SecretName -Vault $vaultName).UserName | Should -Be $current.KeyId
         (Test-Credential (Get-Secret -Name $current.SecretName -Vault $vaultName)).Accepted | Should -BeTrue
+        @(Get-ApiKey -Account $desk) | Should -HaveCount 2 -Because 'the successor of the failed rotation is gone; the retired key of the first rotation stays'
+    }
+
+    It 'finds vault entries whose key is gone and keys whose entry is gone' {
+        $null = New-ApiKey -Account $ops -Name report -IpAddress 203.0.113.7 -Vault $vaultName -Code (Get-Code $ops)
+        Disable-ApiKey -Account $ops -Name report -Confirm:$false
+        Remove-ApiKey -Account $ops -Name report -Code (Get-Code $ops) -Confirm:$false
+        Remove-Secret -Name "keyadmin-$desk-bot-a" -Vault $vaultName
+
+        $findings = @(Test-ApiKeyCompliance -Vault $vaultName -Rule VaultEntryOrphaned, VaultEntryMissing)
+
+        $orphaned = @($findings | Where-Object { "$($_.Rule)" -eq 'VaultEntryOrphaned' -and $_.Account -eq $ops })
+        $orphaned | Should -HaveCount 1
+        $missing = @($findings | Where-Object { "$($_.Rule)" -eq 'VaultEntryMissing' -and $_.KeyName -eq 'bot-a' })
+        $missing | Should -HaveCount 1
+        "$($missing[0].Severity)" | Should -Be 'High'
     }
 }

@@ -50,7 +50,9 @@ try {
         CountBySeverity = $findings | Group-Object Severity -NoElement | ForEach-Object { @{ $_.Name = $_.Count } }
     } | ConvertTo-Json -Depth 5 | Set-Content -Path (Join-Path $ReportFolder "keyadmin-audit-$stamp.json") -Encoding utf8
 
-    $failing = @($findings | Where-Object { $_.Severity -ge [KeyAdmin.Core.Compliance.ComplianceSeverity]$FailOn })
+    # The enum on the left converts 'High' to a severity: KeyAdmin's core types live in a private load context,
+    # so a type literal such as [KeyAdmin.Core.Compliance.ComplianceSeverity] cannot be resolved in a script.
+    $failing = @($findings | Where-Object { $_.Severity -ge $FailOn })
     Write-Output ("KeyAdmin audit: chain {0}, {1} finding(s), {2} at {3} or worse." -f ($(if ($chain.IsIntact) { 'intact' } else { "BROKEN at record $($chain.FirstBrokenSequence)" })), $findings.Count, $failing.Count, $FailOn)
     if (-not $chain.IsIntact) { exit 3 }
     if ($failing.Count -gt 0) { exit 2 }

@@ -1,0 +1,87 @@
+#Requires -Version 7.4
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Pipeline binding as administrators use it: key ids by value, keys from Get-ApiKey as -InputObject, rows of a CSV
+# and findings by property name, and one failing item that does not stop the others.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    Initialize-TestStore
+    $null = New-TestAccount desk
+    $null = New-TestAccount ops
+}
+
+AfterAll {
+    Remove-TestStore
+}
+
+Describe 'Pipeline binding' {
+    It 'creates keys from the rows of a CSV, binding Account, Name, Permission, IpAddress and Memo by property name' {
+        $csv = @'
+Account,Name,Permission,IpAddress,Memo
+desk,bot-a,Trade,203.0.113.7,Server A
+desk,bot-b,Trade,203.0.113.8,Server B
+'@
+        # A row without an IpAddress property: an unbound key (an empty CSV cell would be an address that does not parse).
+        $rows = @($csv | ConvertFrom-Csv) + [pscustomobject]@{ Account = 'desk'; Name = 'bot-c'; Permission = 'Read'; Memo = 'Reporting' }
+        $created = $rows | New-ApiKey -Code (Get-Code desk) -WarningAction SilentlyContinue
+        $created | Should -HaveCount 3
+        $bot = Get-ApiKey -Account desk -Name bot-b
+        $bot.Permissions.ToString() | Should -Be 'Read, Trade'
+        $bot.IpAddresses | Should -Be @('203.0.113.8')
+        $bot.Memo | Should -Be 'Server B'
+        $script:credentials = @{}
+        $created | ForEach-Object { $credentials[$_.Name] = [pscredential]::new($_.KeyId, $_.Secret) }
+    }
+
+    It 'binds keys from Get-ApiKey to -InputObject, with wildcards choosing exactly the matching keys' {
+        $disabled = Get-ApiKey -Account desk -Name bot-[ab] | Disable-ApiKey -Reason 'pipeline' -Confirm:$false -PassThru
+        $disabled.Name | Sort-Object | Should -Be @('bot-a', 'bot-b')
+        (Get-ApiKey -Account desk -Name bot-c).Status | Should -Be 'Enabled'
+    }
+
+    It 'binds plain key ids by value' {
+        $ids = (Get-ApiKey -Account desk -Name bot-[ab]).KeyId
+        $enabled = $ids | Enable-ApiKey -Code (Get-Code desk) -PassThru
+        @($enabled | ForEach-Object { "$($_.Status)" }) | Should -Be @('Enabled', 'Enabled')
+    }
+
+    It 'binds any object with a KeyId property by property name, such as a compliance finding' {
+        $findings = @(Test-ApiKeyCompliance -Account desk -Rule Unbound)
+        $findings.KeyName | Should -Be @('bot-c')
+        $findings | Disable-ApiKey -Reason 'unbound' -Confirm:$false
+        (Get-ApiKey -Account desk -Name bot-c).Status | Should -Be 'Disabled'
+    }
+
+    It 'goes on with the next item when one fails, and reports that one as a non-terminating KeyAdmin.KeyNotFound' {
+        $ids = @((Get-ApiKey -Account desk -Name bot-a).KeyId, 'kak_0000000000000000000000000000', (Get-ApiKey -Account desk -Name bot-b).KeyId)
+        $done = $ids | Disable-ApiKey -Confirm:$false -PassThru -ErrorAction SilentlyContinue -ErrorVariable failures
+        $done | Should -HaveCount 2
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -Be 'KeyAdmin.KeyNotFound,KeyAdmin.Cmdlets.Keys.DisableApiKeyCommand'
+        $failures[0].TargetObject | Should -Be 'kak_0000000000000000000000000000'
+    }
+
+    It 'verifies the lines of a proxy log by property name, with RemoteAddress as an alias of -IpAddress' {
+        $null = Get-ApiKey -Account desk -Name bot-[ab] | Enable-ApiKey -Code (Get-Code desk)
+        Disable-ApiKey -Account desk -Name bot-b -Confirm:$false
+        $log = 'bot-a', 'bot-b' | ForEach-Object {
+            $h = New-ApiKeySignature -Credential $credentials[$_] -Method GET -Path '/api/v1/accounts'
+            [pscustomobject]@{ KeyId = $h['KA-API-KEY']; Timestamp = $h['KA-API-TIMESTAMP']; Signature = $h['KA-API-SIGN']; Method = 'GET'; Path = '/api/v1/accounts'; RemoteAddress = '203.0.113.7' }
+        }
+        $results = $log | ConvertTo-Csv | ConvertFrom-Csv | Test-ApiKey
+        @($results | ForEach-Object { "$($_.Reason)" }) | Should -Be @('Accepted', 'Disabled')
+    }
+
+    It 'pipes accounts into their authenticators, and automation authenticators into Unregister' {
+        $null = Register-KeyAdminAuthenticator -Account ops -Name report-job -Code (Get-Code ops) -WarningAction SilentlyContinue
+        (Get-KeyAdminAccount -Name ops | Get-KeyAdminAuthenticator).Name | Sort-Object | Should -Be @('primary', 'report-job')
+        Get-KeyAdminAuthenticator -Account ops | Where-Object Kind -eq Automation | Unregister-KeyAdminAuthenticator -Confirm:$false
+        (Get-KeyAdminAuthenticator -Account ops).Name | Should -Be 'primary'
+    }
+
+    It 'pipes a key into its own audit history' {
+        $history = Get-ApiKey -Account desk -Name bot-a | Get-ApiKeyAuditLog -Oldest
+        $history[0].Action | Should -Be 'ApiKey.Create'
+        $history.KeyId | Select-Object -Unique | Should -Be (Get-ApiKey -Account desk -Name bot-a).KeyId
+    }
+}

@@ -1,0 +1,92 @@
+#Requires -Version 7.4
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# examples/scheduled-audit/audit.ps1 exactly as a scheduler runs it: `pwsh -NoProfile -NonInteractive -File`, with
+# KeyAdmin found on $env:PSModulePath (here the built out/ folder), against a throw-away store. Checks the CSV and
+# JSON reports and the exit codes the README promises: 0 clean, 2 findings at -FailOn or worse, 1 the audit failed.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    Initialize-TestStore
+    $script:auditScript = [IO.Path]::Combine($PSScriptRoot, '..', 'examples', 'scheduled-audit', 'audit.ps1')
+
+    # desk: a Withdraw key without an IP binding, allowed by override (a High finding), and a bound Trade key.
+    $null = New-TestAccount desk
+    $null = New-ApiKey -Account desk -Name payouts -Permission Withdraw -AllowUnboundSensitive -Memo 'legacy payouts' -Code (Get-Code desk) -WarningAction SilentlyContinue
+    $null = New-ApiKey -Account desk -Name bot-a -Permission Trade -IpAddress 203.0.113.7 -Code (Get-Code desk) -WarningAction SilentlyContinue
+
+    # Runs the audit in a new pwsh as a scheduler would: no profile, no prompts, stdin closed, KeyAdmin on the module path.
+    function script:Invoke-Audit([string] $Store, [string] $Reports, [string] $FailOn = 'High') {
+        $modulePath = [IO.Path]::GetDirectoryName($ModuleFolder) + [IO.Path]::PathSeparator + $env:PSModulePath
+        $start = [Diagnostics.ProcessStartInfo]::new($Pwsh)
+        foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $auditScript, '-ReportFolder', $Reports, '-StorePath', $Store, '-FailOn', $FailOn) {
+            $start.ArgumentList.Add($argument)
+        }
+        $start.Environment['PSModulePath'] = $modulePath
+        $start.RedirectStandardInput = $true
+        $start.RedirectStandardOutput = $true
+        $start.RedirectStandardError = $true
+        $process = [Diagnostics.Process]::Start($start)
+        $process.StandardInput.Close()
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        if (-not $process.WaitForExit(120000)) {
+            $process.Kill($true)
+            throw 'The audit did not finish within two minutes: it must never wait for input.'
+        }
+        [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Errors = $stderr.Result }
+    }
+}
+
+AfterAll {
+    Remove-TestStore
+}
+
+Describe 'The scheduled audit script' {
+    It 'writes every finding to a CSV and a JSON report and exits 2 when a finding is High' {
+        $reports = Join-Path $TestFolder 'reports-high'
+        $run = Invoke-Audit -Store $StorePath -Reports $reports -FailOn High
+
+        $run.ExitCode | Should -Be 2 -Because $run.Errors
+        $run.Output | Should -Match 'chain intact'
+        $csv = @(Get-ChildItem -Path $reports -Filter 'keyadmin-audit-*.csv')
+        $json = @(Get-ChildItem -Path $reports -Filter 'keyadmin-audit-*.json')
+        $csv | Should -HaveCount 1
+        $json | Should -HaveCount 1
+
+        $rows = @(Import-Csv -Path $csv[0].FullName)
+        $high = @($rows | Where-Object { $_.Rule -eq 'UnboundSensitive' })
+        $high | Should -HaveCount 1
+        $high[0].Severity | Should -Be 'High'
+        $high[0].KeyName | Should -Be 'payouts'
+        $high[0].Account | Should -Be 'desk'
+        $rows.KeyName | Should -Not -Contain 'bot-a' -Because 'a bound Trade key that is new and used by nobody yet is not a finding'
+
+        $report = Get-Content -Raw -Path $json[0].FullName | ConvertFrom-Json
+        $report.Store | Should -Be $StorePath
+        $report.AuditChain.IsIntact | Should -BeTrue
+        @($report.Findings) | Should -HaveCount $rows.Count
+        $report.RanAt | Should -Not -BeNullOrEmpty
+    }
+
+    It 'exits 0 when no finding reaches -FailOn, and still writes the reports' {
+        Disable-ApiKey -Account desk -Name payouts -Confirm:$false
+        $null = Remove-ApiKey -Account desk -Name payouts -Code (Get-Code desk) -Confirm:$false
+        $reports = Join-Path $TestFolder 'reports-clean'
+
+        $run = Invoke-Audit -Store $StorePath -Reports $reports -FailOn High
+
+        $run.ExitCode | Should -Be 0 -Because $run.Errors
+        @(Get-ChildItem -Path $reports -Filter 'keyadmin-audit-*.csv') | Should -HaveCount 1
+        (Get-Content -Raw -Path (Get-ChildItem -Path $reports -Filter 'keyadmin-audit-*.json').FullName | ConvertFrom-Json).AuditChain.IsIntact | Should -BeTrue
+    }
+
+    It 'exits 1 and says why when the store cannot be audited' {
+        $corrupt = Join-Path $TestFolder 'corrupt.db'
+        [IO.File]::WriteAllBytes($corrupt, [byte[]](1..8192 | ForEach-Object { $_ % 251 }))
+
+        $run = Invoke-Audit -Store $corrupt -Reports (Join-Path $TestFolder 'reports-failed')
+
+        $run.ExitCode | Should -Be 1
+        $run.Errors | Should -Match 'KeyAdmin audit failed'
+    }
+}
