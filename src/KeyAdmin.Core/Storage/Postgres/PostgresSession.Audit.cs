@@ -3,7 +3,7 @@ using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Rotation;
 using Npgsql;
-using static KeyAdmin.Core.Storage.Postgres.PostgresRows;
+using static KeyAdmin.Core.Storage.StoreRows;
 
 namespace KeyAdmin.Core.Storage.Postgres;
 

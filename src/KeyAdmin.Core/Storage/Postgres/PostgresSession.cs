@@ -5,7 +5,7 @@ using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Policy;
 using KeyAdmin.Core.TwoFactor;
 using Npgsql;
-using static KeyAdmin.Core.Storage.Postgres.PostgresRows;
+using static KeyAdmin.Core.Storage.StoreRows;
 
 namespace KeyAdmin.Core.Storage.Postgres;
 

@@ -6,27 +6,13 @@ using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Policy;
 using KeyAdmin.Core.TwoFactor;
 using Microsoft.Data.Sqlite;
+using static KeyAdmin.Core.Storage.StoreRows;
 
 namespace KeyAdmin.Core.Storage.Sqlite;
 
 /// <summary>The SQL of the store contract, run on one connection inside one transaction.</summary>
 internal sealed class SqliteSession : IStoreWriter
 {
-    private const string KeyColumns =
-        "k.key_id, k.account_id, a.name, k.name, k.memo, k.permissions, k.ip_binding, k.unbound_sensitive, k.status, " +
-        "k.created_at, k.created_by, k.expires_at, k.disabled_at, k.disabled_reason, k.deleted_at, k.last_used_at, k.last_used_address, " +
-        "k.pending_delivery, k.vault_name, k.vault_secret_name, k.rotated_from, k.rotated_to";
-
-    private const string RotationColumns =
-        "rotation_id, account, old_key_id, new_key_id, vault_name, secret_name, vault_held_old, state, grace_seconds, remove_old, test_required, started_at, started_by, updated_at, error";
-
-    private const string AccountColumns =
-        "account_id, name, email, created_at, created_by, key_limit, failed_codes, locked_until, require_withdrawal_code";
-
-    private const string AuthenticatorColumns =
-        "authenticator_id, account_id, name, kind, status, created_at, created_by, confirmed_at, revoked_at, last_used_step, last_used_at";
-
-    private const string AuditColumns = "seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, prev_hash, hash";
     private const string AuditHeadName = "audit_head";
     private readonly PreparedConnection connection;
     private readonly SqliteTransaction transaction;
@@ -444,23 +430,7 @@ internal sealed class SqliteSession : IStoreWriter
             parameters.Add(("$limit", limit));
         }
 
-        return Stream(sql, reader => new AuditEntry
-            {
-                Sequence = reader.GetInt64(0),
-                At = FromTime(reader.GetInt64(1)),
-                Actor = reader.GetString(2),
-                ActorHost = reader.GetString(3),
-                Action = reader.GetString(4),
-                AccountName = NullableString(reader, 5),
-                KeyId = NullableString(reader, 6),
-                Target = NullableString(reader, 7),
-                Outcome = Enum.TryParse<AuditOutcome>(reader.GetString(8), out var parsed) ? parsed : (AuditOutcome)(-1),
-                Reason = NullableString(reader, 9),
-                ConfirmedBy = NullableString(reader, 10),
-                Detail = NullableString(reader, 11),
-                PreviousHash = NullableString(reader, 12),
-                Hash = NullableString(reader, 13),
-            },
+        return Stream(sql, ReadAudit,
             parameters.ToArray());
     }
 
@@ -490,88 +460,6 @@ internal sealed class SqliteSession : IStoreWriter
                 ? new KeyAdminException(KeyAdminError.KeyDeleted, $"The key {key.KeyId} is deleted; deletion is final.", key.KeyId, e)
                 : new KeyAdminException(KeyAdminError.KeyNameExists, $"The account already has a key named '{key.Name}'.", key.Name, e);
 
-    private static Account ReadAccount(SqliteDataReader r) => new()
-    {
-        AccountId = r.GetString(0),
-        Name = r.GetString(1),
-        Email = r.GetString(2),
-        CreatedAt = FromTime(r.GetInt64(3)),
-        CreatedBy = r.GetString(4),
-        KeyLimit = r.IsDBNull(5) ? null : r.GetInt32(5),
-        FailedCodeCount = r.GetInt32(6),
-        LockedUntil = NullableTime(r, 7),
-        RequireWithdrawalCode = r.GetInt32(8) != 0,
-    };
-
-    private static Authenticator ReadAuthenticator(SqliteDataReader r) => new()
-    {
-        AuthenticatorId = r.GetString(0),
-        AccountId = r.GetString(1),
-        Name = r.GetString(2),
-        Kind = Enum.Parse<AuthenticatorKind>(r.GetString(3)),
-        Status = Enum.Parse<AuthenticatorStatus>(r.GetString(4)),
-        CreatedAt = FromTime(r.GetInt64(5)),
-        CreatedBy = r.GetString(6),
-        ConfirmedAt = NullableTime(r, 7),
-        RevokedAt = NullableTime(r, 8),
-        LastUsedStep = r.GetInt64(9),
-        LastUsedAt = NullableTime(r, 10),
-    };
-
-    private static ApiKey ReadKey(SqliteDataReader r) => new()
-    {
-        KeyId = r.GetString(0),
-        AccountId = r.GetString(1),
-        AccountName = r.GetString(2),
-        Name = r.GetString(3),
-        Memo = r.GetString(4),
-        Permissions = (ApiKeyPermission)r.GetInt32(5),
-        IpBinding = IpBinding.Deserialize(r.GetString(6)),
-        UnboundSensitiveAllowed = r.GetInt32(7) != 0,
-        StoredStatus = Enum.Parse<ApiKeyStatus>(r.GetString(8)),
-        CreatedAt = FromTime(r.GetInt64(9)),
-        CreatedBy = r.GetString(10),
-        ExpiresAt = NullableTime(r, 11),
-        DisabledAt = NullableTime(r, 12),
-        DisabledReason = NullableString(r, 13),
-        DeletedAt = NullableTime(r, 14),
-        LastUsedAt = NullableTime(r, 15),
-        LastUsedAddress = NullableString(r, 16),
-        PendingDelivery = r.GetInt32(17) != 0,
-        Vault = NullableString(r, 18),
-        VaultSecretName = NullableString(r, 19),
-        RotatedFrom = NullableString(r, 20),
-        RotatedTo = NullableString(r, 21),
-    };
-
-    private static Rotation.RotationRecord ReadRotation(SqliteDataReader r) => new()
-    {
-        RotationId = r.GetString(0),
-        AccountName = r.GetString(1),
-        OldKeyId = r.GetString(2),
-        NewKeyId = NullableString(r, 3),
-        Vault = r.GetString(4),
-        SecretName = r.GetString(5),
-        VaultHeldOldKey = r.GetInt32(6) != 0,
-        State = Enum.Parse<Rotation.RotationState>(r.GetString(7)),
-        GracePeriod = r.IsDBNull(8) ? null : TimeSpan.FromSeconds(r.GetInt64(8)),
-        RemoveOld = r.GetInt32(9) != 0,
-        TestRequired = r.GetInt32(10) != 0,
-        StartedAt = FromTime(r.GetInt64(11)),
-        StartedBy = r.GetString(12),
-        UpdatedAt = FromTime(r.GetInt64(13)),
-        Error = NullableString(r, 14),
-    };
-
-    private static string Fold(string name) => name.ToLowerInvariant();
-
-    private static long? Time(DateTimeOffset? value) => value?.ToUnixTimeMilliseconds();
-
-    private static DateTimeOffset FromTime(long value) => DateTimeOffset.FromUnixTimeMilliseconds(value);
-
-    private static DateTimeOffset? NullableTime(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : FromTime(r.GetInt64(ordinal));
-
-    private static string? NullableString(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 
     private static void Bind(SqliteCommand command, (string Name, object? Value)[] parameters)
     {

@@ -3,12 +3,15 @@ using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Rotation;
 using KeyAdmin.Core.TwoFactor;
-using Npgsql;
+using System.Data.Common;
 
-namespace KeyAdmin.Core.Storage.Postgres;
+namespace KeyAdmin.Core.Storage;
 
-/// <summary>Rows of the team store as domain values, in the column orders the session selects.</summary>
-internal static class PostgresRows
+/// <summary>
+/// Rows as domain values, in the column orders both engines select: the tables have the same columns (times as
+/// Unix milliseconds, flags as 0/1 or booleans, which GetBoolean reads either way), so one mapping serves both.
+/// </summary>
+internal static class StoreRows
 {
     public const string KeyColumns =
         "k.key_id, k.account_id, a.name, k.name, k.memo, k.permissions, k.ip_binding, k.unbound_sensitive, k.status, " +
@@ -26,7 +29,7 @@ internal static class PostgresRows
 
     public const string AuditColumns = "seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, prev_hash, hash";
 
-    public static Account ReadAccount(NpgsqlDataReader r) => new()
+    public static Account ReadAccount(DbDataReader r) => new()
     {
         AccountId = r.GetString(0),
         Name = r.GetString(1),
@@ -39,7 +42,7 @@ internal static class PostgresRows
         RequireWithdrawalCode = r.GetBoolean(8),
     };
 
-    public static Authenticator ReadAuthenticator(NpgsqlDataReader r) => new()
+    public static Authenticator ReadAuthenticator(DbDataReader r) => new()
     {
         AuthenticatorId = r.GetString(0),
         AccountId = r.GetString(1),
@@ -54,7 +57,7 @@ internal static class PostgresRows
         LastUsedAt = NullableTime(r, 10),
     };
 
-    public static ApiKey ReadKey(NpgsqlDataReader r) => new()
+    public static ApiKey ReadKey(DbDataReader r) => new()
     {
         KeyId = r.GetString(0),
         AccountId = r.GetString(1),
@@ -80,7 +83,7 @@ internal static class PostgresRows
         RotatedTo = NullableString(r, 21),
     };
 
-    public static RotationRecord ReadRotation(NpgsqlDataReader r) => new()
+    public static RotationRecord ReadRotation(DbDataReader r) => new()
     {
         RotationId = r.GetString(0),
         AccountName = r.GetString(1),
@@ -99,7 +102,7 @@ internal static class PostgresRows
         Error = NullableString(r, 14),
     };
 
-    public static AuditEntry ReadAudit(NpgsqlDataReader r) => new()
+    public static AuditEntry ReadAudit(DbDataReader r) => new()
     {
         Sequence = r.GetInt64(0),
         At = FromTime(r.GetInt64(1)),
@@ -123,7 +126,7 @@ internal static class PostgresRows
 
     public static DateTimeOffset FromTime(long value) => DateTimeOffset.FromUnixTimeMilliseconds(value);
 
-    public static DateTimeOffset? NullableTime(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : FromTime(r.GetInt64(ordinal));
+    public static DateTimeOffset? NullableTime(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : FromTime(r.GetInt64(ordinal));
 
-    public static string? NullableString(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+    public static string? NullableString(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 }
