@@ -77,3 +77,49 @@ public sealed class SecretBoxTests
         Assert.Throws<ArgumentException>(() => new SecretBox(new byte[16]));
     }
 }
+
+/// <summary>The key file is created once, whole, however many processes race to create it.</summary>
+public sealed class KeyFileRaceTests
+{
+    [Fact]
+    public void Create_ManyAtTheSameInstant_AllGetTheSameWholeKey()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "keyadmin-kek-race-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            for (var round = 0; round < 5; round++)
+            {
+                var path = Path.Combine(folder, $"store-{round}.kek");
+                using var start = new Barrier(8);
+                var keys = new byte[8][];
+                var failures = new Exception?[8];
+                // Dedicated threads: a barrier of pool threads on two cores would wait for the pool to grow.
+                var threads = Enumerable.Range(0, 8).Select(i => new Thread(() =>
+                {
+                    start.SignalAndWait();
+                    try
+                    {
+                        keys[i] = new KeyAdmin.Core.Crypto.FileKeyEncryptionKeySource(path).Create();
+                    }
+                    catch (Exception e)
+                    {
+                        failures[i] = e;
+                    }
+                })).ToList();
+                threads.ForEach(t => t.Start());
+                threads.ForEach(t => t.Join());
+
+                Assert.All(failures, f => Assert.Null(f));
+
+                Assert.All(keys, k => Assert.Equal(keys[0], k));
+                Assert.Equal(keys[0], File.ReadAllBytes(path));
+                Assert.Equal(new[] { path }, Directory.GetFiles(folder, $"store-{round}.kek*"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

@@ -39,6 +39,19 @@ public sealed class FileKeyEncryptionKeySource : IKeyEncryptionKeySource
         return bytes;
     }
 
+    private bool IsComplete()
+    {
+        try
+        {
+            using var file = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            return file.Length >= 32;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     public byte[] Create()
     {
         var key = SecretBox.NewKey();
@@ -47,8 +60,16 @@ public sealed class FileKeyEncryptionKeySource : IKeyEncryptionKeySource
             return key;
         }
 
-        // Another process created it first: use theirs, so both agree with the store's fingerprint.
+        // Another process created it first: use theirs, so both agree with the store's fingerprint. CreateNew
+        // decides the winner atomically, but the winner may still hold the file open, or not have written its
+        // 32 bytes yet: wait for them (briefly) before reading.
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(5) && !IsComplete())
+        {
+            Thread.Sleep(10);
+        }
+
         return Load() ?? throw new KeyAdminException(KeyAdminError.KeyEncryptionKeyMissing, $"The key-encryption key file '{Path}' vanished while it was created.", Path);
     }
 }
