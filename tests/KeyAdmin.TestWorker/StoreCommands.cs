@@ -6,7 +6,8 @@
 //   watch-key <store> <credential file>
 //     A verifier in its own process: signs a Read request with the key in the credential file ("key:<id>" and
 //     "secret:<secret>" lines) every 10 ms. Prints READY after the first accepted request, then, as soon as one
-//     is refused, "REFUSED <reason>" and exits. Gives up with TIMEOUT after 30 s.
+//     is refused, "REFUSED <reason> <Unix ms when the last accepted request started>" and exits. Gives up with
+//     TIMEOUT after 30 s.
 //
 // Never prints a seed, a code or a secret.
 using System.Diagnostics;
@@ -67,10 +68,12 @@ internal static class StoreCommands
         using var store = WorkerStore.Open(storePath);
         using var verifier = new RequestVerifier(store, TimeProvider.System);
         var ready = false;
+        long lastAcceptedStart = 0;
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromSeconds(30))
         {
-            var timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+            var startedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var timestamp = startedAt.ToString(CultureInfo.InvariantCulture);
             var result = verifier.Verify(new SignedRequest
             {
                 KeyId = keyId,
@@ -82,9 +85,11 @@ internal static class StoreCommands
             });
             if (!result.Accepted)
             {
-                Console.WriteLine("REFUSED " + result.Reason);
+                Console.WriteLine($"REFUSED {result.Reason} {lastAcceptedStart.ToString(CultureInfo.InvariantCulture)}");
                 return 0;
             }
+
+            lastAcceptedStart = startedAt;
 
             if (!ready)
             {
