@@ -30,6 +30,11 @@ public static class ScaleCommand
         {
             // A copy of the module: a build elsewhere in the tree rewrites out/KeyAdmin/ and must not do so mid-run.
             var module = Path.Combine(work, "module", "KeyAdmin");
+            if (!File.Exists(Path.Combine(options.ModuleFolder, "KeyAdmin.psd1")))
+            {
+                throw new InvalidOperationException($"No built module in {options.ModuleFolder}: build the solution again, or pass --module out/KeyAdmin.");
+            }
+
             CopyFolder(options.ModuleFolder, module);
             var host = new HostProcess(options.HostAssembly, work);
             output.WriteLine($"KeyAdmin scale measurements on {report.Machine}");
