@@ -94,46 +94,8 @@ internal sealed partial class PostgresSession
 
     public IEnumerable<AuditEntry> StreamAudit(AuditQuery query)
     {
-        var sql = $"SELECT {AuditColumns} FROM audit WHERE seq > @after";
-        var parameters = new List<(string, object?)> { ("after", query.AfterSequence) };
-        if (query.Account is not null)
-        {
-            sql += " AND lower(account) = lower(@account)";
-            parameters.Add(("account", query.Account));
-        }
-
-        if (query.KeyId is not null)
-        {
-            sql += " AND key_id = @key";
-            parameters.Add(("key", query.KeyId));
-        }
-
-        if (query.Outcome is { } outcome)
-        {
-            sql += " AND outcome = @outcome";
-            parameters.Add(("outcome", outcome.ToString()));
-        }
-
-        if (query.Since is { } since)
-        {
-            sql += " AND at >= @since";
-            parameters.Add(("since", Time(since)));
-        }
-
-        if (query.Until is { } until)
-        {
-            sql += " AND at <= @until";
-            parameters.Add(("until", Time(until)));
-        }
-
-        sql += query.NewestFirst ? " ORDER BY seq DESC" : " ORDER BY seq";
-        if (query.Limit is { } limit)
-        {
-            sql += " LIMIT @limit";
-            parameters.Add(("limit", limit));
-        }
-
-        using var reader = Query(sql, parameters.ToArray());
+        var (sql, parameters) = AuditSql.Select(query, parameterPrefix: string.Empty);
+        using var reader = Query(sql, parameters);
         while (reader.Read())
         {
             yield return ReadAudit(reader);

@@ -391,47 +391,8 @@ internal sealed class SqliteSession : IStoreWriter
 
     public IEnumerable<AuditEntry> StreamAudit(AuditQuery query)
     {
-        var sql = $"SELECT {AuditColumns} FROM audit WHERE seq > $after";
-        var parameters = new List<(string, object?)> { ("$after", query.AfterSequence) };
-        if (query.Account is not null)
-        {
-            sql += " AND account = $account COLLATE NOCASE";
-            parameters.Add(("$account", query.Account));
-        }
-
-        if (query.KeyId is not null)
-        {
-            sql += " AND key_id = $key";
-            parameters.Add(("$key", query.KeyId));
-        }
-
-        if (query.Outcome is { } outcome)
-        {
-            sql += " AND outcome = $outcome";
-            parameters.Add(("$outcome", outcome.ToString()));
-        }
-
-        if (query.Since is { } since)
-        {
-            sql += " AND at >= $since";
-            parameters.Add(("$since", Time(since)));
-        }
-
-        if (query.Until is { } until)
-        {
-            sql += " AND at <= $until";
-            parameters.Add(("$until", Time(until)));
-        }
-
-        sql += query.NewestFirst ? " ORDER BY seq DESC" : " ORDER BY seq";
-        if (query.Limit is { } limit)
-        {
-            sql += " LIMIT $limit";
-            parameters.Add(("$limit", limit));
-        }
-
-        return Stream(sql, ReadAudit,
-            parameters.ToArray());
+        var (sql, parameters) = AuditSql.Select(query, parameterPrefix: "@");
+        return Stream(sql, ReadAudit, parameters);
     }
 
     /// <summary>Writes the chain fields of a stored record and moves the head to it; returns its hash.</summary>
