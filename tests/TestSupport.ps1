@@ -4,8 +4,9 @@
 
 $script:ModuleFolder = [IO.Path]::GetFullPath([IO.Path]::Combine($PSScriptRoot, '..', 'out', 'KeyAdmin'))
 $script:ModuleManifest = Join-Path $script:ModuleFolder 'KeyAdmin.psd1'
-# The pwsh running the tests: a child process must be the same version (CI installs a pinned one).
-$script:Pwsh = (Get-Process -Id $PID).Path
+# The pwsh running the tests, for child processes of the same version. $PSHOME, not the process path: under the
+# PowerShell .NET tool the process is `dotnet`.
+$script:Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
 
 function script:New-TestFolder([string] $Prefix = 'keyadmin-pester') {
     $folder = Join-Path ([IO.Path]::GetTempPath()) ($Prefix + '-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
