@@ -111,3 +111,76 @@ function script:Get-CommandError([scriptblock] $Command) {
     }
     throw 'The command reported no error.'
 }
+
+# Registers a vault for delivery and rotation tests: a real SecretStore vault when build.ps1 -Test found
+# SecretManagement and SecretStore installed ($env:KEYADMIN_TEST_VAULT = 'SecretStore'; the SecretStore it resets is
+# the sandbox HOME's), else an in-memory vault of the project's stand-in module (on the runner's module path, or
+# by path when the suite runs outside build.ps1).
+function script:New-TestVault([string] $Name) {
+    if ($env:KEYADMIN_TEST_VAULT -eq 'SecretStore') {
+        Import-Module Microsoft.PowerShell.SecretManagement, Microsoft.PowerShell.SecretStore -ErrorAction Stop
+        Reset-SecretStore -Authentication None -Interaction None -Force -Confirm:$false
+        Register-SecretVault -Name $Name -ModuleName Microsoft.PowerShell.SecretStore
+        return
+    }
+    if (-not (Get-Module Microsoft.PowerShell.SecretManagement)) {
+        $standIn = Join-Path $PSScriptRoot 'KeyAdmin.Tests' 'Support' 'SecretManagement' 'Microsoft.PowerShell.SecretManagement' 'Microsoft.PowerShell.SecretManagement.psd1'
+        Import-Module $(if ($env:KEYADMIN_TEST_VAULT -eq 'StandIn') { 'Microsoft.PowerShell.SecretManagement' } else { $standIn }) -ErrorAction Stop
+    }
+    Register-TestVault -Name $Name
+}
+
+function script:Remove-TestVault([string] $Name) {
+    if ($env:KEYADMIN_TEST_VAULT -eq 'SecretStore' -and $Name) {
+        Unregister-SecretVault -Name $Name -ErrorAction SilentlyContinue
+    }
+    Remove-Module Microsoft.PowerShell.SecretManagement, Microsoft.PowerShell.SecretStore -Force -ErrorAction SilentlyContinue
+}
+
+# Runs a script in a new pwsh as a scheduler does: `pwsh -NoProfile -NonInteractive -File`, KeyAdmin found on
+# $env:PSModulePath (the built out/ folder first), and standard input closed (fd 0 not open at all), at EOF
+# (/dev/null, or cron's empty pipe) or open (a pipe that never gets a line nor closes, as some service managers
+# leave it). -Script is a file, or the text of one (written to a temporary .ps1). A run that outlives -TimeoutSeconds
+# is killed and reported with TimedOut: no cmdlet may wait for input that never comes.
+function script:Invoke-TestScript {
+    param(
+        [Parameter(Mandatory)] [string] $Script,
+        [string[]] $Arguments = @(),
+        [ValidateSet('Closed', 'Eof', 'Open')] [string] $Stdin = 'Eof',
+        [int] $TimeoutSeconds = 60,
+        [hashtable] $Environment = @{}
+    )
+    $file = $Script
+    if (-not (Test-Path -LiteralPath $Script -PathType Leaf)) {
+        $file = Join-Path (New-TestFolder 'keyadmin-script') 'job.ps1'
+        Set-Content -LiteralPath $file -Value $Script -Encoding utf8
+    }
+    $pwshArguments = @('-NoProfile', '-NonInteractive', '-File', $file) + $Arguments
+    if ($Stdin -eq 'Closed' -and -not $IsWindows) {
+        # exec with fd 0 closed: the process starts with no standard input at all.
+        $start = [Diagnostics.ProcessStartInfo]::new('/bin/sh')
+        foreach ($a in @('-c', 'exec "$0" "$@" <&-', $Pwsh) + $pwshArguments) { $start.ArgumentList.Add($a) }
+    }
+    else {
+        $start = [Diagnostics.ProcessStartInfo]::new($Pwsh)
+        foreach ($a in $pwshArguments) { $start.ArgumentList.Add($a) }
+    }
+    $start.Environment['PSModulePath'] = [IO.Path]::GetDirectoryName($ModuleFolder) + [IO.Path]::PathSeparator + $env:PSModulePath
+    foreach ($name in $Environment.Keys) { $start.Environment[$name] = $Environment[$name] }
+    $start.RedirectStandardInput = $Stdin -ne 'Closed'
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $process = [Diagnostics.Process]::Start($start)
+    if ($Stdin -eq 'Eof') { $process.StandardInput.Close() }
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $timedOut = -not $process.WaitForExit($TimeoutSeconds * 1000)
+    if ($timedOut) { $process.Kill($true); $process.WaitForExit() }
+    if ($Stdin -eq 'Open') { $process.StandardInput.Dispose() }
+    [pscustomobject]@{
+        ExitCode = if ($timedOut) { $null } else { $process.ExitCode }
+        TimedOut = $timedOut
+        Output   = $stdout.Result
+        Errors   = $stderr.Result
+    }
+}

@@ -79,6 +79,9 @@ public sealed class VaultAndRotationTests
     {
         using var session = new ModuleSession();
         var desk = session.NewConfirmedAccount();
+        // Whatever this machine has installed (even for all users, beyond the sandboxed module path): a session
+        // that cannot load the SecretManagement cmdlets is one without them.
+        session.Run("$global:PSModuleAutoloadingPreference = 'None'; Remove-Module Microsoft.PowerShell.SecretManagement -ErrorAction Ignore").ThrowOnError();
 
         var result = session.Run("New-ApiKey -Account desk -Name bot-a -Vault Prod -Code $args[0]", desk.NextCode());
 
