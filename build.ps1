@@ -167,9 +167,10 @@ try {
                 if ($isolated[$name]) { $null = New-Item -ItemType Directory -Path $isolated[$name] -Force }
                 [Environment]::SetEnvironmentVariable($name, $isolated[$name])
             }
-            $paths = if ($PesterPath) { $PesterPath | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $PSScriptRoot 'tests') }
+            # Split on commas too: `pwsh ./build.ps1 -PesterPath a,b` passes one string.
+            $paths = if ($PesterPath) { $PesterPath -split ',' | ForEach-Object { (Resolve-Path $_).Path } } else { @(Join-Path $PSScriptRoot 'tests') }
             & $pwsh -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'tests' 'Invoke-PesterSuite.ps1') `
-                -PesterModule $pester -Path $paths -ResultsDirectory $ResultsDirectory -Sandbox $sandbox
+                -PesterModule $pester -Path ($paths -join ',') -ResultsDirectory $ResultsDirectory -Sandbox $sandbox
             $pesterExit = $LASTEXITCODE
         }
         finally {

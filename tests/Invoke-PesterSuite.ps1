@@ -43,7 +43,7 @@ Import-Module $PesterModule -Force
 $env:PSModulePath = $modules + [IO.Path]::PathSeparator + (Join-Path $PSHOME 'Modules')
 
 $configuration = New-PesterConfiguration
-$configuration.Run.Path = $Path
+$configuration.Run.Path = @($Path -split ',')   # one argument: pwsh -File passes no arrays
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 $configuration.TestResult.Enabled = $true

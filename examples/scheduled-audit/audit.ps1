@@ -39,8 +39,12 @@ try {
     # 1. The audit log is provably intact (or the report names the first broken record).
     $chain = Test-ApiKeyAuditLog -ErrorAction SilentlyContinue
 
-    # 2. Every finding, written to the reports before anything decides the exit code.
-    $findings = @(Test-ApiKeyCompliance -UnusedDays $UnusedDays -RotationAgeDays $RotationAgeDays)
+    # 2. Every finding, written to the reports before anything decides the exit code. -FailOn adds one
+    #    non-terminating KeyAdmin.ComplianceFailed error after the findings when any is that severe or worse.
+    $findings = @(Test-ApiKeyCompliance -UnusedDays $UnusedDays -RotationAgeDays $RotationAgeDays -FailOn $FailOn -ErrorAction SilentlyContinue -ErrorVariable reviewErrors)
+    $failed = @($reviewErrors | Where-Object { $_.FullyQualifiedErrorId -like 'KeyAdmin.ComplianceFailed,*' })
+    $otherErrors = @($reviewErrors | Where-Object { $_ -notin $failed })
+    if ($otherErrors) { throw $otherErrors[0] }
     $findings | Export-Csv -Path (Join-Path $ReportFolder "keyadmin-audit-$stamp.csv") -NoTypeInformation -Encoding utf8
     [pscustomobject]@{
         Store          = (Get-KeyAdminStore).Location
@@ -50,10 +54,8 @@ try {
         CountBySeverity = $findings | Group-Object Severity -NoElement | ForEach-Object { @{ $_.Name = $_.Count } }
     } | ConvertTo-Json -Depth 5 | Set-Content -Path (Join-Path $ReportFolder "keyadmin-audit-$stamp.json") -Encoding utf8
 
-    # The enum on the left converts 'High' to a severity: KeyAdmin's core types live in a private load context,
-    # so a type literal such as [KeyAdmin.Core.Compliance.ComplianceSeverity] cannot be resolved in a script.
-    $failing = @($findings | Where-Object { $_.Severity -ge $FailOn })
-    Write-Output ("KeyAdmin audit: chain {0}, {1} finding(s), {2} at {3} or worse." -f ($(if ($chain.IsIntact) { 'intact' } else { "BROKEN at record $($chain.FirstBrokenSequence)" })), $findings.Count, $failing.Count, $FailOn)
+    $failing = @($failed | ForEach-Object { $_.Exception.Message.TrimEnd('.') })
+    Write-Output ("KeyAdmin audit: chain {0}, {1} finding(s){2}." -f ($(if ($chain.IsIntact) { 'intact' } else { "BROKEN at record $($chain.FirstBrokenSequence)" })), $findings.Count, $(if ($failing) { ": " + $failing[0] } else { ", none at $FailOn or worse" }))
     if (-not $chain.IsIntact) { exit 3 }
     if ($failing.Count -gt 0) { exit 2 }
     exit 0

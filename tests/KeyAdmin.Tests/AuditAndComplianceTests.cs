@@ -63,7 +63,7 @@ public sealed class AuditAndComplianceTests
     }
 
     [Fact]
-    public void TestApiKeyCompliance_FailOnHigh_EmitsEveryFindingThenTerminates()
+    public void TestApiKeyCompliance_FailOnHigh_EmitsEveryFindingThenOneNonTerminatingError()
     {
         using var session = new ModuleSession();
         var desk = session.NewConfirmedAccount();
@@ -78,9 +78,13 @@ public sealed class AuditAndComplianceTests
         var result = session.Run("Test-ApiKeyCompliance -FailOn High");
 
         Assert.Equal(new[] { "UnboundSensitive", "Unbound" }, result.Output.Select(f => f.Text("Rule")).OrderDescending());
-        Assert.StartsWith("KeyAdmin.ComplianceFailed,", result.ErrorId(), StringComparison.Ordinal);
+        Assert.Null(result.Terminating);
+        var failed = Assert.Single(result.Errors);
+        Assert.StartsWith("KeyAdmin.ComplianceFailed,", failed.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Equal("High", failed.TargetObject);
         var passing = session.Run("Test-ApiKeyCompliance -Rule Unbound -FailOn High");
         Assert.Null(passing.Terminating);
+        Assert.Empty(passing.Errors);
         Assert.Single(passing.Output);
     }
 }

@@ -8,8 +8,11 @@ namespace KeyAdmin.Cmdlets.Compliance;
 /// <para type="synopsis">Reviews every key and account against the compliance rules and returns one finding per problem.</para>
 /// </summary>
 /// <remarks>
-/// For schedulers: -FailOn High (or Medium, Low) ends with a terminating error after every finding has been
-/// written, so `pwsh -File audit.ps1` exits non-zero. Keys are streamed: memory stays flat on large stores.
+/// For schedulers: with -FailOn High (or Medium, Low), after every finding has been written, one non-terminating
+/// KeyAdmin.ComplianceFailed error: $? is false, -ErrorVariable holds it, `$f = … -ErrorAction SilentlyContinue`
+/// keeps the findings, and `-ErrorAction Stop` ends a `pwsh -File` script with a non-zero exit code. (A
+/// terminating error would end only the statement, so the script would go on and exit 0, and an assignment would
+/// lose every finding.) Keys are streamed: memory stays flat on large stores.
 /// </remarks>
 [Cmdlet(VerbsDiagnostic.Test, "ApiKeyCompliance")]
 [OutputType(typeof(ComplianceFinding))]
@@ -45,7 +48,7 @@ public sealed class TestApiKeyComplianceCommand : KeyAdminCmdlet
     [ArgumentCompleter(typeof(Completion.VaultCompleter))]
     public string? Vault { get; set; }
 
-    /// <summary>End with a terminating error (KeyAdmin.ComplianceFailed) when any finding is this severe or worse.</summary>
+    /// <summary>After the findings, write a KeyAdmin.ComplianceFailed error when any finding is this severe or worse.</summary>
     [Parameter]
     public ComplianceSeverity? FailOn { get; set; }
 
@@ -92,7 +95,7 @@ public sealed class TestApiKeyComplianceCommand : KeyAdminCmdlet
     {
         if (failing > 0)
         {
-            ThrowTerminatingError(ErrorMap.ToErrorRecord(new KeyAdminException(
+            WriteError(ErrorMap.ToErrorRecord(new KeyAdminException(
                 KeyAdminError.ComplianceFailed,
                 $"{failing} finding(s) of severity {FailOn} or worse (the worst is {worst}).",
                 FailOn.ToString())));
