@@ -51,10 +51,10 @@ try {
     "4. The listing an administrator reviews:"
     Get-ApiKey -Account desk
 
-    Disable-ApiKey -KeyId $key.KeyId -Reason 'quickstart: retiring bot-a' -Confirm:$false
+    Disable-ApiKey -KeyId $key.KeyId -Reason 'quickstart: retiring bot-a'
     "5. Disabled $($key.KeyId): it is $((Get-ApiKey -KeyId $key.KeyId).Status) and refused from now on."
 
-    Remove-ApiKey -KeyId $key.KeyId -Code (Get-PhoneCode $enrolment.Secret 1) -Confirm:$false
+    Remove-ApiKey -KeyId $key.KeyId -Code (Get-PhoneCode $enrolment.Secret 1) -Force
     $left = @(Get-ApiKey -Account desk).Count
     "6. Deleted it for good (secret destroyed); 'desk' now holds $left key(s)."
     "Done. Next: Get-Help about_KeyAdmin, and the README's walkthrough."

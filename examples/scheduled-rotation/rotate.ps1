@@ -51,7 +51,7 @@ try {
         $true
     }.GetNewClosure()
 
-    $outcomes = $due | Invoke-ApiKeyRotation -Test $test -GracePeriod $GracePeriod -Code $code -Confirm:$false -ErrorAction Continue -ErrorVariable failures
+    $outcomes = $due | Invoke-ApiKeyRotation -Test $test -GracePeriod $GracePeriod -Code $code -Force -ErrorAction Continue -ErrorVariable failures
     $outcomes | Format-Table Account, State, OldKeyId, NewKeyId, SecretName -AutoSize | Out-String | Write-Output
     if ($failures) { Write-Output "$($failures.Count) rotation(s) failed and were undone: $($failures -join '; ')"; exit 2 }
     exit 0

@@ -69,11 +69,13 @@ public sealed partial class ModuleContractTests
 
     [Theory]
     [InlineData("Remove-ApiKey")]
-    [InlineData("Disable-ApiKey")]
     [InlineData("Remove-KeyAdminAccount")]
     [InlineData("Reset-KeyAdminAuthenticator")]
     [InlineData("Unregister-KeyAdminAuthenticator")]
-    public void DestructiveCmdlet_HasHighConfirmImpact(string name)
+    [InlineData("Set-KeyAdminPolicy")]
+    [InlineData("Invoke-ApiKeyRotation")]
+    [InlineData("Resume-ApiKeyRotation")]
+    public void DestructiveCmdlet_HasHighConfirmImpact_AndForce(string name)
     {
         using var session = new ModuleSession(connect: false);
 
@@ -82,6 +84,20 @@ public sealed partial class ModuleContractTests
 
         Assert.True(attribute.SupportsShouldProcess);
         Assert.Equal(ConfirmImpact.High, attribute.ConfirmImpact);
+        Assert.True(command.Parameters.ContainsKey("Force"), $"{name} has no -Force");
+    }
+
+    [Fact]
+    public void EveryHighImpactCmdlet_HasForce_AndDisableNeverAsks()
+    {
+        using var session = new ModuleSession(connect: false);
+
+        var cmdlets = session.Run("Get-Command -Module KeyAdmin -CommandType Cmdlet").ThrowOnError().Output.Select(o => (CmdletInfo)o.BaseObject).ToList();
+        var impact = cmdlets.ToDictionary(c => c.Name, c => c.ImplementingType.GetCustomAttributes(typeof(CmdletAttribute), inherit: false).Cast<CmdletAttribute>().Single().ConfirmImpact);
+
+        Assert.All(cmdlets.Where(c => impact[c.Name] == ConfirmImpact.High), c => Assert.True(c.Parameters.ContainsKey("Force"), $"{c.Name} is High impact without -Force"));
+        // Stopping a leaked key must never wait for a prompt that a scheduled job cannot answer.
+        Assert.Equal(ConfirmImpact.Medium, impact["Disable-ApiKey"]);
     }
 
     [Fact]

@@ -107,18 +107,49 @@ public sealed class TwoFactorPromptTests
     }
 
     [Fact]
-    public void Disable_InAnInteractiveHost_AsksForConfirmation_AndNoKeepsTheKeyEnabled()
+    public void Disable_InAnInteractiveHost_DisablesWithoutAsking()
     {
         var host = new PromptingHost();
         using var session = new ModuleSession(host);
         var desk = session.NewConfirmedAccount();
         session.NewKeys(desk, "bot-a");
-        host.QueueChoice("No");
 
         session.Run("Disable-ApiKey -Account desk -Name bot-a").ThrowOnError();
 
+        Assert.Empty(host.ChoicePrompts);
+        Assert.Equal("Disabled", session.Statuses("desk")["bot-a"]);
+    }
+
+    [Fact]
+    public void Remove_InAnInteractiveHost_AsksForConfirmation_AndNoKeepsTheKey()
+    {
+        var host = new PromptingHost();
+        using var session = new ModuleSession(host);
+        var desk = session.NewConfirmedAccount();
+        session.NewKeys(desk, "bot-a");
+        session.Run("Disable-ApiKey -Account desk -Name bot-a").ThrowOnError();
+        host.QueueChoice("No");
+
+        session.Run("Remove-ApiKey -Account desk -Name bot-a -Code $args[0]", desk.NextCode()).ThrowOnError();
+
         var question = Assert.Single(host.ChoicePrompts);
         Assert.Contains("bot-a", question, StringComparison.Ordinal);
-        Assert.Equal("Enabled", session.Statuses("desk")["bot-a"]);
+        Assert.Equal("Disabled", session.Statuses("desk")["bot-a"]);
+    }
+
+    [Fact]
+    public void Remove_WithForce_InAnInteractiveHost_DeletesWithoutAsking_AndWhatIfStillChangesNothing()
+    {
+        var host = new PromptingHost();
+        using var session = new ModuleSession(host);
+        var desk = session.NewConfirmedAccount();
+        session.NewKeys(desk, "bot-a", "bot-b");
+        session.Run("Disable-ApiKey -Account desk -Name bot-a, bot-b").ThrowOnError();
+
+        session.Run("Remove-ApiKey -Account desk -Name bot-b -Force -WhatIf").ThrowOnError();
+        session.Run("Remove-ApiKey -Account desk -Name bot-a -Code $args[0] -Force", desk.NextCode()).ThrowOnError();
+
+        Assert.Empty(host.ChoicePrompts);
+        Assert.Equal(new[] { "bot-b" }, session.KeyNames("desk"));
     }
 }

@@ -18,6 +18,20 @@ internal static class ErrorMap
         return record;
     }
 
+    /// <summary>A confirmation prompt that a non-interactive session cannot show (see KeyAdminCmdlet.ShouldChange).</summary>
+    public static ErrorRecord ConfirmationRequired(string command, string target, bool hasForce)
+    {
+        var pass = hasForce ? "-Force (or -Confirm:$false)" : "-Confirm:$false";
+        return new ErrorRecord(
+            new PSInvalidOperationException($"{command} asks for confirmation before it changes '{target}', and this session cannot prompt: pass {pass} to go ahead without asking."),
+            "KeyAdmin.ConfirmationRequired",
+            ErrorCategory.InvalidOperation,
+            target)
+        {
+            ErrorDetails = new ErrorDetails($"{command} asks for confirmation before it changes '{target}', and this session cannot prompt.") { RecommendedAction = $"Pass {pass} in scripts and scheduled jobs." },
+        };
+    }
+
     public static ErrorCategory Category(KeyAdminError error) => error switch
     {
         KeyAdminError.InvalidName or KeyAdminError.InvalidEmail or KeyAdminError.InvalidMemo or

@@ -65,6 +65,47 @@ public abstract class KeyAdminCmdlet : PSCmdlet
     }
 
     /// <summary>
+    /// ShouldProcess, as a scheduled job needs it: -WhatIf reports and changes nothing; -Force (on the cmdlets that
+    /// declare it) skips the confirmation prompt unless -Confirm asks for it; and a prompt that nobody could answer
+    /// (a non-interactive session) is never shown: the command ends with KeyAdmin.ConfirmationRequired, which names
+    /// the parameter to pass, instead of hanging on an open stdin or failing inside the host.
+    /// </summary>
+    internal bool ShouldChange(string target, string action)
+    {
+        var bound = MyInvocation.BoundParameters;
+        var whatIf = bound.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+        if (whatIf)
+        {
+            return ShouldProcess(target, action);
+        }
+
+        var confirmBound = bound.TryGetValue("Confirm", out var c);
+        var confirmAsked = confirmBound && ((SwitchParameter)c!).IsPresent;
+        if (!confirmAsked && bound.TryGetValue("Force", out var f) && ((SwitchParameter)f).IsPresent)
+        {
+            WriteVerbose($"Performing the operation \"{action}\" on target \"{target}\" (-Force).");
+            return true;
+        }
+
+        if ((confirmBound ? confirmAsked : WouldConfirm()) && !IsInteractive())
+        {
+            ThrowTerminatingError(ErrorMap.ConfirmationRequired(MyInvocation.MyCommand.Name, target, HasForce));
+        }
+
+        return ShouldProcess(target, action);
+    }
+
+    private bool HasForce => MyInvocation.MyCommand.Parameters.ContainsKey("Force");
+
+    /// <summary>Whether ShouldProcess would prompt: the cmdlet's impact reaches $ConfirmPreference (None never prompts).</summary>
+    private bool WouldConfirm()
+    {
+        var impact = GetType().GetCustomAttributes(typeof(CmdletAttribute), inherit: false).OfType<CmdletAttribute>().Single().ConfirmImpact;
+        var preference = LanguagePrimitives.TryConvertTo<ConfirmImpact>(GetVariableValue("ConfirmPreference"), out var p) ? p : ConfirmImpact.High;
+        return preference != ConfirmImpact.None && impact != ConfirmImpact.None && impact >= preference;
+    }
+
+    /// <summary>
     /// The second factor for this command: the -Code value when given; otherwise a prompt through the host in an
     /// interactive session, or an immediate TwoFactorCodeRequired that names -Code when nobody can answer.
     /// </summary>

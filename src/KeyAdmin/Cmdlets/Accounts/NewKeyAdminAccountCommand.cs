@@ -23,7 +23,7 @@ public sealed class NewKeyAdminAccountCommand : KeyAdminCmdlet
 
     protected override void ProcessRecord() => PerItem(Name, () =>
     {
-        if (ShouldProcess(Name, "Create KeyAdmin account"))
+        if (ShouldChange(Name, "Create KeyAdmin account"))
         {
             WriteObject(new KeyAdminEnrollment(Authority.Accounts.Create(Name, Email), AsPlainText));
         }

@@ -15,13 +15,17 @@ public sealed class RemoveKeyAdminAccountCommand : KeyAdminCmdlet
     [ArgumentCompleter(typeof(Completion.AccountCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
+    /// <summary>Goes ahead without the confirmation prompt (for scripts and scheduled jobs); -WhatIf still only reports.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecord()
     {
         foreach (var name in Name)
         {
             PerItem(name, () =>
             {
-                if (ShouldProcess(name, "Remove KeyAdmin account"))
+                if (ShouldChange(name, "Remove KeyAdmin account"))
                 {
                     Authority.Accounts.Remove(name);
                 }

@@ -41,7 +41,7 @@ public sealed class SetKeyAdminAccountCommand : KeyAdminCmdlet
 
     protected override void ProcessRecord() => PerItem(Name, () =>
     {
-        if (!ShouldProcess(Name, "Change KeyAdmin account"))
+        if (!ShouldChange(Name, "Change KeyAdmin account"))
         {
             return;
         }

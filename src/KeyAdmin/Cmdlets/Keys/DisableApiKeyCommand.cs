@@ -5,7 +5,7 @@ namespace KeyAdmin.Cmdlets.Keys;
 /// <summary>
 /// <para type="synopsis">Disables API keys: verification refuses them from the next request on (R9).</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Disable, "ApiKey", DefaultParameterSetName = ById, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsLifecycle.Disable, "ApiKey", DefaultParameterSetName = ById, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(ApiKeyInfo))]
 public sealed class DisableApiKeyCommand : ApiKeyTargetCmdlet
 {
@@ -17,7 +17,7 @@ public sealed class DisableApiKeyCommand : ApiKeyTargetCmdlet
 
     protected override void ProcessRecord() => ForEachTarget(key =>
     {
-        if (ShouldProcess(Describe(key), "Disable API key"))
+        if (ShouldChange(Describe(key), "Disable API key"))
         {
             var disabled = Authority.Keys.Disable(key.KeyId, Reason);
             if (PassThru)

@@ -22,7 +22,7 @@ public sealed class EnableApiKeyCommand : ApiKeyTargetCmdlet
 
     protected override void ProcessRecord() => ForEachTarget(key =>
     {
-        if (ShouldProcess(Describe(key), "Enable API key"))
+        if (ShouldChange(Describe(key), "Enable API key"))
         {
             var enabled = Authority.Keys.Enable(key.KeyId, proof!);
             if (PassThru)

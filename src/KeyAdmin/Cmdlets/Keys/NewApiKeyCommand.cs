@@ -68,7 +68,7 @@ public sealed class NewApiKeyCommand : KeyAdminCmdlet
         var target = $"{Account}/{Name}";
         PerItem(target, () =>
         {
-            if (!ShouldProcess(target, $"Create API key{(Vault is null ? string.Empty : $" delivered to vault {Vault}")} with permissions {permissions}{(IpAddress.Length == 0 ? " bound to no address" : $" bound to {string.Join(", ", IpAddress)}")}"))
+            if (!ShouldChange(target, $"Create API key{(Vault is null ? string.Empty : $" delivered to vault {Vault}")} with permissions {permissions}{(IpAddress.Length == 0 ? " bound to no address" : $" bound to {string.Join(", ", IpAddress)}")}"))
             {
                 return;
             }

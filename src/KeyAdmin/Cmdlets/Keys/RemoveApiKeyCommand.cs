@@ -15,11 +15,15 @@ public sealed class RemoveApiKeyCommand : ApiKeyTargetCmdlet
     [Parameter]
     public string? Code { get; set; }
 
+    /// <summary>Goes ahead without the confirmation prompt (for scripts and scheduled jobs); -WhatIf still only reports.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void BeginProcessing() => proof = ProofFrom(Code);
 
     protected override void ProcessRecord() => ForEachTarget(key =>
     {
-        if (ShouldProcess(Describe(key), "Delete API key and destroy its secret (cannot be undone)"))
+        if (ShouldChange(Describe(key), "Delete API key and destroy its secret (cannot be undone)"))
         {
             Authority.Keys.Remove(key.KeyId, proof!);
             WriteVerbose($"Deleted key {key.KeyId}; its secret material is destroyed.");

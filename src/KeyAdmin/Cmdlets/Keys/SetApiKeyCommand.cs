@@ -76,7 +76,7 @@ public sealed class SetApiKeyCommand : ApiKeyTargetCmdlet
 
         ForEachTarget(key =>
         {
-            if (!ShouldProcess(Describe(key), Action(changes)))
+            if (!ShouldChange(Describe(key), Action(changes)))
             {
                 return;
             }

@@ -49,6 +49,10 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
     [Parameter]
     public string? Code { get; set; }
 
+    /// <summary>Goes ahead without the confirmation prompt (for scripts and scheduled jobs); -WhatIf still only reports.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void BeginProcessing() => proof = ProofFrom(Code);
 
     protected override void ProcessRecord()
@@ -62,7 +66,7 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
             var unfinished = Authority.Rotations.List(unfinishedOnly: true).FirstOrDefault(r => r.OldKeyId == key.KeyId);
             if (unfinished is not null)
             {
-                if (ShouldProcess(Describe(key), $"Complete the unfinished rotation {unfinished.RotationId} (at {unfinished.State})"))
+                if (ShouldChange(Describe(key), $"Complete the unfinished rotation {unfinished.RotationId} (at {unfinished.State})"))
                 {
                     WriteObject(Authority.Rotations.Resume(unfinished.RotationId, proof!, support.Vault, test, undo: false));
                     done++;
@@ -74,7 +78,7 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
             var plan = Authority.Rotations.Plan(key.KeyId, options, support.Vault);
             var action = $"Rotate: create a successor, deliver it to vault '{plan.Vault}' entry '{plan.SecretName}'" +
                 (Test is null ? string.Empty : ", test it") + $", then {plan.Retirement}";
-            if (ShouldProcess(Describe(key), action))
+            if (ShouldChange(Describe(key), action))
             {
                 var outcome = Authority.Rotations.Rotate(key.KeyId, options, proof!, support.Vault, test);
                 WriteObject(outcome);

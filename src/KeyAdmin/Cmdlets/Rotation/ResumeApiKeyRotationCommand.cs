@@ -30,6 +30,10 @@ public sealed class ResumeApiKeyRotationCommand : KeyAdminCmdlet
     [Parameter]
     public string? Code { get; set; }
 
+    /// <summary>Goes ahead without the confirmation prompt (for scripts and scheduled jobs); -WhatIf still only reports.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void BeginProcessing() => proof = ProofFrom(Code);
 
     protected override void ProcessRecord()
@@ -39,7 +43,7 @@ public sealed class ResumeApiKeyRotationCommand : KeyAdminCmdlet
             PerItem(id, () =>
             {
                 var rotation = Authority.Rotations.Get(id);
-                if (ShouldProcess($"rotation {id} of key {rotation.OldKeyId} (at {rotation.State})", Undo ? "Undo rotation" : "Complete rotation"))
+                if (ShouldChange($"rotation {id} of key {rotation.OldKeyId} (at {rotation.State})", Undo ? "Undo rotation" : "Complete rotation"))
                 {
                     WriteObject(Authority.Rotations.Resume(id, proof!, support.Vault, RotationCmdletSupport.Test(Test), Undo));
                 }

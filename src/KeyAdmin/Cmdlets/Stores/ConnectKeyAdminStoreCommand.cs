@@ -67,7 +67,7 @@ public sealed class ConnectKeyAdminStoreCommand : KeyAdminCmdlet
                 KeyVault));
         }
 
-        if (!ShouldProcess(target.Location, "Use KeyAdmin store for this session"))
+        if (!ShouldChange(target.Location, "Use KeyAdmin store for this session"))
         {
             return;
         }

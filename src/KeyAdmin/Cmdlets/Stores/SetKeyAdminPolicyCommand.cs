@@ -31,9 +31,13 @@ public sealed class SetKeyAdminPolicyCommand : KeyAdminCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Goes ahead without the confirmation prompt (for scripts and scheduled jobs); -WhatIf still only reports.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecord()
     {
-        if (!ShouldProcess(Authority.Store.Description.Location, "Change KeyAdmin policy"))
+        if (!ShouldChange(Authority.Store.Description.Location, "Change KeyAdmin policy"))
         {
             return;
         }

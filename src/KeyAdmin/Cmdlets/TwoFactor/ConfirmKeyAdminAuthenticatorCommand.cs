@@ -26,7 +26,7 @@ public sealed class ConfirmKeyAdminAuthenticatorCommand : KeyAdminCmdlet
 
     protected override void ProcessRecord() => PerItem(Account, () =>
     {
-        if (ShouldProcess(Account, "Confirm authenticator enrolment"))
+        if (ShouldChange(Account, "Confirm authenticator enrolment"))
         {
             var confirmed = Authority.Authenticators.Confirm(Account, Name, ProofFrom(Code));
             WriteVerbose($"Authenticator '{confirmed.Name}' of account '{Account}' is active.");

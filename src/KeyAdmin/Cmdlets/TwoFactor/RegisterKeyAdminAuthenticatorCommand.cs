@@ -27,7 +27,7 @@ public sealed class RegisterKeyAdminAuthenticatorCommand : KeyAdminCmdlet
 
     protected override void ProcessRecord() => PerItem(Account, () =>
     {
-        if (ShouldProcess($"{Account}/{Name}", "Register automation authenticator"))
+        if (ShouldChange($"{Account}/{Name}", "Register automation authenticator"))
         {
             WriteWarning($"The seed of authenticator '{Name}' is shown only now: store it in the job's vault.");
             WriteObject(new KeyAdminEnrollment(Authority.Authenticators.Register(Account, Name, ProofFrom(Code)), AsPlainText));

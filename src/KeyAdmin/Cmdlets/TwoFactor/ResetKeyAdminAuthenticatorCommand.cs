@@ -21,9 +21,13 @@ public sealed class ResetKeyAdminAuthenticatorCommand : KeyAdminCmdlet
     [Parameter]
     public SwitchParameter AsPlainText { get; set; }
 
+    /// <summary>Goes ahead without the confirmation prompt (for scripts and scheduled jobs); -WhatIf still only reports.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecord() => PerItem(Account, () =>
     {
-        if (ShouldProcess(Account, "Revoke the primary authenticator and start a new enrolment"))
+        if (ShouldChange(Account, "Revoke the primary authenticator and start a new enrolment"))
         {
             WriteObject(new KeyAdminEnrollment(Authority.Authenticators.Reset(Account, Reason), AsPlainText));
         }

@@ -17,9 +17,13 @@ public sealed class UnregisterKeyAdminAuthenticatorCommand : KeyAdminCmdlet
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = string.Empty;
 
+    /// <summary>Goes ahead without the confirmation prompt (for scripts and scheduled jobs); -WhatIf still only reports.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecord() => PerItem($"{Account}/{Name}", () =>
     {
-        if (ShouldProcess($"{Account}/{Name}", "Revoke authenticator"))
+        if (ShouldChange($"{Account}/{Name}", "Revoke authenticator"))
         {
             Authority.Authenticators.Revoke(Account, Name);
         }
