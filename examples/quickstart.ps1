@@ -33,7 +33,7 @@ function Get-PhoneCode([securestring] $Seed, [int] $StepOffset) {
 
 try {
     Import-Module $ModulePath -Force
-    Connect-KeyAdminStore -Path ([IO.Path]::Combine($storeFolder, 'keyadmin.db'))
+    Connect-KeyAdminStore -Path ([IO.Path]::Combine($storeFolder, 'keyadmin.db')) -Create
     $store = Get-KeyAdminStore
     "1. Using a throw-away $($store.Engine) store at $($store.Location)"
     "   (its key-encryption key is kept apart, in $($store.KeyEncryptionKey))"

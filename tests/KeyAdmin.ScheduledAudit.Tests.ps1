@@ -89,4 +89,14 @@ Describe 'The scheduled audit script' {
         $run.ExitCode | Should -Be 1
         $run.Errors | Should -Match 'KeyAdmin audit failed'
     }
+
+    It 'exits 1 against a mistyped store, and creates neither a store nor a key file there' {
+        $typo = Join-Path $TestFolder 'typo' 'keyadimn.db'
+
+        $run = Invoke-Audit -Store $typo -Reports (Join-Path $TestFolder 'reports-typo')
+
+        $run.ExitCode | Should -Be 1 -Because 'an audit of a store that is not there must not report "0 findings"'
+        $run.Errors | Should -Match 'KeyAdmin audit failed: There is no KeyAdmin store'
+        Test-Path (Join-Path $TestFolder 'typo') | Should -BeFalse
+    }
 }

@@ -27,7 +27,7 @@ function script:Initialize-TestStore {
     $previous = $script:TestFolder
     $script:TestFolder = New-TestFolder
     $script:StorePath = Join-Path $script:TestFolder 'keyadmin.db'
-    Connect-KeyAdminStore -Path $script:StorePath
+    Connect-KeyAdminStore -Path $script:StorePath -Create
     $script:Seeds = @{}
     $script:LastSteps = @{}
     if ($previous) {

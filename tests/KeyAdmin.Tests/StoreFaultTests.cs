@@ -11,7 +11,7 @@ public sealed class StoreFaultTests
 {
     /// <summary>try/catch in the script sees only terminating errors: it prints the id and category of what it caught.</summary>
     private const string ConnectCatching = """
-        try { Connect-KeyAdminStore -Path $args[0]; 'connected' }
+        try { Connect-KeyAdminStore -Path $args[0] -Create; 'connected' }
         catch { $_.FullyQualifiedErrorId; [string]$_.CategoryInfo.Category; [string]$_.TargetObject }
         """;
 
@@ -115,7 +115,7 @@ public sealed class StoreFaultTests
         var path = Path.Combine(folder, "closed.db");
         using (var writer = new ModuleSession(connect: false))
         {
-            writer.Run("Connect-KeyAdminStore -Path $args[0]", path).ThrowOnError();
+            writer.Run("Connect-KeyAdminStore -Path $args[0] -Create", path).ThrowOnError();
             writer.NewPendingAccount("desk");
         }
 

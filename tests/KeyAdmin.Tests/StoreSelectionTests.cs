@@ -32,11 +32,29 @@ public sealed class StoreSelectionTests
             session.NewPendingAccount("desk");
             Assert.True(File.Exists(fromEnvironment), "The first change did not create the store that $env:KEYADMIN_STORE names.");
 
-            var connected = session.Run("Connect-KeyAdminStore -Path $args[0]; Get-KeyAdminStore", session.StorePath).Single();
+            var connected = session.Run("Connect-KeyAdminStore -Path $args[0] -Create; Get-KeyAdminStore", session.StorePath).Single();
 
             Assert.Equal("Connect-KeyAdminStore", connected.Text("Source"));
             Assert.Equal(session.StorePath, connected.Text("Location"));
             Assert.Empty(session.Run("Get-KeyAdminAccount").ThrowOnError().Output);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("KEYADMIN_STORE", null);
+        }
+    }
+
+    [Fact]
+    public void EnvironmentVariable_NamingAMissingStore_IsStoreNotFoundForReads_AndCreatesNothing()
+    {
+        using var session = new ModuleSession(connect: false);
+        var store = Path.Combine(session.Directory, "typo", "keyadmin.db");
+        try
+        {
+            var result = session.Run("$env:KEYADMIN_STORE = $args[0]; Test-ApiKeyCompliance", store);
+
+            Assert.StartsWith("KeyAdmin.StoreNotFound,", result.OnlyError().FullyQualifiedErrorId, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.GetDirectoryName(store)), "a reading command created the store named by $env:KEYADMIN_STORE");
         }
         finally
         {
@@ -63,6 +81,73 @@ public sealed class StoreSelectionTests
         {
             Environment.SetEnvironmentVariable("KEYADMIN_NONINTERACTIVE", null);
         }
+    }
+}
+
+/// <summary>A command that only reads never creates a store or a key-encryption key: a mistyped path fails instead.</summary>
+public sealed class MissingStoreTests
+{
+    public static TheoryData<string> ReadingCommands() => new()
+    {
+        "Get-ApiKey",
+        "Get-ApiKey -KeyId kak_0000000000000000000000000000",
+        "Get-KeyAdminAccount",
+        "Get-KeyAdminAuthenticator -Account desk",
+        "Get-KeyAdminPolicy",
+        "Get-ApiKeyAuditLog",
+        "Test-ApiKeyAuditLog",
+        "Test-ApiKeyCompliance",
+        "Get-ApiKeyRotation",
+        "Test-ApiKey -KeyId kak_0000000000000000000000000000 -Timestamp 1 -Signature x -Method GET -Path / -IpAddress 203.0.113.7",
+        "Disable-ApiKey -KeyId kak_0000000000000000000000000000",
+        "Remove-KeyAdminAccount -Name desk -Force",
+    };
+
+    [Theory]
+    [MemberData(nameof(ReadingCommands))]
+    public void ReadingCommand_OnAMissingStore_FailsWithStoreNotFound_AndCreatesNothing(string command)
+    {
+        using var session = new ModuleSession(connect: false);
+        var store = Path.Combine(session.Directory, "typo", "keyadimn.db");
+        session.Run("Connect-KeyAdminStore -Path $args[0] -WarningAction SilentlyContinue", store).ThrowOnError();
+
+        var result = session.Run(command);
+
+        var error = result.OnlyError();
+        Assert.StartsWith("KeyAdmin.StoreNotFound,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Equal(System.Management.Automation.ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
+        Assert.Equal(store, error.TargetObject);
+        Assert.Contains("-Create", error.Exception.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.GetDirectoryName(store)), "a reading command created the store's folder");
+    }
+
+    [Fact]
+    public void Connect_ToAMissingFile_CreatesNothing_WarnsAndTheFirstChangeCreatesIt()
+    {
+        using var session = new ModuleSession(connect: false);
+        var store = Path.Combine(session.Directory, "new", "keyadmin.db");
+
+        var connected = session.Run("Connect-KeyAdminStore -Path $args[0] -PassThru", store);
+
+        Assert.False(File.Exists(store) || File.Exists(store + ".kek"), "Connect-KeyAdminStore without -Create created the store");
+        Assert.False((bool)Assert.Single(connected.Output).Property("Exists")!);
+        Assert.Contains("-Create", Assert.Single(connected.Warnings), StringComparison.Ordinal);
+        session.NewPendingAccount("desk");
+        Assert.True(File.Exists(store) && File.Exists(store + ".kek"));
+        Assert.Equal("desk", session.Run("Get-KeyAdminAccount").Single().Text("Name"));
+    }
+
+    [Fact]
+    public void Connect_WithCreate_CreatesTheStoreAndItsKeyAtOnce_AndReadsFindItEmpty()
+    {
+        using var session = new ModuleSession(connect: false);
+        var store = Path.Combine(session.Directory, "new", "keyadmin.db");
+
+        var connected = session.Run("Connect-KeyAdminStore -Path $args[0] -Create -PassThru", store).Single();
+
+        Assert.True((bool)connected.Property("Exists")!);
+        Assert.True(File.Exists(store) && File.Exists(store + ".kek"));
+        Assert.Empty(session.Run("Get-ApiKey").ThrowOnError().Output);
     }
 }
 
@@ -95,7 +180,7 @@ public sealed class StoreIsolationTests
         session.NewKeys(desk, "bot-a");
         var other = Path.Combine(session.Directory, "other", "keyadmin.db");
 
-        var info = session.Run("Connect-KeyAdminStore -Path $args[0] -PassThru", other).Single();
+        var info = session.Run("Connect-KeyAdminStore -Path $args[0] -Create -PassThru", other).Single();
 
         Assert.Equal(other, info.Text("Location"));
         Assert.True(File.Exists(other));

@@ -195,7 +195,7 @@ public sealed class VaultAndRotationTests
         var store = Path.Combine(session.Directory, "team", "keyadmin.db");
         var other = Path.Combine(session.Directory, "other", "keyadmin.db");
 
-        var info = session.Run("Connect-KeyAdminStore -Path $args[0] -KeyVault Team -PassThru", store).Single();
+        var info = session.Run("Connect-KeyAdminStore -Path $args[0] -KeyVault Team -Create -PassThru", store).Single();
         session.Run("New-KeyAdminAccount -Name desk -Email desk@example.com | Out-Null").ThrowOnError();
         session.Run("Connect-KeyAdminStore -Path $args[0]; Connect-KeyAdminStore -Path $args[1] -KeyVault Team", other, store).ThrowOnError();
         var accounts = session.Run("Get-KeyAdminAccount").ThrowOnError().Output;
@@ -212,7 +212,7 @@ public sealed class VaultAndRotationTests
         using var session = new ModuleSession(connect: false);
         session.Run("Import-Module $args[0]; Register-TestVault -Name Team", ModulePaths.SecretManagementStandIn).ThrowOnError();
         var store = Path.Combine(session.Directory, "team", "keyadmin.db");
-        session.Run("Connect-KeyAdminStore -Path $args[0] -KeyVault Team", store).ThrowOnError();
+        session.Run("Connect-KeyAdminStore -Path $args[0] -KeyVault Team -Create", store).ThrowOnError();
         session.Run("Connect-KeyAdminStore -Path $args[0]; Microsoft.PowerShell.SecretManagement\\Remove-Secret -Name keyadmin-kek -Vault Team", Path.Combine(session.Directory, "x.db")).ThrowOnError();
 
         var result = session.Run("Connect-KeyAdminStore -Path $args[0] -KeyVault Team", store);

@@ -27,7 +27,7 @@ public sealed class WhatIfTests
         { "Enable-ApiKey", "Enable-ApiKey -Account desk -Name bot-old -Code $args[0] {0}" },
         { "Remove-ApiKey", "Remove-ApiKey -Account desk -Name bot-old -Code $args[0] {0}" },
         { "Set-KeyAdminPolicy", "Set-KeyAdminPolicy -MaxKeysPerAccount 2 -MaxFailedCodes 3 {0}" },
-        { "Connect-KeyAdminStore", "Connect-KeyAdminStore -Path $args[2] {0}" },
+        { "Connect-KeyAdminStore", "Connect-KeyAdminStore -Path $args[2] -Create {0}" },
     };
 
     [Theory]

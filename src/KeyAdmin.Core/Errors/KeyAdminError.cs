@@ -52,4 +52,7 @@ public enum KeyAdminError
     RotationNotPossible,
     RotationTestFailed,
     AuditChainBroken,
+
+    /// <summary>A command that only reads found no store where it looked; it never creates one.</summary>
+    StoreNotFound,
 }

@@ -93,17 +93,20 @@ public sealed class StoreTarget
             : ForPath(StoreLocation.DefaultPath());
     }
 
-    /// <summary>Opens the store, creating or migrating it on first use.</summary>
-    public IKeyAdminStore Open()
+    /// <summary>
+    /// Opens the store, migrating it; a missing store (and its key-encryption key) is created only when
+    /// <paramref name="create"/>, else <see cref="KeyAdminError.StoreNotFound"/>.
+    /// </summary>
+    public IKeyAdminStore Open(bool create = true)
     {
         if (postgres is null)
         {
-            return SqliteStore.Open(Location, keySource ?? new FileKeyEncryptionKeySource(KeyFile!));
+            return SqliteStore.Open(Location, keySource ?? new FileKeyEncryptionKeySource(KeyFile!), create);
         }
 
         if (keySource is not null)
         {
-            return PostgresStore.Open(postgres, keySource);
+            return PostgresStore.Open(postgres, keySource, create);
         }
 
         if (KeyFile is null)
@@ -115,7 +118,7 @@ public sealed class StoreTarget
                 Location);
         }
 
-        return PostgresStore.Open(postgres, new FileKeyEncryptionKeySource(KeyFile));
+        return PostgresStore.Open(postgres, new FileKeyEncryptionKeySource(KeyFile), create);
     }
 
     /// <summary>Whether the store exists, without creating it: the file, or KeyAdmin's schema in the database (false when unreachable).</summary>

@@ -16,6 +16,13 @@ public abstract class KeyAdminCmdlet : PSCmdlet
 
     internal KeyAdminSession Session => KeyAdminSession.ForCurrentRunspace();
 
+    /// <summary>
+    /// True for the few commands that can start a store from nothing (New-KeyAdminAccount, Set-KeyAdminPolicy): only
+    /// they create a missing store. Every other command needs one that exists (KeyAdmin.StoreNotFound otherwise), so
+    /// a mistyped path or $env:KEYADMIN_STORE never turns into an empty store with a new key-encryption key.
+    /// </summary>
+    protected virtual bool CreatesStore => false;
+
     /// <summary>The authority over the session's store. A store that cannot be opened ends the command.</summary>
     internal KeyAdminAuthority Authority
     {
@@ -25,7 +32,7 @@ public abstract class KeyAdminCmdlet : PSCmdlet
             {
                 try
                 {
-                    authority = Session.Open();
+                    authority = Session.Open(CreatesStore);
                 }
                 catch (KeyAdminException e)
                 {

@@ -20,7 +20,7 @@ internal static class CompletionStore
 
         try
         {
-            return session.Resolve().Target.Exists() ? session.Open() : null;
+            return session.Open(create: false);
         }
         catch (KeyAdminException)
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation.Runspaces;
 using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Authority;
+using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Storage;
 using KeyAdmin.Core.Verification;
 
@@ -73,13 +74,16 @@ internal sealed class KeyAdminSession
         }
     }
 
-    /// <summary>The authority over the store in use, opening (and on first use creating) it.</summary>
-    public KeyAdminAuthority Open()
+    /// <summary>
+    /// The authority over the store in use, opening it; a missing store is created only for a command that can
+    /// change it (<paramref name="create"/>), else it is KeyAdmin.StoreNotFound: reading never creates a store.
+    /// </summary>
+    public KeyAdminAuthority Open(bool create = false)
     {
         lock (gate)
         {
             var target = Resolve().Target;
-            return authority is not null && target.SameStore(openTarget) ? authority : OpenTarget(target);
+            return authority is not null && target.SameStore(openTarget) ? authority : OpenTarget(target, create);
         }
     }
 
@@ -100,21 +104,36 @@ internal sealed class KeyAdminSession
         }
     }
 
-    /// <summary>Opens <paramref name="target"/> and makes it this session's store.</summary>
-    public KeyAdminAuthority Connect(StoreTarget target)
+    /// <summary>
+    /// Makes <paramref name="target"/> this session's store, opened now (and created when <paramref name="create"/>).
+    /// A store that does not exist yet is connected without opening (null): the first command that changes
+    /// something creates it. Any other failure leaves the session on the store it had.
+    /// </summary>
+    public KeyAdminAuthority? Connect(StoreTarget target, bool create)
     {
         lock (gate)
         {
-            var opened = OpenTarget(target);
-            Connected = target;
-            return opened;
+            try
+            {
+                var opened = OpenTarget(target, create);
+                Connected = target;
+                return opened;
+            }
+            catch (KeyAdminException e) when (e.Error == KeyAdminError.StoreNotFound)
+            {
+                CloseCurrent();
+                authority = null;
+                openTarget = null;
+                Connected = target;
+                return null;
+            }
         }
     }
 
-    private KeyAdminAuthority OpenTarget(StoreTarget target)
+    private KeyAdminAuthority OpenTarget(StoreTarget target, bool create)
     {
         // Opened before the current store is closed: a store that cannot be opened leaves the session as it was.
-        var store = target.Open();
+        var store = target.Open(create);
         CloseCurrent();
         authority = new KeyAdminAuthority(store, TimeProvider.System, Actor.Current());
         openTarget = target;

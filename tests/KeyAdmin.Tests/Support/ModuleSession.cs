@@ -29,7 +29,7 @@ public sealed class ModuleSession : IDisposable
         StorePath = Path.Combine(Directory, "store", "keyadmin.db");
         if (connect)
         {
-            Run("Connect-KeyAdminStore -Path $args[0]", StorePath).ThrowOnError();
+            Run("Connect-KeyAdminStore -Path $args[0] -Create", StorePath).ThrowOnError();
         }
     }
 

@@ -62,7 +62,8 @@ public sealed class PostgresStore : IKeyAdminStore
     public static PostgresStore Open(string connectionString, IKeyEncryptionKeySource kekSource) =>
         Open(PostgresConnectionString.Parse(connectionString), kekSource);
 
-    public static PostgresStore Open(PostgresConnectionString connection, IKeyEncryptionKeySource kekSource)
+    /// <summary>Opens the team store; creates its schema and key-encryption key on first use only when <paramref name="create"/>.</summary>
+    public static PostgresStore Open(PostgresConnectionString connection, IKeyEncryptionKeySource kekSource, bool create = true)
     {
         var location = connection.Location;
         var settings = new NpgsqlConnectionStringBuilder(connection.Builder.ConnectionString)
@@ -79,6 +80,11 @@ public sealed class PostgresStore : IKeyAdminStore
         byte[]? kek = null;
         try
         {
+            if (!create && !SchemaExists(dataSource))
+            {
+                throw new KeyAdminException(KeyAdminError.StoreNotFound, $"There is no KeyAdmin store in '{location}' (no {PostgresSchema.Name} schema), and a command that only reads never creates one: check the connection string, or create the store with Connect-KeyAdminStore -Create (or New-KeyAdminAccount).", location);
+            }
+
             PostgresMigrator.Migrate(dataSource, location);
             kek = kekSource.Load();
             if (kek is null)
@@ -301,6 +307,15 @@ public sealed class PostgresStore : IKeyAdminStore
                 $"The key-encryption key ({kekDescription}) is not the one this store's secrets were sealed with.",
                 kekDescription);
         }
+    }
+
+    /// <summary>Whether KeyAdmin's schema is in the database; a server that cannot be reached throws, as any open does.</summary>
+    private static bool SchemaExists(NpgsqlDataSource dataSource)
+    {
+        using var connection = dataSource.OpenConnection();
+        using var command = new NpgsqlCommand("SELECT to_regclass(@table) IS NOT NULL", connection);
+        command.Parameters.AddWithValue("table", $"{PostgresSchema.Name}.{PostgresSchema.MetaTable}");
+        return command.ExecuteScalar() is true;
     }
 
     private static string? ReadFingerprint(NpgsqlDataSource dataSource)

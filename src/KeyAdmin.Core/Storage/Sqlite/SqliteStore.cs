@@ -35,11 +35,19 @@ public sealed class SqliteStore : IKeyAdminStore
 
     public string StoreId { get; private set; } = string.Empty;
 
-    /// <summary>Opens (creating on first use) the store at <paramref name="path"/>, with its key-encryption key.</summary>
-    public static SqliteStore Open(string path, IKeyEncryptionKeySource kekSource)
+    /// <summary>
+    /// Opens the store at <paramref name="path"/>, with its key-encryption key; creates both on first use only when
+    /// <paramref name="create"/> (a command that reads must never leave an empty store and a new key behind).
+    /// </summary>
+    public static SqliteStore Open(string path, IKeyEncryptionKeySource kekSource, bool create = true)
     {
         SqliteBootstrap.EnsureInitialized();
         path = Path.GetFullPath(path);
+        if (!create && (!File.Exists(path) || new FileInfo(path).Length == 0))
+        {
+            throw new KeyAdminException(KeyAdminError.StoreNotFound, $"There is no KeyAdmin store at '{path}', and a command that only reads never creates one: check the path, or create a new store there with Connect-KeyAdminStore -Create (or New-KeyAdminAccount).", path);
+        }
+
         try
         {
             OwnerOnlyFile.EnsureDirectory(Path.GetDirectoryName(path)!);

@@ -21,6 +21,9 @@ public sealed class NewKeyAdminAccountCommand : KeyAdminCmdlet
     [Parameter]
     public SwitchParameter AsPlainText { get; set; }
 
+    /// <summary>The first command of a new store: it creates the store where the session points.</summary>
+    protected override bool CreatesStore => true;
+
     protected override void ProcessRecord() => PerItem(Name, () =>
     {
         if (ShouldChange(Name, "Create KeyAdmin account"))

@@ -4,8 +4,8 @@ using KeyAdmin.Core.Storage;
 namespace KeyAdmin.Cmdlets.Stores;
 
 /// <summary>
-/// <para type="synopsis">Chooses the store for this PowerShell session (created on first use): an SQLite file, or a
-/// team's PostgreSQL database.</para>
+/// <para type="synopsis">Chooses the store for this PowerShell session: an SQLite file, or a team's PostgreSQL
+/// database; -Create creates a new one.</para>
 /// </summary>
 [Cmdlet(VerbsCommunications.Connect, "KeyAdminStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(KeyAdminStoreInfo))]
@@ -14,7 +14,7 @@ public sealed class ConnectKeyAdminStoreCommand : KeyAdminCmdlet
     private const string PathSet = "Path";
     private const string ConnectionStringSet = "ConnectionString";
 
-    /// <summary>The SQLite database file; created with owner-only permissions when missing.</summary>
+    /// <summary>The SQLite database file. A missing file is created (owner-only) by -Create or by the first command that changes something, never by reading.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
@@ -49,6 +49,10 @@ public sealed class ConnectKeyAdminStoreCommand : KeyAdminCmdlet
     [ValidateNotNullOrEmpty]
     public string KeySecretName { get; set; } = "keyadmin-kek";
 
+    /// <summary>Creates the store (and its key-encryption key) now when it does not exist yet.</summary>
+    [Parameter]
+    public SwitchParameter Create { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -77,11 +81,18 @@ public sealed class ConnectKeyAdminStoreCommand : KeyAdminCmdlet
             target = Terminating(() => target.WithKeySource(new Vaults.VaultKeyEncryptionKeySource(Vaults.SecretManagementVault.Open(KeyVault), KeySecretName)));
         }
 
-        var authority = Terminating(() => Session.Connect(target));
+        var authority = Terminating(() => Session.Connect(target, Create));
+        if (authority is null)
+        {
+            WriteWarning($"There is no KeyAdmin store at '{target.Location}' yet: commands that only read will say so, and the first command that changes something (New-KeyAdminAccount) creates it. Pass -Create to create it now.");
+        }
+
         if (PassThru)
         {
-            var d = authority.Store.Description;
-            WriteObject(new KeyAdminStoreInfo(d.Engine, d.Location, "Connect-KeyAdminStore", d.KeyEncryptionKey, exists: true, d.SchemaVersion));
+            var d = authority?.Store.Description;
+            WriteObject(d is null
+                ? new KeyAdminStoreInfo(target.Engine, target.Location, "Connect-KeyAdminStore", target.KeyDescription ?? string.Empty, exists: false, null)
+                : new KeyAdminStoreInfo(d.Engine, d.Location, "Connect-KeyAdminStore", d.KeyEncryptionKey, exists: true, d.SchemaVersion));
         }
     }
 }

@@ -35,6 +35,9 @@ public sealed class SetKeyAdminPolicyCommand : KeyAdminCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>The first command of a new store: it creates the store where the session points.</summary>
+    protected override bool CreatesStore => true;
+
     protected override void ProcessRecord()
     {
         if (!ShouldChange(Authority.Store.Description.Location, "Change KeyAdmin policy"))
