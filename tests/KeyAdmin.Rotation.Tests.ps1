@@ -109,3 +109,110 @@ Describe "Delivery into a $(if ($env:KEYADMIN_TEST_VAULT -eq 'SecretStore') { 'S
         "$($missing[0].Severity)" | Should -Be 'High'
     }
 }
+
+Describe 'What a rotation test must do to pass' {
+    BeforeAll {
+        # One account per case: each has its own authenticator, so its three codes never wait for the clock.
+        $script:caseNumber = 0
+        function script:New-RotationCase {
+            $script:caseNumber++
+            $account = "rot$caseNumber$run"
+            $null = New-TestAccount $account
+            New-ApiKey -Account $account -Name bot -Permission Trade -IpAddress 203.0.113.7 -Vault $vaultName -Code (Get-Code $account)
+        }
+    }
+
+    It 'fails, and undoes the rotation, when the test <Name>' -ForEach @(
+        @{ Name = 'writes an error'; Test = { param($c) Write-Error 'the exchange said 400001'; $true }; Reason = 'wrote an error: the exchange said 400001' }
+        @{ Name = 'returns 0'; Test = { param($c) 0 }; Reason = "returned '0', not `$true" }
+        @{ Name = "returns 'FAILED'"; Test = { param($c) 'FAILED' }; Reason = "returned 'FAILED', not `$true" }
+        @{ Name = 'returns nothing'; Test = { param($c) }; Reason = 'returned nothing' }
+        @{ Name = 'returns $true and then $false'; Test = { param($c) $true; $false }; Reason = "returned '`$false', not `$true" }
+        @{ Name = 'throws'; Test = { param($c) throw 'refused' }; Reason = 'threw: refused' }
+    ) {
+        $old = New-RotationCase
+
+        $e = Get-CommandError { $old | Invoke-ApiKeyRotation -Test $Test -Code (Get-Code $old.Account) -Force }
+
+        $e.FullyQualifiedErrorId | Should -Be 'KeyAdmin.RotationTestFailed,KeyAdmin.Cmdlets.Rotation.InvokeApiKeyRotationCommand'
+        $e.Exception.Message | Should -BeLike "*$Reason*"
+        (Get-Secret -Name $old.SecretName -Vault $vaultName).UserName | Should -Be $old.KeyId
+        @(Get-ApiKey -Account $old.Account).KeyId | Should -Be @($old.KeyId)
+        "$((Get-ApiKeyRotation)[0].State)" | Should -Be 'RolledBack'
+    }
+
+    It 'stops a test that outlives -TestTimeout, counts it as failed and undoes the rotation' {
+        $old = New-RotationCase
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+
+        $e = Get-CommandError { $old | Invoke-ApiKeyRotation -Test { param($c) Start-Sleep -Seconds 60; $true } -TestTimeout 00:00:02 -Code (Get-Code $old.Account) -Force }
+
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 30
+        $e.FullyQualifiedErrorId | Should -BeLike 'KeyAdmin.RotationTestFailed,*'
+        $e.Exception.Message | Should -BeLike '*did not finish within 00:00:02*'
+        (Get-Secret -Name $old.SecretName -Vault $vaultName).UserName | Should -Be $old.KeyId
+    }
+
+    It 'passes a test that returns $true, seeing the caller''s variables, the credential and the successor' {
+        $old = New-RotationCase
+        $expectedPermissions = 'Read, Trade'
+        $test = { param($credential, $key) $credential.UserName -eq $key.KeyId -and "$($key.Permissions)" -eq $expectedPermissions -and $key.Name -like 'bot*' }
+
+        $outcome = $old | Invoke-ApiKeyRotation -Test $test -Code (Get-Code $old.Account) -Force
+
+        "$($outcome.State)" | Should -Be 'Completed'
+    }
+
+    It 'verifies an IP-bound successor from inside its binding with Test-ApiKey -Credential, wherever the job runs' {
+        $old = New-RotationCase
+
+        $outcome = $old | Invoke-ApiKeyRotation -Test { param($c) (Test-ApiKey -Credential $c).Accepted } -Code (Get-Code $old.Account) -Force
+
+        "$($outcome.State)" | Should -Be 'Completed'
+        (Test-ApiKey -Credential (Get-Secret -Name $old.SecretName -Vault $vaultName)).Accepted | Should -BeTrue
+        (Test-ApiKey -Credential (Get-Secret -Name $old.SecretName -Vault $vaultName) -IpAddress 198.51.100.1).Reason | Should -Be 'AddressNotAllowed'
+    }
+
+    It 'refuses to undo a rotation that is already completed, and changes nothing' {
+        $old = New-RotationCase
+        $outcome = $old | Invoke-ApiKeyRotation -Code (Get-Code $old.Account) -Force
+
+        $e = Get-CommandError { Resume-ApiKeyRotation -RotationId $outcome.RotationId -Undo -Force }
+
+        $e.FullyQualifiedErrorId | Should -Be 'KeyAdmin.RotationNotPossible,KeyAdmin.Cmdlets.Rotation.ResumeApiKeyRotationCommand'
+        (Get-Secret -Name $old.SecretName -Vault $vaultName).UserName | Should -Be $outcome.NewKeyId
+    }
+}
+
+Describe 'The scheduled rotation job in the grace window of its previous run' {
+    It 'rotates the successor that is due and leaves the key it retired alone, exiting 0' {
+        $account = "sched$run"
+        $null = New-TestAccount $account
+        $null = New-ApiKey -Account $account -Name bot -Permission Trade -IpAddress 203.0.113.7 -Vault $vaultName -Code (Get-Code $account)
+        $null = Get-ApiKey -Account $account -Name bot | Invoke-ApiKeyRotation -GracePeriod 01:00:00 -Code (Get-Code $account) -Force
+        $retired = Get-ApiKey -Account $account | Where-Object RotatedTo
+        "$($retired.Status)" | Should -Be 'Enabled' -Because 'the grace period keeps the old key working'
+        # The job's own automation authenticator, its seed in the job's vault.
+        $job = Register-KeyAdminAuthenticator -Account $account -Name rotation-job -Code (Get-Code $account) -WarningAction SilentlyContinue
+        Set-Secret -Name "keyadmin-$account-rotation-job" -Vault $vaultName -Secret $job.Secret
+        $rotate = [IO.Path]::Combine($PSScriptRoot, '..', 'examples', 'scheduled-rotation', 'rotate.ps1')
+
+        # Every key is due at rotation age 0: the successor must be rotated, the retired key must not be tried.
+        # In this session (the vault is this session's), with KeyAdmin on the module path as the job finds it.
+        $modulePath = $env:PSModulePath
+        try {
+            $env:PSModulePath = [IO.Path]::GetDirectoryName($ModuleFolder) + [IO.Path]::PathSeparator + $modulePath
+            $output = & $rotate -Account $account -JobVault $vaultName -RotationAgeDays 0 2>&1 | Out-String
+            $exit = $LASTEXITCODE
+        }
+        finally {
+            $env:PSModulePath = $modulePath
+        }
+
+        $exit | Should -Be 0 -Because $output
+        @(Get-ApiKeyRotation | Where-Object OldKeyId -eq $retired.KeyId) | Should -HaveCount 1 -Because 'only the rotation that retired it: a key in its grace window is not due again'
+        @(Get-ApiKeyRotation | Where-Object { $_.AccountName -eq $account -and "$($_.State)" -eq 'Completed' }) | Should -HaveCount 2
+        (Get-ApiKey -KeyId $retired.KeyId).RotatedTo | Should -Not -BeNullOrEmpty
+        (Test-ApiKey -Credential (Get-Secret -Name "keyadmin-$account-bot" -Vault $vaultName)).Accepted | Should -BeTrue
+    }
+}

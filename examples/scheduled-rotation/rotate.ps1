@@ -2,17 +2,26 @@
 <#
 .SYNOPSIS
     The scheduled KeyAdmin rotation: rotates the keys that are due, delivering each successor into the vault
-    entry the applications read, testing it against the real API, then retiring the old key.
+    entry the applications read, testing it (against the real API, or as the store's verifier sees it), then
+    retiring the old key.
 
 .DESCRIPTION
     Unattended: the authenticator code comes from the job's own automation authenticator, whose seed lives in
     the job's vault (see the README's "Authenticator codes and unattended jobs"). Never prompts.
     A run that was killed part way is completed first: Invoke-ApiKeyRotation finds the unfinished rotation of a
     key in the journal and finishes it (or it is undone, if its test fails).
-    Exit codes: 0 all rotated; 2 some rotation failed and was undone (the old keys still work); 1 the job failed.
+    Keys that a previous run retired with a grace period still work until it ends; they are not due again.
+    Exit codes: 0 all rotated (or nothing due); 2 some rotation failed and was undone (the old keys still work);
+    1 the job failed.
 
 .EXAMPLE
     pwsh -NoProfile -NonInteractive -File /opt/keyadmin/rotate.ps1 -Account desk -JobVault JobVault -ApiBase https://api.example.com
+    Tests each successor with a real call to the API; the job's host must be inside the keys' IP binding.
+
+.EXAMPLE
+    pwsh -NoProfile -NonInteractive -File /opt/keyadmin/rotate.ps1 -Account desk -JobVault JobVault
+    Tests each successor with Test-ApiKey -Credential: signed and verified against the store as if it came from
+    inside the key's binding, wherever the job runs.
 #>
 [CmdletBinding()]
 param(
@@ -29,8 +38,9 @@ param(
     # The old key keeps working this long, so that applications that read the vault rarely pick up the new one.
     [timespan] $GracePeriod = '01:00:00',
 
-    # The API the keys are for: the test calls it with the successor's credential.
-    [Parameter(Mandatory)] [string] $ApiBase
+    # The API the keys are for: the test calls it with the successor's credential. Without it the test verifies
+    # the successor as the store's verifier would, from inside the key's binding (Test-ApiKey -Credential).
+    [string] $ApiBase
 )
 
 $ErrorActionPreference = 'Stop'
@@ -43,15 +53,21 @@ try {
     # One fresh code confirms the whole command (every key of the account).
     $code = Get-Secret -Name $SeedName -Vault $JobVault | Get-KeyAdminTotpCode
 
-    $test = {
-        param([pscredential] $credential)
-        $path = '/api/v1/accounts'
-        $headers = New-ApiKeySignature -Credential $credential -Method GET -Path $path
-        $null = Invoke-RestMethod -Method Get -Uri ($ApiBase + $path) -Headers $headers -TimeoutSec 15
-        $true
-    }.GetNewClosure()
+    # The test returns $true only when the successor works; anything else undoes that key's rotation.
+    $test = if ($ApiBase) {
+        {
+            param([pscredential] $credential)
+            $path = '/api/v1/accounts'
+            $headers = New-ApiKeySignature -Credential $credential -Method GET -Path $path
+            $null = Invoke-RestMethod -Method Get -Uri ($ApiBase + $path) -Headers $headers -TimeoutSec 15
+            $true
+        }.GetNewClosure()
+    }
+    else {
+        { param([pscredential] $credential) (Test-ApiKey -Credential $credential).Accepted }
+    }
 
-    $outcomes = $due | Invoke-ApiKeyRotation -Test $test -GracePeriod $GracePeriod -Code $code -Force -ErrorAction Continue -ErrorVariable failures
+    $outcomes = $due | Invoke-ApiKeyRotation -Test $test -TestTimeout 00:01:00 -GracePeriod $GracePeriod -Code $code -Force -ErrorAction Continue -ErrorVariable failures
     $outcomes | Format-Table Account, State, OldKeyId, NewKeyId, SecretName -AutoSize | Out-String | Write-Output
     if ($failures) { Write-Output "$($failures.Count) rotation(s) failed and were undone: $($failures -join '; ')"; exit 2 }
     exit 0

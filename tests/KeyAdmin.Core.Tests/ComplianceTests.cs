@@ -133,6 +133,21 @@ public sealed class ComplianceTests
         Assert.DoesNotContain(findings, f => f.KeyName == "bound");
     }
 
+    [Fact]
+    public void KeyRetiredByARotation_InItsGraceWindow_IsNeitherRotationDueNorExpiringSoon()
+    {
+        // A 200-day-old key that a rotation retired an hour ago with a one-day grace period: still enabled, expiring
+        // tomorrow, and RotatedTo names its successor. Rotating it again, or warning that it expires, is wrong.
+        var now = Created.AddDays(200);
+        var retired = Key(ApiKeyPermission.Read, bound: true) with { ExpiresAt = now.AddDays(1), RotatedTo = "kak_successor", LastUsedAt = now };
+        var notRetired = retired with { RotatedTo = null };
+
+        var rules = new ComplianceOptions { Rules = new HashSet<ComplianceRule> { ComplianceRule.RotationDue, ComplianceRule.ExpiringSoon } };
+
+        Assert.Empty(Review(retired, now, rules));
+        Assert.Equal(new[] { ComplianceRule.RotationDue, ComplianceRule.ExpiringSoon }, Review(notRetired, now, rules).Select(f => f.Rule));
+    }
+
     private static ComplianceOptions Only(ComplianceRule rule) => new() { Rules = new HashSet<ComplianceRule> { rule } };
 
     private static List<ComplianceFinding> Review(ApiKey key, DateTimeOffset now, ComplianceOptions? options = null) =>

@@ -2,6 +2,7 @@ using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Tests.Support;
+using KeyAdmin.Core.TwoFactor;
 
 namespace KeyAdmin.Core.Tests;
 
@@ -234,6 +235,45 @@ public sealed class KeyCreationTests : IDisposable
 
         Assert.Equal(createdAt.AddDays(days), key.ExpiresAt);
         Assert.Equal(createdAt.AddDays(days), h.Authority.Keys.Get(key.KeyId).ExpiresAt);
+    }
+
+    [Fact]
+    public void Create_WithExpiryInDays_CountsFromTheCreation_NotFromBeforeTheCodePrompt()
+    {
+        // The administrator takes ten minutes to find the phone: the key is made after that, and expires 90 days later.
+        var asked = h.Now;
+        var proof = new TwoFactorProof(new SlowPerson(h, desk.Seed, TimeSpan.FromMinutes(10)));
+
+        var key = h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "bot", ExpiresInDays = 90 }, proof).Key;
+
+        Assert.Equal(key.CreatedAt.AddDays(90), key.ExpiresAt);
+        Assert.Equal(asked.AddMinutes(10), key.CreatedAt);
+    }
+
+    [Fact]
+    public void Create_WhenAccountIsFull_AdvisesWhatFreesAPlace_NotARotation()
+    {
+        for (var i = 1; i <= 5; i++)
+        {
+            h.CreateKey(desk, "key" + i);
+        }
+
+        var e = Refusal.Expect(KeyAdminError.KeyLimitReached, () => h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "key6" }, h.Proof(desk.Seed)));
+
+        // A rotation of a full account is refused too (the successor needs a place), so it is no advice here.
+        Assert.DoesNotContain("rotate", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Remove-ApiKey", e.Message, StringComparison.Ordinal);
+        Assert.Contains("-KeyLimit", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Answers the code prompt after <c>delay</c> of the test clock, with the code of that moment.</summary>
+    private sealed class SlowPerson(Harness harness, byte[] seed, TimeSpan delay) : ITwoFactorCodeSource
+    {
+        public string GetCode(string accountName, string operation)
+        {
+            harness.Clock.Advance(delay);
+            return harness.Code(seed);
+        }
     }
 
     [Fact]

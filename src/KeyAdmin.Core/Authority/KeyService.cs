@@ -28,7 +28,9 @@ public sealed partial class KeyService
         var memo = Names.Memo(request.Memo);
         var permissions = ApiKeyPermissions.Normalize(request.Permissions);
         var binding = IpBinding.Build(request.IpAddresses);
-        var expiresAt = KeyExpiry.Resolve(ops.Now, request.ExpiresInDays, request.ExpiresAt);
+        // Checked now, so that a bad expiry costs no code; resolved again when the key is made, so that
+        // -ExpiresIn 90 counts from the creation, not from before an authenticator prompt.
+        _ = KeyExpiry.Resolve(ops.Now, request.ExpiresInDays, request.ExpiresAt);
         if (permissions.IsSensitive() && binding.Count == 0 && !request.AllowUnboundSensitive)
         {
             throw UnboundSensitive(name, permissions);
@@ -42,7 +44,7 @@ public sealed partial class KeyService
             {
                 throw new KeyAdminException(
                     KeyAdminError.KeyLimitReached,
-                    $"Account '{account.Name}' holds {count} of its {limit} keys (disabled keys count); delete a disabled key or rotate an existing one instead.",
+                    $"Account '{account.Name}' holds {count} of its {limit} keys (disabled keys count): delete a disabled key (Remove-ApiKey) or raise the account's limit (Set-KeyAdminAccount -KeyLimit).",
                     account.Name);
             }
 
@@ -69,7 +71,7 @@ public sealed partial class KeyService
                 DisabledReason = request.StartDisabled ? "Awaiting delivery" : null,
                 CreatedAt = ops.Now,
                 CreatedBy = ops.Actor.ToString(),
-                ExpiresAt = expiresAt,
+                ExpiresAt = KeyExpiry.Resolve(ops.Now, request.ExpiresInDays, request.ExpiresAt),
                 PendingDelivery = request.PendingDelivery,
                 RotatedFrom = request.RotatedFrom,
             };

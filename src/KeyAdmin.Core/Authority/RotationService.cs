@@ -154,6 +154,17 @@ public sealed class RotationService
         var rotation = Get(rotationId);
         if (rotation.IsFinished)
         {
+            // Asking to undo a completed rotation (or to complete an undone one) is not something to report as done.
+            if (undo ? rotation.State == RotationState.Completed : rotation.State == RotationState.RolledBack)
+            {
+                throw new KeyAdminException(
+                    KeyAdminError.RotationNotPossible,
+                    undo
+                        ? $"Rotation {rotationId} is already completed and the old key retired; it cannot be undone. To go back, rotate the key again (Invoke-ApiKeyRotation)."
+                        : $"Rotation {rotationId} was undone; it cannot be completed. Rotate the key again (Invoke-ApiKeyRotation).",
+                    rotationId);
+            }
+
             return Outcome(rotation, $"The rotation is already {rotation.State}.");
         }
 
@@ -207,6 +218,10 @@ public sealed class RotationService
             {
                 passed = test is null || test(newKeyId, secret);
                 why = passed ? null : "the test returned false";
+            }
+            catch (RotationTestFailure e)
+            {
+                why = e.Message;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

@@ -71,14 +71,17 @@ public static class ComplianceReview
                 lastActivity);
         }
 
+        // A key retired by a rotation (RotatedTo set) works on only for its grace period and expires by itself:
+        // it is neither due for another rotation nor a key whose successor someone still has to create.
+        var retired = key.RotatedTo is not null;
         var rotationDue = key.CreatedAt.AddDays(options.RotationAgeDays);
-        if (options.Runs(ComplianceRule.RotationDue) && now >= rotationDue)
+        if (options.Runs(ComplianceRule.RotationDue) && !retired && now >= rotationDue)
         {
             yield return Finding(ComplianceRule.RotationDue, ComplianceSeverity.Medium, key,
                 $"Key '{key.Name}' is {(now - key.CreatedAt).Days} days old; rotate it (the rotation age is {options.RotationAgeDays} days).", rotationDue);
         }
 
-        if (options.Runs(ComplianceRule.ExpiringSoon) && key.ExpiresAt is { } expires && expires - now <= TimeSpan.FromDays(options.ExpiringWithinDays))
+        if (options.Runs(ComplianceRule.ExpiringSoon) && !retired && key.ExpiresAt is { } expires && expires - now <= TimeSpan.FromDays(options.ExpiringWithinDays))
         {
             yield return Finding(ComplianceRule.ExpiringSoon, ComplianceSeverity.Low, key,
                 $"Key '{key.Name}' expires on {expires:u}; create its successor before then.", expires.AddDays(-options.ExpiringWithinDays));

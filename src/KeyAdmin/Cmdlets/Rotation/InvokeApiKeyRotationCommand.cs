@@ -33,9 +33,13 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
     [Parameter]
     public string? SecretName { get; set; }
 
-    /// <summary>{ param($credential) … }: throw or return $false when the successor does not work.</summary>
+    /// <summary>{ param($credential, $key) … }: returns $true when the successor works; anything else (an error, no output, $false) fails it.</summary>
     [Parameter]
     public ScriptBlock? Test { get; set; }
+
+    /// <summary>How long -Test may run before it is stopped and counted as failed (default 2 minutes).</summary>
+    [Parameter]
+    public TimeSpan TestTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Leave the old key working this long (it then expires) instead of disabling it at once.</summary>
     [Parameter]
@@ -53,12 +57,20 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void BeginProcessing() => proof = ProofFrom(Code);
+    protected override void BeginProcessing()
+    {
+        if (TestTimeout <= TimeSpan.Zero)
+        {
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentOutOfRangeException(nameof(TestTimeout), TestTimeout, "-TestTimeout must be longer than zero."), "KeyAdmin.InvalidTestTimeout", ErrorCategory.InvalidArgument, TestTimeout));
+        }
+
+        proof = ProofFrom(Code);
+    }
 
     protected override void ProcessRecord()
     {
         var options = new RotationOptions { Vault = Vault, SecretName = SecretName, GracePeriod = GracePeriod, RemoveOld = RemoveOld };
-        var test = RotationCmdletSupport.Test(Test);
+        var test = RotationCmdletSupport.Test(Test, TestTimeout, newKeyId => new ApiKeyInfo(Authority.Keys.Get(newKeyId), DateTimeOffset.UtcNow));
         ForEachTarget(key =>
         {
             var progress = new ProgressRecord(2, "Invoke-ApiKeyRotation", $"Rotating {key.AccountName}/{key.Name}") { StatusDescription = $"{done} key(s) rotated so far" };

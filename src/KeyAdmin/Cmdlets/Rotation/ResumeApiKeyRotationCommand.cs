@@ -18,9 +18,13 @@ public sealed class ResumeApiKeyRotationCommand : KeyAdminCmdlet
     [ValidateNotNullOrEmpty]
     public string[] RotationId { get; set; } = Array.Empty<string>();
 
-    /// <summary>{ param($credential) … }: needed to complete a rotation that asked for a test and had not passed it.</summary>
+    /// <summary>{ param($credential, $key) … }: needed to complete a rotation that asked for a test and had not passed it; it must return $true.</summary>
     [Parameter]
     public ScriptBlock? Test { get; set; }
+
+    /// <summary>How long -Test may run before it is stopped and counted as failed (default 2 minutes).</summary>
+    [Parameter]
+    public TimeSpan TestTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Undo instead: the vault gets the old credential back and the successor is destroyed.</summary>
     [Parameter]
@@ -34,7 +38,15 @@ public sealed class ResumeApiKeyRotationCommand : KeyAdminCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void BeginProcessing() => proof = ProofFrom(Code);
+    protected override void BeginProcessing()
+    {
+        if (TestTimeout <= TimeSpan.Zero)
+        {
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentOutOfRangeException(nameof(TestTimeout), TestTimeout, "-TestTimeout must be longer than zero."), "KeyAdmin.InvalidTestTimeout", ErrorCategory.InvalidArgument, TestTimeout));
+        }
+
+        proof = ProofFrom(Code);
+    }
 
     protected override void ProcessRecord()
     {
@@ -45,7 +57,7 @@ public sealed class ResumeApiKeyRotationCommand : KeyAdminCmdlet
                 var rotation = Authority.Rotations.Get(id);
                 if (ShouldChange($"rotation {id} of key {rotation.OldKeyId} (at {rotation.State})", Undo ? "Undo rotation" : "Complete rotation"))
                 {
-                    WriteObject(Authority.Rotations.Resume(id, proof!, support.Vault, RotationCmdletSupport.Test(Test), Undo));
+                    WriteObject(Authority.Rotations.Resume(id, proof!, support.Vault, RotationCmdletSupport.Test(Test, TestTimeout, newKeyId => new ApiKeyInfo(Authority.Keys.Get(newKeyId), DateTimeOffset.UtcNow)), Undo));
                 }
             });
         }
