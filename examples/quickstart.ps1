@@ -45,7 +45,7 @@ try {
 
     $key = New-ApiKey -Account desk -Name bot-a -Permission Read, Trade -IpAddress 203.0.113.7 `
         -Memo 'Bot Trading - Server A' -ExpiresIn 90 -Code (Get-PhoneCode $enrolment.Secret 0)
-    "3. Created key $($key.KeyId) with $($key.Permissions), bound to $($key.IpAddresses -join ', ')."
+    "3. Created key $($key.KeyId) with $($key.Permissions.ToString()), bound to $($key.IpAddresses.ToString())."
     "   Its secret ($($key.Secret.GetType().Name), $($key.Secret.Length) characters) is handed over this once and never shown again."
 
     "4. The listing an administrator reviews:"

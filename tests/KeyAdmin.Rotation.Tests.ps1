@@ -67,8 +67,8 @@ Describe "Delivery into a $(if ($env:KEYADMIN_TEST_VAULT -eq 'SecretStore') { 'S
         $successor = Get-ApiKey -Account $desk -Name bot-a
         $successor.KeyId | Should -Be $outcome.NewKeyId
         $successor.RotatedFrom | Should -Be $old.KeyId
-        $successor.Permissions | Should -Be $old.Permissions
-        $successor.IpAddresses | Should -Be $old.IpAddresses
+        $successor.Permissions.ToString() | Should -Be $old.Permissions.ToString()
+        $successor.IpAddresses.ToString() | Should -Be $old.IpAddresses.ToString()
         (Get-ApiKey -KeyId $old.KeyId).RotatedTo | Should -Be $outcome.NewKeyId
         $script:rotationId = $outcome.RotationId
     }
@@ -156,7 +156,7 @@ Describe 'What a rotation test must do to pass' {
     It 'passes a test that returns $true, seeing the caller''s variables, the credential and the successor' {
         $old = New-RotationCase
         $expectedPermissions = 'Read, Trade'
-        $test = { param($credential, $key) $credential.UserName -eq $key.KeyId -and "$($key.Permissions)" -eq $expectedPermissions -and $key.Name -like 'bot*' }
+        $test = { param($credential, $key) $credential.UserName -eq $key.KeyId -and $key.Permissions.ToString() -eq $expectedPermissions -and $key.Name -like 'bot*' }
 
         $outcome = $old | Invoke-ApiKeyRotation -Test $test -Code (Get-Code $old.Account) -Force
 

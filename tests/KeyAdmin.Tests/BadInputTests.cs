@@ -126,7 +126,7 @@ public sealed class BadInputTests
         fixture.Refuse("New-ApiKey -Account desk -Name bot-a -IpAddress $args[1] -Code $args[0]", "KeyAdmin.TooManyIpAddresses", ErrorCategory.LimitsExceeded, fixture.Desk.NextCode(), addresses);
         var created = fixture.Session.Run("New-ApiKey -Account desk -Name bot-a -IpAddress $args[1] -Code $args[0]", fixture.Desk.NextCode(), addresses[..20]).Single();
 
-        Assert.Equal(20, ((string[])created.Property("IpAddresses")!).Length);
+        Assert.Equal(20, ((System.Collections.Generic.IReadOnlyCollection<string>)created.Property("IpAddresses")!).Count);
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class KeyLifecycleTests
         Assert.Equal(5, created.Output.Count);
         Assert.Equal(5, created.Warnings.Count);
         Assert.All(created.Output, k => Assert.Equal("Read, Trade", k.Text("Permissions")));
-        Assert.Equal(new[] { "203.0.113.1" }, (string[])created.Output[0].Property("IpAddresses")!);
+        Assert.Equal(new[] { "203.0.113.1" }, ((IEnumerable<string>)created.Output[0].Property("IpAddresses")!).ToArray());
         Assert.Equal("Bot Trading – Server 1", created.Output[0].Text("Memo"));
         Assert.Equal(5, Account(session).Property("KeyCount"));
 
@@ -55,7 +55,7 @@ public sealed class KeyLifecycleTests
         var bound = session.Run(
             "Set-ApiKey -Account desk -Name bot-1 -AddIpAddress 198.51.100.0/24 -Code $args[0] -PassThru",
             desk.LastCode()).Single();
-        Assert.Equal(new[] { "203.0.113.1", "198.51.100.0/24" }, (string[])bound.Property("IpAddresses")!);
+        Assert.Equal(new[] { "203.0.113.1", "198.51.100.0/24" }, ((IEnumerable<string>)bound.Property("IpAddresses")!).ToArray());
 
         // R9: disabling needs no code and says why.
         var disabled = session.Run("Disable-ApiKey -Account desk -Name bot-1 -Reason 'rotated' -Confirm:$false -PassThru").Single();
@@ -100,7 +100,7 @@ public sealed class KeyLifecycleTests
 
         Assert.Equal("Enabled", key.Text("Status"));
         Assert.Equal("Read, Trade", key.Text("Permissions"));
-        Assert.Equal(new[] { "203.0.113.7", "2001:db8::/32" }, (string[])key.Property("IpAddresses")!);
+        Assert.Equal(new[] { "203.0.113.7", "2001:db8::/32" }, ((IEnumerable<string>)key.Property("IpAddresses")!).ToArray());
         Assert.Equal("Server A", key.Text("Memo"));
         Assert.False(string.IsNullOrEmpty(key.Text("CreatedBy")));
         var createdAt = (DateTimeOffset)key.Property("CreatedAt")!;

@@ -103,7 +103,7 @@ public sealed class VaultAndRotationTests
         Assert.Equal(("Completed", old.Text("KeyId"), "bot-a"), (outcome.Text("State"), outcome.Text("OldKeyId"), outcome.Text("KeyName")));
         var successor = session.Run("Get-ApiKey -Account desk -Name bot-a").Single();
         Assert.Equal(outcome.Text("NewKeyId"), successor.Text("KeyId"));
-        Assert.Equal((old.Text("KeyId"), "Bot A", "Read, Trade", "203.0.113.7"), (successor.Text("RotatedFrom"), successor.Text("Memo"), successor.Text("Permissions"), string.Join(",", (string[])successor.Property("IpAddresses")!)));
+        Assert.Equal((old.Text("KeyId"), "Bot A", "Read, Trade", "203.0.113.7"), (successor.Text("RotatedFrom"), successor.Text("Memo"), successor.Text("Permissions"), string.Join(",", (IEnumerable<string>)successor.Property("IpAddresses")!)));
         Assert.NotNull(successor.Property("ExpiresAt"));
         Assert.Equal(successor.Text("KeyId"), session.Run("(Get-TestVaultEntry -Vault Prod -Name keyadmin-desk-bot-a).Value.UserName").Single().ToString());
         var retired = session.Run("Get-ApiKey -KeyId $args[0]", old.Text("KeyId")).Single();

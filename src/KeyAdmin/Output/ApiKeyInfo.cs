@@ -10,9 +10,9 @@ public class ApiKeyInfo
         KeyId = key.KeyId;
         Account = key.AccountName;
         Name = key.Name;
-        Status = key.StatusAt(now);
-        Permissions = key.Permissions;
-        IpAddresses = key.IpBinding.Select(r => r.ToString()).ToArray();
+        Status = key.StatusAt(now).ToString();
+        Permissions = new TextList(Enum.GetValues<ApiKeyPermission>().Where(p => p != 0 && key.Permissions.HasFlag(p)).Select(p => p.ToString()));
+        IpAddresses = new TextList(key.IpBinding.Select(r => r.ToString()));
         UnboundSensitiveAllowed = key.UnboundSensitiveAllowed;
         Memo = key.Memo;
         CreatedAt = key.CreatedAt;
@@ -36,12 +36,14 @@ public class ApiKeyInfo
 
     public string Name { get; }
 
-    public ApiKeyStatus Status { get; }
+    /// <summary>Enabled, Disabled, Expired or Deleted.</summary>
+    public string Status { get; }
 
-    public ApiKeyPermission Permissions { get; }
+    /// <summary>Read (always), and any of Trade, Transfer, Withdraw: words, so that JSON and CSV show them as such.</summary>
+    public TextList Permissions { get; }
 
-    /// <summary>The IP binding; empty means the key works from anywhere.</summary>
-    public string[] IpAddresses { get; }
+    /// <summary>The IP binding (addresses and CIDR ranges); empty means the key works from anywhere.</summary>
+    public TextList IpAddresses { get; }
 
     /// <summary>True when Transfer or Withdraw was granted without a binding by explicit override.</summary>
     public bool UnboundSensitiveAllowed { get; }

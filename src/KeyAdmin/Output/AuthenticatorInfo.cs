@@ -9,8 +9,8 @@ public sealed class AuthenticatorInfo
     {
         Account = account;
         Name = authenticator.Name;
-        Kind = authenticator.Kind;
-        Status = authenticator.Status;
+        Kind = authenticator.Kind.ToString();
+        Status = authenticator.Status.ToString();
         CreatedAt = authenticator.CreatedAt;
         CreatedBy = authenticator.CreatedBy;
         ConfirmedAt = authenticator.ConfirmedAt;
@@ -22,9 +22,11 @@ public sealed class AuthenticatorInfo
 
     public string Name { get; }
 
-    public AuthenticatorKind Kind { get; }
+    /// <summary>Primary (the person's) or Automation (a job's).</summary>
+    public string Kind { get; }
 
-    public AuthenticatorStatus Status { get; }
+    /// <summary>Pending, Active or Revoked.</summary>
+    public string Status { get; }
 
     public DateTimeOffset CreatedAt { get; }
 

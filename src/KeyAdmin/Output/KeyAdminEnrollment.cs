@@ -12,8 +12,8 @@ public sealed class KeyAdminEnrollment
     {
         Account = enrollment.Account;
         Authenticator = enrollment.Authenticator;
-        Kind = enrollment.Kind;
-        Status = enrollment.Status;
+        Kind = enrollment.Kind.ToString();
+        Status = enrollment.Status.ToString();
         QrCode = enrollment.QrCode;
         OtpAuthUri = asPlainText ? Cmdlets.SecureText.ToPlain(enrollment.OtpAuthUri) : enrollment.OtpAuthUri;
         Secret = asPlainText ? Cmdlets.SecureText.ToPlain(enrollment.Secret) : enrollment.Secret;
@@ -26,9 +26,9 @@ public sealed class KeyAdminEnrollment
 
     public string Authenticator { get; }
 
-    public AuthenticatorKind Kind { get; }
+    public string Kind { get; }
 
-    public AuthenticatorStatus Status { get; }
+    public string Status { get; }
 
     /// <summary>The otpauth:// URI as a terminal QR code (empty for automation authenticators).</summary>
     public string QrCode { get; }

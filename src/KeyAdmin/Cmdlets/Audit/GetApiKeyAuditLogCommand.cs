@@ -7,7 +7,7 @@ namespace KeyAdmin.Cmdlets.Audit;
 /// <para type="synopsis">Streams audit records, newest first (or -Oldest first), ready for Export-Csv, ConvertTo-Json or a SIEM.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "ApiKeyAuditLog")]
-[OutputType(typeof(AuditEntry))]
+[OutputType(typeof(KeyAdmin.AuditEntry))]
 public sealed class GetApiKeyAuditLogCommand : KeyAdminCmdlet
 {
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -70,7 +70,7 @@ public sealed class GetApiKeyAuditLogCommand : KeyAdminCmdlet
 
             foreach (var entry in matching)
             {
-                WriteObject(entry);
+                WriteObject(new KeyAdmin.AuditEntry(entry));
             }
 
             return true;

@@ -12,7 +12,7 @@ namespace KeyAdmin.Cmdlets.Audit;
 /// scheduled script with -ErrorAction Stop fails on it.
 /// </remarks>
 [Cmdlet(VerbsDiagnostic.Test, "ApiKeyAuditLog")]
-[OutputType(typeof(AuditChainReport))]
+[OutputType(typeof(KeyAdmin.AuditChainReport))]
 public sealed class TestApiKeyAuditLogCommand : KeyAdminCmdlet
 {
     protected override void ProcessRecord()
@@ -28,7 +28,7 @@ public sealed class TestApiKeyAuditLogCommand : KeyAdminCmdlet
         }));
         progress.RecordType = ProgressRecordType.Completed;
         WriteProgress(progress);
-        WriteObject(report);
+        WriteObject(new KeyAdmin.AuditChainReport(report));
         if (!report.IsIntact)
         {
             WriteError(ErrorMap.ToErrorRecord(new KeyAdminException(

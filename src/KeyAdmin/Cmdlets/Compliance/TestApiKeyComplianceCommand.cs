@@ -15,7 +15,7 @@ namespace KeyAdmin.Cmdlets.Compliance;
 /// lose every finding.) Keys are streamed: memory stays flat on large stores.
 /// </remarks>
 [Cmdlet(VerbsDiagnostic.Test, "ApiKeyCompliance")]
-[OutputType(typeof(ComplianceFinding))]
+[OutputType(typeof(KeyAdmin.ComplianceFinding))]
 public sealed class TestApiKeyComplianceCommand : KeyAdminCmdlet
 {
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -84,7 +84,7 @@ public sealed class TestApiKeyComplianceCommand : KeyAdminCmdlet
                 }
 
                 worst = worst is null || finding.Severity > worst ? finding.Severity : worst;
-                WriteObject(finding);
+                WriteObject(new KeyAdmin.ComplianceFinding(finding));
             }
         });
         progress.RecordType = ProgressRecordType.Completed;

@@ -7,7 +7,7 @@ namespace KeyAdmin.Cmdlets.Rotation;
 /// <para type="synopsis">Lists rotations from the journal, newest first; -Unfinished shows those a crash left behind.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "ApiKeyRotation")]
-[OutputType(typeof(RotationRecord))]
+[OutputType(typeof(KeyAdmin.RotationRecord))]
 public sealed class GetApiKeyRotationCommand : KeyAdminCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -22,12 +22,12 @@ public sealed class GetApiKeyRotationCommand : KeyAdminCmdlet
         {
             foreach (var id in RotationId)
             {
-                PerItem(id, () => WriteObject(Authority.Rotations.Get(id)));
+                PerItem(id, () => WriteObject(new KeyAdmin.RotationRecord(Authority.Rotations.Get(id))));
             }
 
             return;
         }
 
-        WriteObject(Terminating(() => Authority.Rotations.List(Unfinished)), enumerateCollection: true);
+        WriteObject(Terminating(() => Authority.Rotations.List(Unfinished)).Select(r => new KeyAdmin.RotationRecord(r)), enumerateCollection: true);
     }
 }

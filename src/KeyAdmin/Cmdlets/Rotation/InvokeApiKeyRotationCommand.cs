@@ -17,7 +17,7 @@ namespace KeyAdmin.Cmdlets.Rotation;
 /// completes or undoes the unfinished rotation.
 /// </remarks>
 [Cmdlet(VerbsLifecycle.Invoke, "ApiKeyRotation", DefaultParameterSetName = ById, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-[OutputType(typeof(RotationOutcome))]
+[OutputType(typeof(KeyAdmin.RotationOutcome))]
 public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
 {
     private readonly RotationCmdletSupport support = new();
@@ -80,7 +80,7 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
             {
                 if (ShouldChange(Describe(key), $"Complete the unfinished rotation {unfinished.RotationId} (at {unfinished.State})"))
                 {
-                    WriteObject(Authority.Rotations.Resume(unfinished.RotationId, proof!, support.Vault, test, undo: false));
+                    WriteObject(new KeyAdmin.RotationOutcome(Authority.Rotations.Resume(unfinished.RotationId, proof!, support.Vault, test, undo: false)));
                     done++;
                 }
 
@@ -93,7 +93,7 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
             if (ShouldChange(Describe(key), action))
             {
                 var outcome = Authority.Rotations.Rotate(key.KeyId, options, proof!, support.Vault, test);
-                WriteObject(outcome);
+                WriteObject(new KeyAdmin.RotationOutcome(outcome));
                 done++;
             }
         });

@@ -8,7 +8,7 @@ namespace KeyAdmin.Cmdlets.Rotation;
 /// <para type="synopsis">Completes an unfinished rotation from its last journalled step, or undoes it with -Undo.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Resume, "ApiKeyRotation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-[OutputType(typeof(RotationOutcome))]
+[OutputType(typeof(KeyAdmin.RotationOutcome))]
 public sealed class ResumeApiKeyRotationCommand : KeyAdminCmdlet
 {
     private readonly RotationCmdletSupport support = new();
@@ -57,7 +57,7 @@ public sealed class ResumeApiKeyRotationCommand : KeyAdminCmdlet
                 var rotation = Authority.Rotations.Get(id);
                 if (ShouldChange($"rotation {id} of key {rotation.OldKeyId} (at {rotation.State})", Undo ? "Undo rotation" : "Complete rotation"))
                 {
-                    WriteObject(Authority.Rotations.Resume(id, proof!, support.Vault, RotationCmdletSupport.Test(Test, TestTimeout, newKeyId => new ApiKeyInfo(Authority.Keys.Get(newKeyId), DateTimeOffset.UtcNow)), Undo));
+                    WriteObject(new KeyAdmin.RotationOutcome(Authority.Rotations.Resume(id, proof!, support.Vault, RotationCmdletSupport.Test(Test, TestTimeout, newKeyId => new ApiKeyInfo(Authority.Keys.Get(newKeyId), DateTimeOffset.UtcNow)), Undo)));
                 }
             });
         }

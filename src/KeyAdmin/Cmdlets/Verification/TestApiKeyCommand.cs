@@ -14,7 +14,7 @@ namespace KeyAdmin.Cmdlets.Verification;
 /// of a proxy log). The session keeps one verifier, so replays across calls are caught as a service would.
 /// </remarks>
 [Cmdlet(VerbsDiagnostic.Test, "ApiKey", DefaultParameterSetName = RequestSet)]
-[OutputType(typeof(VerificationResult))]
+[OutputType(typeof(KeyAdmin.VerificationResult))]
 public sealed class TestApiKeyCommand : KeyAdminCmdlet
 {
     private const string RequestSet = "Request";
@@ -87,7 +87,7 @@ public sealed class TestApiKeyCommand : KeyAdminCmdlet
             RequiredPermission = Permission,
             TwoFactorCode = Code,
         });
-        WriteObject(result);
+        WriteObject(new KeyAdmin.VerificationResult(result));
     }
 
     private (string KeyId, string Timestamp, string Signature) Sign(PSCredential credential)

@@ -1,0 +1,25 @@
+using System.Collections;
+
+namespace KeyAdmin;
+
+/// <summary>
+/// A list of words (permissions, IP addresses and ranges) that exports well as it is: ConvertTo-Json writes it as
+/// an array of strings, Export-Csv and Format-Table as the words joined by ", " (a plain string[] would be
+/// "System.String[]" in a CSV), and -contains tests membership.
+/// </summary>
+public sealed class TextList : IReadOnlyList<string>
+{
+    private readonly string[] items;
+
+    public TextList(IEnumerable<string> items) => this.items = items.ToArray();
+
+    public int Count => items.Length;
+
+    public string this[int index] => items[index];
+
+    public IEnumerator<string> GetEnumerator() => ((IEnumerable<string>)items).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => items.GetEnumerator();
+
+    public override string ToString() => string.Join(", ", items);
+}
