@@ -84,4 +84,55 @@ desk,bot-b,Trade,203.0.113.8,Server B
         $history[0].Action | Should -Be 'ApiKey.Create'
         $history.KeyId | Select-Object -Unique | Should -Be (Get-ApiKey -Account desk -Name bot-a).KeyId
     }
+
+    It 'pipes an account into its keys, its findings and its audit records' {
+        $deskKeys = @(Get-ApiKey -Account desk).KeyId | Sort-Object
+        @(Get-KeyAdminAccount desk | Get-ApiKey).KeyId | Sort-Object | Should -Be $deskKeys
+        @(Get-KeyAdminAccount desk | Test-ApiKeyCompliance -Rule Unused -UnusedDays 0).Account | Sort-Object -Unique | Should -Be 'desk'
+        @(Get-KeyAdminAccount ops | Get-ApiKeyAuditLog).AccountName | Sort-Object -Unique | Should -Be 'ops'
+    }
+
+    It 'takes key ids by value and at position 0 in Get-ApiKey, as Disable-ApiKey does' {
+        $id = (Get-ApiKey -Account desk -Name bot-a).KeyId
+        ($id | Get-ApiKey).Name | Should -Be 'bot-a'
+        (Get-ApiKey $id).Name | Should -Be 'bot-a'
+        (Get-Command Get-ApiKey).Parameters['KeyId'].Attributes.Where({ $_ -is [Parameter] }).Position | Should -Contain 0
+        (Get-Command Disable-ApiKey).Parameters['KeyId'].Attributes.Where({ $_ -is [Parameter] }).Position | Should -Contain 0
+    }
+
+    It 'gets the one key an object with a KeyId names, even when it names its account too' {
+        $finding = Test-ApiKeyCompliance -Account desk | Where-Object KeyId | Select-Object -First 1
+        @($finding | Get-ApiKey).KeyId | Should -Be @($finding.KeyId)
+    }
+
+    It 'reports an unknown account as a non-terminating error that -ErrorAction controls' {
+        $keys = Get-ApiKey -Account nobody -ErrorAction SilentlyContinue -ErrorVariable failed
+        $after = 'the statement went on'
+        $keys | Should -BeNullOrEmpty
+        $failed[0].FullyQualifiedErrorId | Should -Be 'KeyAdmin.AccountNotFound,KeyAdmin.Cmdlets.Keys.GetApiKeyCommand'
+        $after | Should -Be 'the statement went on'
+    }
+
+    It 'relabels keys from the rows of a CSV, binding KeyId, NewName and Memo by property name' {
+        $a = Get-ApiKey -Account desk -Name bot-a
+        $rows = "KeyId,NewName,Memo`n$($a.KeyId),bot-alpha,Relabelled from a CSV" | ConvertFrom-Csv
+        $rows | Set-ApiKey
+        $changed = Get-ApiKey -KeyId $a.KeyId
+        ($changed.Name, $changed.Memo) | Should -Be @('bot-alpha', 'Relabelled from a CSV')
+    }
+
+    It 'completes audit actions and automation authenticator names' {
+        $null = Register-KeyAdminAuthenticator -Account ops -Name audit-job -Code (Get-Code ops) -WarningAction SilentlyContinue
+        $line = 'Get-ApiKeyAuditLog -Action ApiKey.Cr'
+        (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText | Should -Contain 'ApiKey.Create'
+        $line = 'Unregister-KeyAdminAuthenticator -Account ops -Name au'
+        (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText | Should -Be @('audit-job')
+        Unregister-KeyAdminAuthenticator -Account ops -Name audit-job -Force
+    }
+
+    It 'offers, as audit actions to complete, every action the log holds' {
+        $line = 'Get-ApiKeyAuditLog -Action '
+        $known = @((TabExpansion2 $line $line.Length).CompletionMatches.CompletionText)
+        Get-ApiKeyAuditLog | ForEach-Object Action | Sort-Object -Unique | ForEach-Object { $known | Should -Contain $_ }
+    }
 }

@@ -173,6 +173,12 @@ Describe 'What a rotation test must do to pass' {
         (Test-ApiKey -Credential (Get-Secret -Name $old.SecretName -Vault $vaultName) -IpAddress 198.51.100.1).Reason | Should -Be 'AddressNotAllowed'
     }
 
+    It 'completes rotation ids from the journal' {
+        $id = (Get-ApiKeyRotation)[0].RotationId
+        $line = "Get-ApiKeyRotation -RotationId $($id.Substring(0, 6))"
+        (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText | Should -Contain $id
+    }
+
     It 'refuses to undo a rotation that is already completed, and changes nothing' {
         $old = New-RotationCase
         $outcome = $old | Invoke-ApiKeyRotation -Code (Get-Code $old.Account) -Force

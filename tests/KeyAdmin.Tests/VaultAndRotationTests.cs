@@ -54,6 +54,7 @@ public sealed class VaultAndRotationTests
 
         Assert.StartsWith(errorId + ",", result.ErrorId(), StringComparison.Ordinal);
         Assert.Contains(vault, result.Errors.Single().Exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("preference variable", result.Errors.Single().Exception.Message, StringComparison.Ordinal);
         Assert.Empty(session.Run("Get-ApiKey -Account desk").ThrowOnError().Output);
         if (fault is "-FailWrite" or "-CorruptReadBack")
         {

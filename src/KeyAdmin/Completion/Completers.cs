@@ -120,3 +120,68 @@ public sealed class VaultCompleter : IArgumentCompleter
         }
     }
 }
+
+/// <summary>Completes the authenticator names of the account already given with -Account.</summary>
+public sealed class AuthenticatorNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var account = CompletionStore.BoundAccount(fakeBoundParameters);
+        var authority = account is null ? null : CompletionStore.TryOpen();
+        if (authority is null)
+        {
+            return Enumerable.Empty<CompletionResult>();
+        }
+
+        try
+        {
+            var names = authority.Authenticators.List(account!)
+                .Where(a => a.Status != Core.TwoFactor.AuthenticatorStatus.Revoked)
+                .Select(a => a.Name)
+                .ToList();
+            return CompletionStore.Complete(names, wordToComplete);
+        }
+        catch (KeyAdminException)
+        {
+            return Enumerable.Empty<CompletionResult>();
+        }
+    }
+}
+
+/// <summary>Completes audit actions (Get-ApiKeyAuditLog -Action): every action the authority records, and each family with a wildcard.</summary>
+public sealed class AuditActionCompleter : IArgumentCompleter
+{
+    internal static readonly string[] Actions = new[]
+    {
+        "Account.Create", "Account.Update", "Account.Remove",
+        "ApiKey.Create", "ApiKey.Update", "ApiKey.Disable", "ApiKey.Enable", "ApiKey.Remove", "ApiKey.Deliver", "ApiKey.PendingDelivery", "ApiKey.Abandon",
+        "Authenticator.Confirm", "Authenticator.Register", "Authenticator.Revoke", "Authenticator.Reset",
+        "Policy.Set", "TwoFactor.LockedOut", "Verification.Refused", "Verification.Withdraw",
+    }.Concat(Enum.GetNames<Core.Rotation.RotationState>().Select(s => "Rotation." + s)).ToArray();
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        CompletionStore.Complete(Actions.Concat(Actions.Select(a => a[..a.IndexOf('.')] + ".*")), wordToComplete);
+}
+
+/// <summary>Completes rotation ids from the journal, the unfinished ones first being what Resume-ApiKeyRotation usually needs.</summary>
+public sealed class RotationIdCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var authority = CompletionStore.TryOpen();
+        if (authority is null)
+        {
+            return Enumerable.Empty<CompletionResult>();
+        }
+
+        try
+        {
+            var unfinishedOnly = string.Equals(commandName, "Resume-ApiKeyRotation", StringComparison.OrdinalIgnoreCase);
+            return CompletionStore.Complete(authority.Rotations.List(unfinishedOnly).Select(r => r.RotationId).ToList(), wordToComplete);
+        }
+        catch (KeyAdminException)
+        {
+            return Enumerable.Empty<CompletionResult>();
+        }
+    }
+}

@@ -20,6 +20,9 @@ public sealed class AccountInfo
 
     public string Name { get; }
 
+    /// <summary>The account's name again, so that Get-KeyAdminAccount's objects bind -Account of the key, audit and compliance cmdlets.</summary>
+    public string Account => Name;
+
     public string Email { get; }
 
     /// <summary>Keys that count against the limit: enabled, disabled and expired.</summary>

@@ -109,8 +109,10 @@ internal sealed class SecretManagementVault : ICredentialVault
         }
         catch (RuntimeException e)
         {
-            // SecretManagement's messages name the vault and the secret's name, never its value.
-            throw new KeyAdminException(notFound, $"Vault '{Name}': {command} failed: {e.Message}", Name, e);
+            // SecretManagement's messages name the vault and the secret's name, never its value. -ErrorAction Stop
+            // wraps them in PowerShell's "The running command stopped because…" text: report the vault's own words.
+            var message = e is ActionPreferenceStopException stop ? stop.ErrorRecord.Exception.Message : e.Message;
+            throw new KeyAdminException(notFound, $"Vault '{Name}': {command} failed: {message}", Name, e);
         }
     }
 }

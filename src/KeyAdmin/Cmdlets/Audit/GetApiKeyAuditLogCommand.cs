@@ -21,6 +21,7 @@ public sealed class GetApiKeyAuditLogCommand : KeyAdminCmdlet
     /// <summary>Actions such as ApiKey.Create, TwoFactor.LockedOut or Verification.Refused; wildcards allowed (ApiKey.*).</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(Completion.AuditActionCompleter))]
     public string[]? Action { get; set; }
 
     [Parameter]

@@ -14,15 +14,15 @@ public sealed class SetApiKeyCommand : ApiKeyTargetCmdlet
 {
     private TwoFactorProof? proof;
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? NewName { get; set; }
 
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Memo { get; set; }
 
     /// <summary>Replaces the whole binding; an empty array unbinds the key.</summary>
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [AllowEmptyCollection]
     public string[]? IpAddress { get; set; }
 

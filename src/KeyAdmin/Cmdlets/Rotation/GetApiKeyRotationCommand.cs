@@ -11,6 +11,7 @@ namespace KeyAdmin.Cmdlets.Rotation;
 public sealed class GetApiKeyRotationCommand : KeyAdminCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.RotationIdCompleter))]
     public string[]? RotationId { get; set; }
 
     [Parameter]

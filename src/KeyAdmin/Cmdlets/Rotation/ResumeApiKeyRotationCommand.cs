@@ -16,6 +16,7 @@ public sealed class ResumeApiKeyRotationCommand : KeyAdminCmdlet
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.RotationIdCompleter))]
     public string[] RotationId { get; set; } = Array.Empty<string>();
 
     /// <summary>{ param($credential, $key) … }: needed to complete a rotation that asked for a test and had not passed it; it must return $true.</summary>

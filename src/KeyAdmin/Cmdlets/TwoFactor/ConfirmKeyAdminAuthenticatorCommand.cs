@@ -19,6 +19,7 @@ public sealed class ConfirmKeyAdminAuthenticatorCommand : KeyAdminCmdlet
     /// <summary>The pending authenticator to confirm, when an account has more than one.</summary>
     [Parameter]
     [Alias("Authenticator")]
+    [ArgumentCompleter(typeof(Completion.AuthenticatorNameCompleter))]
     public string? Name { get; set; }
 
     [Parameter]

@@ -15,6 +15,7 @@ public sealed class UnregisterKeyAdminAuthenticatorCommand : KeyAdminCmdlet
 
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.AuthenticatorNameCompleter))]
     public string Name { get; set; } = string.Empty;
 
     /// <summary>Goes ahead without the confirmation prompt (for scripts and scheduled jobs); -WhatIf still only reports.</summary>
