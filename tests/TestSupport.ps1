@@ -184,3 +184,46 @@ function script:Invoke-TestScript {
         Errors   = $stderr.Result
     }
 }
+
+# A person at an interactive pwsh: a tmux session of its own (a private tmux server, never the user's), a terminal
+# of -Width columns running `pwsh -NoProfile`, KeyAdmin on its module path. Keys are typed with Send-TestKeys, and
+# Wait-TestScreen reads the screen as the person sees it until a pattern appears.
+function script:Start-TestTerminal([int] $Width = 120, [int] $Height = 50) {
+    if (-not (Get-Command tmux -ErrorAction Ignore)) { throw 'tmux is not installed (apt-get install tmux): the real-session tests need it.' }
+    $terminal = [pscustomobject]@{ Socket = 'keyadmin-' + [guid]::NewGuid().ToString('N').Substring(0, 10); Name = 'pwsh'; Width = $Width }
+    $modulePath = [IO.Path]::GetDirectoryName($ModuleFolder) + [IO.Path]::PathSeparator + $env:PSModulePath
+    $command = "env PSModulePath='$modulePath' TERM=xterm-256color '$Pwsh' -NoProfile -NoLogo"
+    & tmux -L $terminal.Socket new-session -d -s $terminal.Name -x $Width -y $Height $command
+    if ($LASTEXITCODE -ne 0) { throw "tmux could not start a session ($LASTEXITCODE)." }
+    & tmux -L $terminal.Socket set-option -t $terminal.Name history-limit 5000 | Out-Null
+    $null = Wait-TestScreen $terminal 'PS .*> ?$'
+    $terminal
+}
+
+function script:Send-TestKeys($Terminal, [string] $Text, [switch] $Enter, [string[]] $Keys = @()) {
+    if ($Text) { & tmux -L $Terminal.Socket send-keys -t $Terminal.Name -l $Text }
+    foreach ($key in $Keys) { & tmux -L $Terminal.Socket send-keys -t $Terminal.Name $key }
+    if ($Enter) { & tmux -L $Terminal.Socket send-keys -t $Terminal.Name Enter }
+}
+
+# The screen (and its scroll-back) as text, once it matches -Pattern; throws with the screen when it does not in time.
+function script:Wait-TestScreen($Terminal, [string] $Pattern, [int] $TimeoutSeconds = 60) {
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    do {
+        $screen = (& tmux -L $Terminal.Socket capture-pane -p -t $Terminal.Name -S -5000) -join "`n"
+        if ($screen -match "(?m)$Pattern") { return $screen }
+        Start-Sleep -Milliseconds 200
+    } while ([DateTime]::UtcNow -lt $deadline)
+    throw "The terminal never showed /$Pattern/ within $TimeoutSeconds s. It shows:`n$screen"
+}
+
+# Types a command and waits until it has finished, by a marker the same line prints afterwards.
+function script:Invoke-TestTerminal($Terminal, [string] $Command, [int] $TimeoutSeconds = 60) {
+    $marker = 'done-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    Send-TestKeys $Terminal "$Command; '$marker'" -Enter
+    Wait-TestScreen $Terminal "^$marker" $TimeoutSeconds
+}
+
+function script:Stop-TestTerminal($Terminal) {
+    if ($Terminal) { & tmux -L $Terminal.Socket kill-server 2>$null }
+}
