@@ -13,7 +13,7 @@ namespace KeyAdmin.Cmdlets.Verification;
 /// Takes the request from parameters or from pipeline objects with the same property names (for example lines
 /// of a proxy log). The session keeps one verifier, so replays across calls are caught as a service would.
 /// </remarks>
-[Cmdlet(VerbsDiagnostic.Test, "ApiKey", DefaultParameterSetName = RequestSet)]
+[Cmdlet(VerbsDiagnostic.Test, "ApiKey", DefaultParameterSetName = CredentialSet)]
 [OutputType(typeof(KeyAdmin.VerificationResult))]
 public sealed class TestApiKeyCommand : KeyAdminCmdlet
 {

@@ -1,0 +1,235 @@
+#Requires -Version 7.4
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Help that is true: every example of the cmdlet help (src/KeyAdmin/Help/*.md) and every PowerShell block of the
+# README walkthrough runs here, as written, in this real pwsh, against a throw-away store. Only what a throw-away
+# store cannot hold is changed, the same way for every example:
+# - the placeholder codes (123456 …) become the current code of the account's authenticator, computed from its
+#   enrolment as the phone would show it (an enrolment the example keeps, $e or $enrolment, for its own account);
+# - a key id or path that stands for the reader's own (kak_… , /srv/keyadmin, /secure) becomes the store's;
+# - vaults (Prod, JobVault, Team, Ops) are registered (the stand-in, or SecretStore where it is installed), and
+#   https://api.example.com is played by a function that verifies each request with Test-ApiKey, as a service does.
+# An example that cannot run against a throw-away store is listed below with the reason, and reported as skipped.
+
+BeforeDiscovery {
+    $notRunnable = @{
+        'Connect-KeyAdminStore 3' = 'needs a PostgreSQL server (TeamStoreTests and KeyAdmin.Postgres.Tests cover the team store)'
+        'Connect-KeyAdminStore 5' = 'needs a PostgreSQL server (TeamStoreTests and KeyAdmin.Postgres.Tests cover the team store)'
+        'Resume-ApiKeyRotation 1' = 'needs a rotation that a crash left behind (RotationCrashTests and KeyAdmin.Rotation.Tests cover Resume)'
+        'Test-ApiKey 3'           = 'continues Example 1 with a withdrawal of a Withdraw key (VerificationCmdletTests cover withdrawal codes)'
+        'README 1'                = 'installs the module into your module folder'
+        'README 2'                = 'publishes to a team repository (ModulePublishingTests cover the folder Publish-PSResource packs)'
+        'README 15'               = 'needs a PostgreSQL server and its connection string in a vault'
+    }
+    $script:examples = @()
+    foreach ($file in Get-ChildItem (Join-Path $PSScriptRoot '..' 'src' 'KeyAdmin' 'Help') -Filter '*-*.md') {
+        $text = Get-Content -Raw -LiteralPath $file.FullName
+        $number = 0
+        foreach ($match in [regex]::Matches($text, '(?s)### Example [^\n]*\n```powershell\n(.*?)```')) {
+            $number++
+            $name = "$($file.BaseName) $number"
+            $script:examples += @{ Name = $name; Code = $match.Groups[1].Value; Reason = $notRunnable[$name] }
+        }
+    }
+    # The README's blocks run in order, as one walkthrough in one store.
+    $readme = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '..' 'README.md')
+    $number = 0
+    $script:walkthrough = @(foreach ($match in [regex]::Matches($readme, '(?s)```powershell\n(.*?)```')) {
+        $number++
+        @{ Name = "README $number"; Code = $match.Groups[1].Value; Reason = $notRunnable["README $number"] }
+    })
+    $script:walkthroughData = @(@{ Blocks = $walkthrough })
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    $script:work = New-TestFolder 'keyadmin-examples'
+    $script:vaults = 'Prod', 'JobVault', 'Team', 'Ops'
+    foreach ($vault in $vaults) { New-TestVault -Name $vault }
+
+    # Three stores, made once and copied for each example: 'empty'; 'account' (desk, confirmed); 'full' (what the
+    # README walkthrough leaves: desk with bot-a delivered to Prod, bot-c whose secret the session holds as $key,
+    # bot-old disabled, legacy-bot never delivered, the rotation-job authenticator with its seed in JobVault, and
+    # partner-acme with a key).
+    $script:templates = @{}
+    function script:Save-Template([string] $Name) {
+        $folder = Join-Path $work "template-$Name"
+        $null = New-Item -ItemType Directory -Path $folder -Force
+        Connect-KeyAdminStore -Path (Join-Path $folder 'x.db') -WarningAction SilentlyContinue   # let go of the store's files
+        Copy-Item -Path (Join-Path $TestFolder 'keyadmin.db*') -Destination $folder
+        $templates[$Name] = @{ Folder = $folder; Seeds = $Seeds.Clone(); LastSteps = $LastSteps.Clone()
+            Vault = @(foreach ($vault in $vaults) { foreach ($info in @(Get-SecretInfo -Vault $vault)) {
+                @{ Vault = $vault; Name = $info.Name; Secret = (Get-Secret -Name $info.Name -Vault $vault); Metadata = $info.Metadata } } }) }
+    }
+    function script:Clear-Vaults {
+        foreach ($vault in $vaults) { foreach ($info in @(Get-SecretInfo -Vault $vault)) { Remove-Secret -Name $info.Name -Vault $vault } }
+    }
+
+    Initialize-TestStore
+    Save-Template empty
+    Initialize-TestStore
+    $script:pendingSeed = (New-KeyAdminAccount -Name desk -Email desk@example.com).Secret
+    Save-Template pending
+    Initialize-TestStore
+    $null = New-TestAccount desk
+    Save-Template account
+    Initialize-TestStore
+    $null = New-TestAccount desk
+    $null = New-TestAccount partner-acme
+    $null = New-ApiKey -Account desk -Name bot-a -Permission Trade -IpAddress 203.0.113.7 -Memo 'Bot Trading – Server A' -ExpiresIn 90 -Vault Prod -Code (Get-Code desk)
+    $fullKeys = @(
+        [pscustomobject]@{ Account = 'desk'; Name = 'bot-c'; Permission = 'Trade'; IpAddress = '203.0.113.7' }
+        [pscustomobject]@{ Account = 'desk'; Name = 'bot-old'; Permission = 'Read'; IpAddress = '203.0.113.7' }
+        [pscustomobject]@{ Account = 'desk'; Name = 'legacy-bot'; Permission = 'Read'; IpAddress = '203.0.113.7' }
+    ) | New-ApiKey -Code (Get-Code desk) -WarningAction SilentlyContinue
+    $script:fullKey = $fullKeys | Where-Object Name -eq 'bot-c'
+    $script:botA = (Get-ApiKey -Account desk -Name bot-a).KeyId
+    Disable-ApiKey -Account desk -Name bot-old
+    $job = Register-KeyAdminAuthenticator -Account desk -Name rotation-job -Code (Get-Code desk) -WarningAction SilentlyContinue
+    Set-Secret -Name keyadmin-desk-rotation-job -Vault JobVault -Secret $job.Secret
+    $null = New-ApiKey -Account partner-acme -Name acme-bot -IpAddress 203.0.113.50 -Code (Get-Code partner-acme) -WarningAction SilentlyContinue
+    Save-Template full
+
+    # https://api.example.com, as a service that verifies with KeyAdmin would answer: 200 or an HTTP error.
+    $script:fakeApi = @'
+function Invoke-RestMethod {
+    param([Parameter(Position = 0)] [uri] $Uri, [string] $Method = 'GET', [hashtable] $Headers, [string] $Body = '', [string] $ContentType, [int] $TimeoutSec)
+    $verdict = Test-ApiKey -KeyId $Headers['KA-API-KEY'] -Timestamp $Headers['KA-API-TIMESTAMP'] -Signature $Headers['KA-API-SIGN'] -Method $Method.ToUpperInvariant() -Path $Uri.PathAndQuery -Body $Body -IpAddress 203.0.113.7
+    if (-not $verdict.Accepted) { throw "401 Unauthorized from $($Uri.Host): $($verdict.Reason)" }
+    [pscustomobject]@{ code = '200000'; data = @{} }
+}
+function Test-MyApi([pscredential] $Credential) { (Test-ApiKey -Credential $Credential).Accepted }
+'@
+
+    # Which store an example needs: one where what it creates does not exist yet.
+    function script:Get-TemplateFor([string] $Code) {
+        if ($Code -match 'New-KeyAdminAccount -Name') { return 'empty' }
+        if ($Code -match '^Confirm-KeyAdminAuthenticator') { return 'pending' }
+        if ($Code -match '(?<![A-Za-z])Register-KeyAdminAuthenticator .*-Name rotation-job' -or $Code -match 'New-ApiKey [^\n]*-Name bot-a\b') { return 'account' }
+        'full'
+    }
+
+    # The example as it runs here: placeholders replaced as the header of this file says.
+    function script:ConvertTo-Runnable([string] $Code) {
+        $lines = foreach ($line in $Code -split "`n") {
+            $account = if ($line -match '-Account (\S+)') { $Matches[1] } elseif ($line -match 'KeyAdminAccount -Name (\S+)') { $Matches[1] } elseif ($line -match 'partner-acme') { 'partner-acme' } else { 'desk' }
+            if ($line -match '^\s*Confirm-KeyAdminAuthenticator') {
+                $line = $line -replace '(-Code|desk) \d{6}\b', '$1 (Get-PendingCode $e $enrolment)'
+            }
+            # -WhatIf never checks a code: leave the phone's next code for a command that spends it.
+            $line = if ($line -match '-WhatIf\b') { $line } else { $line -replace '-Code \d{6}\b', "-Code (Get-ExampleCode '$account')" }
+            $line = $line -replace 'kak_[0-9A-Za-z]{28}', $botA
+            $line = $line -replace '/srv/keyadmin/', ($work + '/srv/') -replace '/secure/', ($work + '/secure/')
+            $line = $line -replace '\./out/KeyAdmin\b', $ModuleManifest
+            if ($line -notmatch '^\s*(Install-Module|Register-SecretVault) ') { $line }
+        }
+        $lines -join "`n"
+    }
+
+    # The phone: the account's seed from the store's template, or from the enrolment the example (or an earlier
+    # block of the walkthrough) kept in $e or $enrolment. Codes come in order, each accepted once.
+    function script:Get-ExampleCode([string] $Account) {
+        if (-not $Seeds[$Account]) {
+            $kept = @((Get-Variable -Name e, enrolment -ValueOnly -ErrorAction Ignore) | Where-Object { $_.Account -eq $Account -and $_.Secret }) | Select-Object -Last 1
+            $seed = if ($kept) { $kept.Secret } elseif ($Account -eq 'desk' -and $pendingSeed) { $pendingSeed } else { throw "No authenticator seed for account '$Account'." }
+            $script:Seeds[$Account] = if ($seed -is [string]) { ConvertTo-SecureString $seed -AsPlainText } else { $seed }
+            $script:LastSteps[$Account] = 0
+        }
+        Get-Code $Account
+    }
+
+    # A code of the enrolment being confirmed: the one the example kept, which replaces what the phone knew.
+    function script:Get-PendingCode($First, $Second) {
+        $kept = @($First, $Second) | Where-Object { $_ } | Select-Object -Last 1
+        $account = if ($kept) { $kept.Account } else { 'desk' }
+        if ($kept) { $script:Seeds.Remove($account) }
+        Get-ExampleCode $account
+    }
+
+    # Copies the template into a fresh folder, connects to it and restores the vaults; returns what the example sees.
+    function script:Initialize-Example([string] $Template) {
+        $t = $templates[$Template]
+        $script:exampleFolder = New-TestFolder 'keyadmin-example'
+        Copy-Item -Path (Join-Path $t.Folder 'keyadmin.db*') -Destination $exampleFolder
+        Connect-KeyAdminStore -Path (Join-Path $exampleFolder 'keyadmin.db')
+        $script:Seeds = $t.Seeds.Clone(); $script:LastSteps = $t.LastSteps.Clone()
+        Clear-Vaults
+        foreach ($entry in $t.Vault) { Set-Secret -Name $entry.Name -Vault $entry.Vault -Secret $entry.Secret -Metadata ([hashtable]$entry.Metadata) }
+        $null = New-Item -ItemType Directory -Path (Join-Path $work 'srv'), (Join-Path $work 'secure') -Force
+        Set-Content -Path (Join-Path $exampleFolder 'keys.csv') -Value "Account,Name,Permission,IpAddress`ndesk,csv-bot,Trade,203.0.113.7"
+        Set-Content -Path (Join-Path $exampleFolder 'accounts.csv') -Value "Name,Email`nops,ops@example.com"
+    }
+
+    # Runs an example as a script file of its own (an `exit` in it ends only it), in the example's folder, with
+    # the fake API and the variables the help assumes ($key, $credential, $json), answering Yes to confirmations as
+    # the person at the prompt would. Returns every error it wrote or threw.
+    # The example's text as a script block of this file (so that it finds the phone's codes), with the fake API, the
+    # variables the help assumes ($key, $credential, $json) and Yes to every confirmation, as the person at the
+    # prompt would answer.
+    # -Walkthrough: no parameters, so that a dot-sourced block keeps the $key and $credential of the blocks before it.
+    function script:New-Example([string] $Code, [switch] $Walkthrough) {
+        [scriptblock]::Create(@"
+$(if (-not $Walkthrough) { 'param($key, $credential)' })
+`$ConfirmPreference = 'None'
+`$json = '{"symbol":"BTC-USDT","side":"buy","size":"0.01"}'
+$fakeApi
+$(ConvertTo-Runnable $Code)
+"@)
+    }
+
+    # A fresh proxy log for Test-ApiKey's example: the timestamps must be within the verifier's window.
+    function script:Write-ProxyLog {
+        $signed = New-ApiKeySignature -Credential $exampleCredential -Method GET -Path '/api/v1/accounts'
+        [pscustomobject]@{ KeyId = $signed['KA-API-KEY']; Timestamp = $signed['KA-API-TIMESTAMP']; Signature = $signed['KA-API-SIGN']; Method = 'GET'; Path = '/api/v1/accounts'; RemoteAddress = '203.0.113.7' } |
+            Export-Csv -Path (Join-Path $exampleFolder 'proxy-requests.csv') -NoTypeInformation
+    }
+
+    $script:exampleKey = [pscustomobject]@{ KeyId = $fullKey.KeyId; Secret = $fullKey.Secret }
+    $script:exampleCredential = [pscredential]::new($fullKey.KeyId, $fullKey.Secret)
+}
+
+AfterAll {
+    foreach ($vault in $vaults) { Remove-TestVault -Name $vault }
+    Remove-TestStore
+    Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Cmdlet help examples' {
+    It '<Name> runs as written' -ForEach $examples {
+        if ($Reason) { Set-ItResult -Skipped -Because $Reason; return }
+        Initialize-Example (Get-TemplateFor $Code)
+        Write-ProxyLog
+        $storeVariable = $env:KEYADMIN_STORE
+        Push-Location $exampleFolder
+        try {
+            $errors = @(try { & (New-Example $Code) -key $exampleKey -credential $exampleCredential 2>&1 | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } } catch { $_ })
+        }
+        finally {
+            Pop-Location
+            $env:KEYADMIN_STORE = $storeVariable
+        }
+
+        $errors | ForEach-Object { "$_" } | Should -BeNullOrEmpty -Because "the example is:`n$(ConvertTo-Runnable $Code)"
+    }
+}
+
+Describe 'The README walkthrough' {
+    It 'runs block by block as written, each after the ones before it, in one session and one store' -ForEach $walkthroughData {
+        Initialize-Example empty
+        $ran = 0
+        Push-Location $exampleFolder
+        try {
+            foreach ($block in $Blocks) {
+                if ($block.Reason) { Write-Host "README block $($block.Name) not run: $($block.Reason)"; continue }
+                Write-ProxyLog
+                # Dot-sourced, so that what a block defines ($e, $key, $test …) is there for the next, as in a session.
+                $errors = @(try { . (New-Example $block.Code -Walkthrough) 2>&1 | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } } catch { $_ })
+                $errors | ForEach-Object { "$_" } | Should -BeNullOrEmpty -Because "$($block.Name) is:`n$(ConvertTo-Runnable $block.Code)"
+                $ran++
+            }
+        }
+        finally {
+            Pop-Location
+        }
+        $ran | Should -BeGreaterThan 10
+    }
+}
