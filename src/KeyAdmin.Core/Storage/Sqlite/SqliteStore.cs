@@ -3,6 +3,7 @@ using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Crypto;
 using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace KeyAdmin.Core.Storage.Sqlite;
@@ -11,29 +12,17 @@ namespace KeyAdmin.Core.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode with synchronous=FULL; every write is a BEGIN IMMEDIATE
 /// transaction, which serialises writers across processes on the file lock.
 /// </summary>
-public sealed class SqliteStore : IKeyAdminStore
+public sealed class SqliteStore : SqlStore
 {
-    private const string KekFingerprint = "kek_fingerprint";
-    private const string StoreIdName = "store_id";
     private readonly string connectionString;
     private readonly SqliteConnectionPool connections;
 
     private SqliteStore(string path, string connectionString, SecretBox secrets, string kekDescription)
+        : base(secrets, new StoreDescription(SqliteDialect.Instance.Engine, path, kekDescription, SqliteSchema.CurrentVersion))
     {
         this.connectionString = connectionString;
         connections = new SqliteConnectionPool(connectionString);
-        Secrets = secrets;
-        AuditChain = new AuditChain(secrets.DeriveKey("audit chain v1"));
-        Description = new StoreDescription("SQLite", path, kekDescription, SqliteSchema.CurrentVersion);
     }
-
-    public StoreDescription Description { get; }
-
-    public SecretBox Secrets { get; }
-
-    public AuditChain AuditChain { get; }
-
-    public string StoreId { get; private set; } = string.Empty;
 
     /// <summary>Opens (creating on first use) the store at <paramref name="path"/>, with its key-encryption key.</summary>
     public static SqliteStore Open(string path, IKeyEncryptionKeySource kekSource)
@@ -78,9 +67,7 @@ public sealed class SqliteStore : IKeyAdminStore
 
             var secrets = new SecretBox(kek);
             var store = new SqliteStore(path, connectionString, secrets, kekSource.Description);
-            store.CheckFingerprint(secrets.Fingerprint, kekSource.Description);
-            store.Write(writer => ((SqliteSession)writer).SealUnchainedAudit());
-            store.StoreId = store.Write(writer => ((SqliteSession)writer).ClaimMeta(StoreIdName, Guid.NewGuid().ToString("N")));
+            store.Attach(kekSource.Description);
             return store;
         }
         catch (SqliteException e)
@@ -96,16 +83,8 @@ public sealed class SqliteStore : IKeyAdminStore
         }
     }
 
-    public T Read<T>(Func<IStoreReader, T> work) => InTransaction(write: false, work);
-
-    public T Write<T>(Func<IStoreWriter, T> work) => InTransaction(write: true, work);
-
-    public IEnumerable<ApiKey> StreamKeys(KeyQuery query) => Stream(session => session.StreamKeys(query));
-
-    public IEnumerable<AuditEntry> StreamAudit(AuditQuery? query = null) => Stream(session => session.StreamAudit(query ?? new AuditQuery()));
-
     /// <summary>Moves committed pages out of the WAL and truncates it, so that destroyed secrets do not linger there.</summary>
-    public void PurgeDestroyed()
+    public override void PurgeDestroyed()
     {
         // Without waiting for readers: a reader still streaming in the same pipeline (Get-ApiKey | Remove-ApiKey)
         // would otherwise hold each delete for the whole busy timeout. A checkpoint that finds a reader does what
@@ -125,7 +104,7 @@ public sealed class SqliteStore : IKeyAdminStore
         connections.Return(connection);
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         Secrets.Dispose();
         connections.Dispose();
@@ -158,7 +137,7 @@ public sealed class SqliteStore : IKeyAdminStore
     /// One transaction on a pooled connection: deferred for reads, BEGIN IMMEDIATE for writes. The connection goes
     /// back to the pool only when the work ended normally; after any exception it is closed, whatever its state.
     /// </summary>
-    private T InTransaction<T>(bool write, Func<SqliteSession, T> work)
+    private protected override T Run<T>(bool write, Func<StoreSession, T> work)
     {
         var connection = Rent();
         try
@@ -168,7 +147,7 @@ public sealed class SqliteStore : IKeyAdminStore
                 ? connection.Connection.BeginTransaction(IsolationLevel.Serializable, deferred: false)
                 : connection.Connection.BeginTransaction(deferred: true))
             {
-                result = work(new SqliteSession(connection, transaction, AuditChain));
+                result = work(Session(connection, transaction));
                 if (write)
                 {
                     transaction.Commit();
@@ -190,8 +169,7 @@ public sealed class SqliteStore : IKeyAdminStore
         }
     }
 
-    /// <summary>Streams inside one read transaction that lasts as long as the enumeration.</summary>
-    private IEnumerable<T> Stream<T>(Func<SqliteSession, IEnumerable<T>> query)
+    private protected override IEnumerable<T> Stream<T>(Func<StoreSession, IEnumerable<T>> query)
     {
         var connection = Rent();
         // True only where the enumeration can stop without an error: after the end, or suspended at a row (a
@@ -201,7 +179,7 @@ public sealed class SqliteStore : IKeyAdminStore
         try
         {
             using var transaction = connection.Connection.BeginTransaction(deferred: true);
-            using var rows = query(new SqliteSession(connection, transaction, AuditChain)).GetEnumerator();
+            using var rows = query(Session(connection, transaction)).GetEnumerator();
             while (rows.MoveNext())
             {
                 reusable = true;
@@ -223,6 +201,9 @@ public sealed class SqliteStore : IKeyAdminStore
             }
         }
     }
+
+    private StoreSession Session(PreparedConnection connection, SqliteTransaction transaction) =>
+        new(connection.Connection, transaction, connection.Commands, SqliteDialect.Instance, AuditChain);
 
     /// <summary>Applies pending migrations; true when the file was empty (a new store).</summary>
     private static bool Migrate(string path, string connectionString)
@@ -272,18 +253,6 @@ public sealed class SqliteStore : IKeyAdminStore
         }
 
         return version;
-    }
-
-    private void CheckFingerprint(string fingerprint, string kekDescription)
-    {
-        var recorded = Write(writer => ((SqliteSession)writer).ClaimMeta(KekFingerprint, fingerprint));
-        if (!string.Equals(recorded, fingerprint, StringComparison.Ordinal))
-        {
-            throw new KeyAdminException(
-                KeyAdminError.KeyEncryptionKeyMismatch,
-                $"The key-encryption key ({kekDescription}) is not the one this store's secrets were sealed with.",
-                kekDescription);
-        }
     }
 
     private static long Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql)

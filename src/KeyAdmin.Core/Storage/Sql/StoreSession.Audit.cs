@@ -1,14 +1,14 @@
+using System.Data.Common;
 using System.Globalization;
 using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Rotation;
-using Npgsql;
 using static KeyAdmin.Core.Storage.StoreRows;
 
-namespace KeyAdmin.Core.Storage.Postgres;
+namespace KeyAdmin.Core.Storage.Sql;
 
 /// <summary>The session's audit log, its chain and sealed head, the store's meta values, and the rotation journal.</summary>
-internal sealed partial class PostgresSession
+internal sealed partial class StoreSession
 {
     private const string AuditHeadName = "audit_head";
 
@@ -18,11 +18,12 @@ internal sealed partial class PostgresSession
         {
             var head = ReadAuditHead();
             var previous = head?.Hash ?? AuditChain.Genesis;
-            // One past both the last row and the sealed head, as SQLite's AUTOINCREMENT: a number is never reused,
-            // even after records were cut off the end. Writers hold the store's lock, so no two compute the same.
+            // One past both the last row and the sealed head: a number is never reused, even after records were cut
+            // off the end. Writers hold the store's lock, so no two compute the same.
             var sequence = QuerySingle(
                 "INSERT INTO audit (seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail) " +
-                "SELECT greatest(coalesce(max(seq), 0), @head) + 1, @at, @actor, @host, @action, @account, @key, @target, @outcome, @reason, @confirmed, @detail FROM audit " +
+                "SELECT CASE WHEN coalesce(max(seq), 0) > @head THEN max(seq) ELSE @head END + 1, " +
+                "@at, @actor, @host, @action, @account, @key, @target, @outcome, @reason, @confirmed, @detail FROM audit " +
                 "RETURNING seq",
                 r => r.GetInt64(0),
                 ("head", head?.Sequence ?? 0L),
@@ -39,9 +40,9 @@ internal sealed partial class PostgresSession
                 ("detail", entry.Detail));
             Chain(entry with { Sequence = sequence }, previous);
         }
-        catch (PostgresException e) when (!PostgresFaults.IsRetryable(e))
+        catch (DbException e) when (!dialect.IsRetryable(e))
         {
-            throw new KeyAdminException(KeyAdminError.AuditWriteFailed, $"The audit record for {entry.Action} could not be written, so the change was not made: {e.MessageText}", entry.Action, e);
+            throw new KeyAdminException(KeyAdminError.AuditWriteFailed, $"The audit record for {entry.Action} could not be written, so the change was not made: {dialect.Message(e)}", entry.Action, e);
         }
     }
 
@@ -59,7 +60,7 @@ internal sealed partial class PostgresSession
             : new AuditHead(0, value, string.Empty);
     }
 
-    /// <summary>Seals records that carry no hash yet, in order (none on a store created by this engine; kept for parity).</summary>
+    /// <summary>Seals records written before the chain existed (a store migrated from schema 1 or 2), in order.</summary>
     public int SealUnchainedAudit()
     {
         var unsealed = StreamAudit(new AuditQuery()).Where(e => e.Hash is null).ToList();
@@ -77,6 +78,22 @@ internal sealed partial class PostgresSession
         return unsealed.Count;
     }
 
+    public IEnumerable<AuditEntry> StreamAudit(AuditQuery query)
+    {
+        var (sql, parameters) = AuditSql.Select(query);
+        return Stream(sql, ReadAudit, parameters);
+    }
+
+    /// <summary>Records <paramref name="value"/> under <paramref name="name"/> unless a value is there; returns the value that is.</summary>
+    public string ClaimMeta(string name, string value)
+    {
+        Execute($"INSERT INTO {dialect.Table("meta")} (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING", ("name", name), ("value", value));
+        return ReadMeta(name)!;
+    }
+
+    public string? ReadMeta(string name) =>
+        QuerySingle($"SELECT value FROM {dialect.Table("meta")} WHERE name = @name", r => r.GetString(0), ("name", name));
+
     public RotationRecord? FindRotation(string rotationId) =>
         QuerySingle($"SELECT {RotationColumns} FROM rotations WHERE rotation_id = @id", ReadRotation, ("id", rotationId));
 
@@ -92,33 +109,13 @@ internal sealed partial class PostgresSession
         "UPDATE rotations SET new_key_id = @new, state = @state, updated_at = @updated, error = @error WHERE rotation_id = @id",
         RotationParameters(rotation));
 
-    public IEnumerable<AuditEntry> StreamAudit(AuditQuery query)
-    {
-        var (sql, parameters) = AuditSql.Select(query, parameterPrefix: string.Empty);
-        using var reader = Query(sql, parameters);
-        while (reader.Read())
-        {
-            yield return ReadAudit(reader);
-        }
-    }
-
-    /// <summary>Records <paramref name="value"/> under <paramref name="name"/> unless a value is there; returns the value that is.</summary>
-    public string ClaimMeta(string name, string value)
-    {
-        Execute($"INSERT INTO {PostgresSchema.MetaTable} (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING", ("name", name), ("value", value));
-        return ReadMeta(name)!;
-    }
-
-    public string? ReadMeta(string name) =>
-        QuerySingle($"SELECT value FROM {PostgresSchema.MetaTable} WHERE name = @name", r => r.GetString(0), ("name", name));
-
     /// <summary>Writes the chain fields of a stored record and moves the head to it; returns its hash.</summary>
     private string Chain(AuditEntry entry, string previous)
     {
         var hash = chain.Hash(entry, previous);
         Execute("UPDATE audit SET prev_hash = @previous, hash = @hash WHERE seq = @seq", ("previous", previous), ("hash", hash), ("seq", entry.Sequence));
         Execute(
-            $"INSERT INTO {PostgresSchema.MetaTable} (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+            $"INSERT INTO {dialect.Table("meta")} (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             ("name", AuditHeadName),
             ("value", $"{entry.Sequence.ToString(CultureInfo.InvariantCulture)}|{hash}|{chain.HeadSeal(entry.Sequence, hash)}"));
         return hash;

@@ -1,0 +1,154 @@
+using System.Data.Common;
+using KeyAdmin.Core.Errors;
+using KeyAdmin.Core.Keys;
+using static KeyAdmin.Core.Storage.StoreRows;
+
+namespace KeyAdmin.Core.Storage.Sql;
+
+/// <summary>The session's keys: lookups, the listing, the lifecycle writes, last use and refusal counts.</summary>
+internal sealed partial class StoreSession
+{
+    private const string KeyColumnList =
+        "key_id, account_id, name, name_key, memo, permissions, ip_binding, unbound_sensitive, status, secret, created_at, created_by, expires_at, " +
+        "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to";
+
+    public ApiKey? FindKey(string keyId) =>
+        QuerySingle($"SELECT {KeyColumns} FROM api_keys k JOIN accounts a ON a.account_id = k.account_id WHERE k.key_id = @id", ReadKey, ("id", keyId));
+
+    public ApiKey? FindKeyByName(string accountId, string name) =>
+        QuerySingle(
+            $"SELECT {KeyColumns} FROM api_keys k JOIN accounts a ON a.account_id = k.account_id WHERE k.account_id = @account AND k.name_key = @name AND k.status <> 'Deleted'",
+            ReadKey,
+            ("account", accountId),
+            ("name", Fold(name)));
+
+    public int CountLiveKeys(string accountId) =>
+        QuerySingle("SELECT count(*) FROM api_keys WHERE account_id = @id AND status <> 'Deleted'", r => (int)r.GetInt64(0), ("id", accountId));
+
+    public byte[]? ReadSealedSecret(string keyId) =>
+        QuerySingle("SELECT secret FROM api_keys WHERE key_id = @id AND secret IS NOT NULL", r => r.GetFieldValue<byte[]>(0), ("id", keyId));
+
+    public IEnumerable<ApiKey> StreamKeys(KeyQuery query)
+    {
+        var sql = $"SELECT {KeyColumns} FROM {(query.KeyId is null ? dialect.KeyListingFrom : "api_keys k JOIN accounts a ON a.account_id = k.account_id")} WHERE 1 = 1";
+        var parameters = new List<(string, object?)>();
+        if (query.AccountId is not null)
+        {
+            sql += " AND a.account_id = @account AND k.account_id = @account";
+            parameters.Add(("account", query.AccountId));
+        }
+
+        if (query.KeyId is not null)
+        {
+            sql += " AND k.key_id = @id";
+            parameters.Add(("id", query.KeyId));
+        }
+
+        if (!query.IncludeDeleted)
+        {
+            sql += " AND k.status <> 'Deleted'";
+        }
+
+        return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", ReadKey, parameters.ToArray());
+    }
+
+    public void InsertKey(ApiKey key, byte[] sealedSecret)
+    {
+        try
+        {
+            Execute(
+                $"INSERT INTO api_keys ({KeyColumnList}) VALUES (@id, @account, @name, @key, @memo, @permissions, @binding, @unbound, @status, @secret, @created, @by, @expires, " +
+                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to)",
+                KeyParameters(key, ("account", key.AccountId), ("secret", sealedSecret), ("created", Time(key.CreatedAt)), ("by", key.CreatedBy)));
+        }
+        catch (DbException e) when (dialect.IsConstraintViolation(e))
+        {
+            throw new KeyAdminException(KeyAdminError.KeyNameExists, $"The account already has a key named '{key.Name}'.", key.Name, e);
+        }
+    }
+
+    public void UpdateKey(ApiKey key)
+    {
+        try
+        {
+            Execute(
+                "UPDATE api_keys SET name = @name, name_key = @key, memo = @memo, permissions = @permissions, ip_binding = @binding, unbound_sensitive = @unbound, " +
+                "status = @status, expires_at = @expires, disabled_at = @disabled, disabled_reason = @reason, pending_delivery = @pending, " +
+                "vault_name = @vault, vault_secret_name = @vaultName, rotated_from = @from, rotated_to = @to WHERE key_id = @id",
+                KeyParameters(key));
+        }
+        catch (DbException e) when (dialect.IsConstraintViolation(e))
+        {
+            var message = dialect.Message(e);
+            throw message.Contains("KeyAdmin.PermissionsImmutable", StringComparison.Ordinal)
+                ? new KeyAdminException(KeyAdminError.PermissionsImmutable, "A key's permissions are fixed at creation; create a new key and retire this one.", key.KeyId, e)
+                : message.Contains("KeyAdmin.KeyDeleted", StringComparison.Ordinal)
+                    ? new KeyAdminException(KeyAdminError.KeyDeleted, $"The key {key.KeyId} is deleted; deletion is final.", key.KeyId, e)
+                    : new KeyAdminException(KeyAdminError.KeyNameExists, $"The account already has a key named '{key.Name}'.", key.Name, e);
+        }
+    }
+
+    public void DestroyKey(ApiKey deleted)
+    {
+        // SQLite's secure_delete (set on every connection) zeroes the freed bytes of the sealed secret in the file;
+        // PostgreSQL's old row version is reclaimed by (auto)vacuum (see PostgresStore.PurgeDestroyed).
+        Execute(
+            "UPDATE api_keys SET status = 'Deleted', deleted_at = @deleted, secret = NULL WHERE key_id = @id",
+            ("id", deleted.KeyId),
+            ("deleted", Time(deleted.DeletedAt)));
+    }
+
+    public void RecordUsage(IReadOnlyCollection<KeyUsage> usage)
+    {
+        foreach (var use in usage)
+        {
+            // Never moves last use backwards: flushes of several verifiers may arrive out of order.
+            Execute(
+                "UPDATE api_keys SET last_used_at = @at, last_used_address = @address WHERE key_id = @id AND status <> 'Deleted' AND (last_used_at IS NULL OR last_used_at < @at)",
+                ("id", use.KeyId),
+                ("at", Time(use.At)),
+                ("address", use.Address));
+        }
+    }
+
+    public void AddRefusals(IReadOnlyCollection<RefusalCount> counts)
+    {
+        foreach (var count in counts)
+        {
+            Execute(
+                "INSERT INTO verification_refusals (key_id, reason, count, last_at) VALUES (@id, @reason, @count, @at) " +
+                "ON CONFLICT (key_id, reason) DO UPDATE SET count = verification_refusals.count + excluded.count, " +
+                "last_at = CASE WHEN excluded.last_at > verification_refusals.last_at THEN excluded.last_at ELSE verification_refusals.last_at END",
+                ("id", count.KeyId),
+                ("reason", count.Reason),
+                ("count", count.Count),
+                ("at", Time(count.LastAt)));
+        }
+    }
+
+    public IReadOnlyList<RefusalCount> ReadRefusals(string? keyId) => QueryList(
+        "SELECT key_id, reason, count, last_at FROM verification_refusals" + (keyId is null ? string.Empty : " WHERE key_id = @id") + " ORDER BY key_id, reason",
+        r => new RefusalCount(r.GetString(0), r.GetString(1), r.GetInt64(2), FromTime(r.GetInt64(3))),
+        keyId is null ? Array.Empty<(string, object?)>() : new (string, object?)[] { ("id", keyId) });
+
+    /// <summary>The mutable columns of a key, which inserts and updates bind alike, and <paramref name="more"/>.</summary>
+    private static (string, object?)[] KeyParameters(ApiKey key, params (string, object?)[] more) => new (string, object?)[]
+    {
+        ("id", key.KeyId),
+        ("name", key.Name),
+        ("key", Fold(key.Name)),
+        ("memo", key.Memo),
+        ("permissions", (int)key.Permissions),
+        ("binding", IpBinding.Serialize(key.IpBinding)),
+        ("unbound", key.UnboundSensitiveAllowed),
+        ("status", key.StoredStatus.ToString()),
+        ("expires", Time(key.ExpiresAt)),
+        ("disabled", Time(key.DisabledAt)),
+        ("reason", key.DisabledReason),
+        ("pending", key.PendingDelivery),
+        ("vault", key.Vault),
+        ("vaultName", key.VaultSecretName),
+        ("from", key.RotatedFrom),
+        ("to", key.RotatedTo),
+    }.Concat(more).ToArray();
+}
