@@ -18,6 +18,8 @@ public sealed class ComplianceService
     public IEnumerable<ComplianceFinding> Review(ComplianceOptions options, string? accountName = null, Action<long>? progress = null, Vaults.ICredentialVault? vault = null)
     {
         options.Validate();
+        var policy = ops.Store.Read(r => r.ReadPolicy());
+        options = options with { MinBindingPrefixV4 = policy.MinBindingPrefixV4, MinBindingPrefixV6 = policy.MinBindingPrefixV6 };
         var now = ops.Now;
         var summaries = accounts.List()
             .Where(a => accountName is null || string.Equals(a.Account.Name, accountName, StringComparison.OrdinalIgnoreCase))

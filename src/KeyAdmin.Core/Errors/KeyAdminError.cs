@@ -52,4 +52,6 @@ public enum KeyAdminError
     RotationNotPossible,
     RotationTestFailed,
     AuditChainBroken,
+    InvalidPassphrase,
+    InvalidKeyVersion,
 }

@@ -16,7 +16,7 @@ internal static class StoreRows
     public const string KeyColumns =
         "k.key_id, k.account_id, a.name, k.name, k.memo, k.permissions, k.ip_binding, k.unbound_sensitive, k.status, " +
         "k.created_at, k.created_by, k.expires_at, k.disabled_at, k.disabled_reason, k.deleted_at, k.last_used_at, k.last_used_address, " +
-        "k.pending_delivery, k.vault_name, k.vault_secret_name, k.rotated_from, k.rotated_to";
+        "k.pending_delivery, k.vault_name, k.vault_secret_name, k.rotated_from, k.rotated_to, k.passphrase IS NOT NULL, k.key_versions";
 
     public const string RotationColumns =
         "rotation_id, account, old_key_id, new_key_id, vault_name, secret_name, vault_held_old, state, grace_seconds, remove_old, test_required, started_at, started_by, updated_at, error";
@@ -81,6 +81,8 @@ internal static class StoreRows
         VaultSecretName = NullableString(r, 19),
         RotatedFrom = NullableString(r, 20),
         RotatedTo = NullableString(r, 21),
+        HasPassphrase = r.GetBoolean(22),
+        KeyVersions = (KuCoinKeyVersions)r.GetInt32(23),
     };
 
     public static RotationRecord ReadRotation(DbDataReader r) => new()

@@ -1,3 +1,4 @@
+using KeyAdmin.Core.Policy;
 using KeyAdmin.Core.Storage.Sql;
 using static KeyAdmin.Core.Storage.Sql.Column;
 using static KeyAdmin.Core.Storage.Sql.SqlType;
@@ -139,6 +140,20 @@ internal static class StoreSchema
                 Optional("error", Text),
             }),
             new CreateIndex("ix_rotations_old_key", "rotations", new[] { "old_key_id" }),
+        }),
+
+        new("5: KuCoin's passphrase and key versions on keys; the replay memory every verifier shares; the binding minimum", new SchemaStep[]
+        {
+            // Sealed like the secret (its own associated data); NULL for a key without one, and once deleted.
+            new AddColumn("api_keys", Optional("passphrase", Blob)),
+            new AddColumn("api_keys", Required("key_versions", Int, 0)),
+            new RefuseUpdate("api_keys_key_versions_immutable", "api_keys", "KeyAdmin.PermissionsImmutable", ChangedColumns: new[] { "key_versions" }),
+            // One row per accepted replay-protected request until its timestamp leaves the window; never evicted early.
+            new CreateTable("replay_guard", new[] { Key("signature", Blob), Required("key_id", Text), Required("expires_at", Time) }),
+            new CreateIndex("ix_replay_guard_key", "replay_guard", new[] { "key_id", "expires_at" }),
+            new CreateIndex("ix_replay_guard_expiry", "replay_guard", new[] { "expires_at" }),
+            new AddColumn("policy", Required("min_binding_prefix_v4", Int, KeyAdminPolicy.DefaultMinBindingPrefixV4)),
+            new AddColumn("policy", Required("min_binding_prefix_v6", Int, KeyAdminPolicy.DefaultMinBindingPrefixV6)),
         }),
     };
 

@@ -10,7 +10,7 @@ internal sealed partial class StoreSession
 {
     private const string KeyColumnList =
         "key_id, account_id, name, name_key, memo, permissions, ip_binding, unbound_sensitive, status, secret, created_at, created_by, expires_at, " +
-        "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to";
+        "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to, passphrase, key_versions";
 
     public ApiKey? FindKey(string keyId) =>
         QuerySingle($"SELECT {KeyColumns} FROM api_keys k JOIN accounts a ON a.account_id = k.account_id WHERE k.key_id = @id", ReadKey, ("id", keyId));
@@ -27,6 +27,9 @@ internal sealed partial class StoreSession
 
     public byte[]? ReadSealedSecret(string keyId) =>
         QuerySingle("SELECT secret FROM api_keys WHERE key_id = @id AND secret IS NOT NULL", r => r.GetFieldValue<byte[]>(0), ("id", keyId));
+
+    public byte[]? ReadSealedPassphrase(string keyId) =>
+        QuerySingle("SELECT passphrase FROM api_keys WHERE key_id = @id AND passphrase IS NOT NULL", r => r.GetFieldValue<byte[]>(0), ("id", keyId));
 
     public IEnumerable<ApiKey> StreamKeys(KeyQuery query)
     {
@@ -52,14 +55,21 @@ internal sealed partial class StoreSession
         return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", ReadKey, parameters.ToArray());
     }
 
-    public void InsertKey(ApiKey key, byte[] sealedSecret)
+    public void InsertKey(ApiKey key, byte[] sealedSecret, byte[]? sealedPassphrase)
     {
         try
         {
             Execute(
                 $"INSERT INTO api_keys ({KeyColumnList}) VALUES (@id, @account, @name, @key, @memo, @permissions, @binding, @unbound, @status, @secret, @created, @by, @expires, " +
-                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to)",
-                KeyParameters(key, ("account", key.AccountId), ("secret", sealedSecret), ("created", Time(key.CreatedAt)), ("by", key.CreatedBy)));
+                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to, @passphrase, @versions)",
+                KeyParameters(
+                    key,
+                    ("account", key.AccountId),
+                    ("secret", sealedSecret),
+                    ("created", Time(key.CreatedAt)),
+                    ("by", key.CreatedBy),
+                    ("passphrase", sealedPassphrase),
+                    ("versions", (int)key.KeyVersions)));
         }
         catch (DbException e) when (dialect.IsConstraintViolation(e))
         {
@@ -90,10 +100,10 @@ internal sealed partial class StoreSession
 
     public void DestroyKey(ApiKey deleted)
     {
-        // SQLite's secure_delete (set on every connection) zeroes the freed bytes of the sealed secret in the file;
+        // SQLite's secure_delete (set on every connection) zeroes the freed bytes of the sealed secret and passphrase in the file;
         // PostgreSQL's old row version is reclaimed by (auto)vacuum (see PostgresStore.PurgeDestroyed).
         Execute(
-            "UPDATE api_keys SET status = 'Deleted', deleted_at = @deleted, secret = NULL WHERE key_id = @id",
+            "UPDATE api_keys SET status = 'Deleted', deleted_at = @deleted, secret = NULL, passphrase = NULL WHERE key_id = @id",
             ("id", deleted.KeyId),
             ("deleted", Time(deleted.DeletedAt)));
     }

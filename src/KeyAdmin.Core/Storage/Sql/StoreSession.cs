@@ -32,24 +32,30 @@ internal sealed partial class StoreSession : IStoreWriter
 
     public KeyAdminPolicy ReadPolicy() =>
         QuerySingle(
-            "SELECT max_keys, max_failed_codes, lockout_seconds, confirmation_seconds FROM policy WHERE id = 1",
+            "SELECT max_keys, max_failed_codes, lockout_seconds, confirmation_seconds, min_binding_prefix_v4, min_binding_prefix_v6 FROM policy WHERE id = 1",
             reader => new KeyAdminPolicy
             {
                 MaxKeysPerAccount = reader.GetInt32(0),
                 MaxFailedCodes = reader.GetInt32(1),
                 LockoutDuration = TimeSpan.FromSeconds(reader.GetInt64(2)),
                 ConfirmationLifetime = TimeSpan.FromSeconds(reader.GetInt64(3)),
+                MinBindingPrefixV4 = reader.GetInt32(4),
+                MinBindingPrefixV6 = reader.GetInt32(5),
             })
         ?? KeyAdminPolicy.Default;
 
     public void WritePolicy(KeyAdminPolicy policy) => Execute(
-        "INSERT INTO policy (id, max_keys, max_failed_codes, lockout_seconds, confirmation_seconds) VALUES (1, @max, @fails, @lock, @confirm) " +
+        "INSERT INTO policy (id, max_keys, max_failed_codes, lockout_seconds, confirmation_seconds, min_binding_prefix_v4, min_binding_prefix_v6) " +
+        "VALUES (1, @max, @fails, @lock, @confirm, @v4, @v6) " +
         "ON CONFLICT (id) DO UPDATE SET max_keys = excluded.max_keys, max_failed_codes = excluded.max_failed_codes, " +
-        "lockout_seconds = excluded.lockout_seconds, confirmation_seconds = excluded.confirmation_seconds",
+        "lockout_seconds = excluded.lockout_seconds, confirmation_seconds = excluded.confirmation_seconds, " +
+        "min_binding_prefix_v4 = excluded.min_binding_prefix_v4, min_binding_prefix_v6 = excluded.min_binding_prefix_v6",
         ("max", policy.MaxKeysPerAccount),
         ("fails", policy.MaxFailedCodes),
         ("lock", (long)policy.LockoutDuration.TotalSeconds),
-        ("confirm", (long)policy.ConfirmationLifetime.TotalSeconds));
+        ("confirm", (long)policy.ConfirmationLifetime.TotalSeconds),
+        ("v4", policy.MinBindingPrefixV4),
+        ("v6", policy.MinBindingPrefixV6));
 
     public Account? FindAccount(string name) =>
         QuerySingle($"SELECT {AccountColumns} FROM accounts WHERE name_key = @name", ReadAccount, ("name", Fold(name)));
