@@ -25,6 +25,7 @@ internal sealed class UsageLedger : IDisposable
     private readonly object flushGate = new();
     private ConcurrentDictionary<string, KeyUsage> lastUse = new(StringComparer.Ordinal);
     private ConcurrentDictionary<(string KeyId, VerificationReason Reason), RefusalCount> refusals = new();
+    private int counters;
 
     public UsageLedger(IKeyAdminStore store, TimeSpan interval, int capacity, Audit.Actor actor)
     {
@@ -41,17 +42,21 @@ internal sealed class UsageLedger : IDisposable
     public void Refused(string? keyId, VerificationReason reason, DateTimeOffset at)
     {
         var current = refusals;
-        var bucket = keyId ?? UnknownKeyBucket;
-        if (current.Count >= capacity && !current.ContainsKey((bucket, reason)))
+        var counter = (KeyId: keyId ?? UnknownKeyBucket, Reason: reason);
+        // The count is kept apart: ConcurrentDictionary.Count takes every lock, which a flood must not make us do.
+        if (!current.ContainsKey(counter) && Volatile.Read(ref counters) >= capacity)
         {
-            bucket = OverflowBucket;
+            counter = (OverflowBucket, reason);
         }
 
-        current.AddOrUpdate((bucket, reason), k => new RefusalCount(k.KeyId, k.Reason.ToString(), 1, at), (_, old) => old with { Count = old.Count + 1, LastAt = at });
-    }
+        if (current.TryAdd(counter, new RefusalCount(counter.KeyId, reason.ToString(), 1, at)))
+        {
+            Interlocked.Increment(ref counters);
+            return;
+        }
 
-    /// <summary>How many refusal counters are gathered now (bounded by the capacity, plus the shared buckets).</summary>
-    public int RefusalCounters => refusals.Count;
+        current.AddOrUpdate(counter, k => new RefusalCount(k.KeyId, k.Reason.ToString(), 1, at), (_, old) => old with { Count = old.Count + 1, LastAt = at });
+    }
 
     /// <summary>Writes what has gathered; on failure it is kept for the next flush.</summary>
     public void Flush()
@@ -60,6 +65,7 @@ internal sealed class UsageLedger : IDisposable
         {
             var usage = Interlocked.Exchange(ref lastUse, new(StringComparer.Ordinal));
             var refused = Interlocked.Exchange(ref refusals, new());
+            Interlocked.Exchange(ref counters, 0);
             if (usage.IsEmpty && refused.IsEmpty)
             {
                 return;
@@ -90,6 +96,8 @@ internal sealed class UsageLedger : IDisposable
                 {
                     refusals.AddOrUpdate((item.KeyId, Enum.Parse<VerificationReason>(item.Reason)), item, (_, old) => old with { Count = old.Count + item.Count });
                 }
+
+                Interlocked.Exchange(ref counters, refusals.Count);
 
                 throw;
             }
