@@ -52,4 +52,16 @@ public enum KeyAdminError
     RotationNotPossible,
     RotationTestFailed,
     AuditChainBroken,
+
+    /// <summary>A row, the audit head or the row index fails its integrity check: changed outside KeyAdmin.</summary>
+    StoreTampered,
+
+    /// <summary>A store or key file is a link, not the current user's, or open to others.</summary>
+    StoreFileUnsafe,
+
+    /// <summary>An -ExpectedHead that is not "sequence,hash".</summary>
+    InvalidAuditHead,
+
+    /// <summary>A store opened only to read was asked to change.</summary>
+    StoreReadOnly,
 }

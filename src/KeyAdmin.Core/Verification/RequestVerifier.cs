@@ -78,13 +78,21 @@ public sealed class RequestVerifier : IDisposable
             return Refuse(keyId, null, VerificationReason.UnknownKey, "There is no such key.", now);
         }
 
-        var key = entry.Key;
         Span<byte> expected = stackalloc byte[RequestSigner.SignatureBytes];
         RequestSigner.ComputeMac(entry.Secret, request.Timestamp!, request.Method!, request.PathAndQuery!, request.Body.Span, expected);
         if (!CryptographicOperations.FixedTimeEquals(expected, presented))
         {
-            return Refuse(keyId, key.AccountName, VerificationReason.BadSignature, "The signature does not match.", now);
+            return Refuse(keyId, entry.Key?.AccountName, VerificationReason.BadSignature, "The signature does not match.", now);
         }
+
+        // Only a caller who holds the secret learns that the key's row cannot be trusted; nothing else about it is used.
+        if (entry.Tampered is not null || entry.Key is null)
+        {
+            ledger.Tampered(entry.Tampered!, now);
+            return Refuse(keyId, null, VerificationReason.StoreTampered, "The key's record in the store fails its integrity check; it is refused until an administrator restores it.", now);
+        }
+
+        var key = entry.Key;
 
         var nowMs = now.ToUnixTimeMilliseconds();
         var windowMs = (long)options.TimestampWindow.TotalMilliseconds;
@@ -186,26 +194,44 @@ public sealed class RequestVerifier : IDisposable
 
         var loaded = store.Read(reader =>
         {
-            var key = reader.FindKey(keyId);
-            if (key is null || key.StoredStatus == ApiKeyStatus.Deleted)
+            ApiKey? key;
+            Accounts.Account? account;
+            KeyAdminException? tampered = null;
+            try
+            {
+                (key, account) = reader.FindKeyWithAccount(keyId) is { } found ? found : (null, null);
+            }
+            catch (KeyAdminException e) when (e.Error == KeyAdminError.StoreTampered)
+            {
+                (key, account, tampered) = (null, null, e);
+            }
+
+            if (tampered is null && (key is null || key.StoredStatus == ApiKeyStatus.Deleted))
             {
                 return null;
             }
 
-            var account = reader.FindAccountById(key.AccountId);
             var secret = cached?.Secret;
             if (secret is null)
             {
+                // AES-GCM under the key id: a secret that opens is this key's, whatever happened to its row.
                 var sealedSecret = reader.ReadSealedSecret(keyId);
                 if (sealedSecret is null)
                 {
                     return null;
                 }
 
-                secret = store.Secrets.Open(sealedSecret, SealIdentity.ApiKey(keyId));
+                try
+                {
+                    secret = store.Secrets.Open(sealedSecret, SealIdentity.ApiKey(keyId));
+                }
+                catch (CryptographicException)
+                {
+                    return null;
+                }
             }
 
-            return new CachedKey(key, secret, account?.RequireWithdrawalCode ?? false, now);
+            return new CachedKey(key, secret, account?.RequireWithdrawalCode ?? false, now, tampered);
         });
 
         if (loaded is null)
@@ -246,6 +272,7 @@ public sealed class RequestVerifier : IDisposable
             return e.Error switch
             {
                 KeyAdminError.TwoFactorLockedOut => (VerificationReason.TwoFactorLockedOut, "The account's sensitive operations are locked after repeated wrong codes."),
+                KeyAdminError.StoreTampered => (VerificationReason.StoreTampered, "The account's records in the store fail their integrity check."),
                 _ => (VerificationReason.TwoFactorInvalid, "The authenticator code is not valid."),
             };
         }
@@ -265,5 +292,6 @@ public sealed class RequestVerifier : IDisposable
         }
     }
 
-    private sealed record CachedKey(ApiKey Key, byte[] Secret, bool RequireWithdrawalCode, DateTimeOffset CheckedAt);
+    /// <summary>A key as the verifier holds it; one whose row fails its check keeps only its (authentic) secret and the refusal.</summary>
+    private sealed record CachedKey(ApiKey? Key, byte[] Secret, bool RequireWithdrawalCode, DateTimeOffset CheckedAt, KeyAdminException? Tampered = null);
 }

@@ -16,6 +16,9 @@ public enum VerificationReason
     TwoFactorRequired,
     TwoFactorInvalid,
     TwoFactorLockedOut,
+
+    /// <summary>The key's row (or its account's) fails its integrity check: it was changed outside KeyAdmin.</summary>
+    StoreTampered,
 }
 
 /// <summary>The answer a service gets: accepted, or a precise refusal. Never carries the secret.</summary>
