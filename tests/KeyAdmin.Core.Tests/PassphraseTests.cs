@@ -94,7 +94,7 @@ public sealed class PassphraseTests : IDisposable
     }
 
     [Fact]
-    public void Verify_AKeyWhosePassphraseWasCutOffInTheDatabase_IsNotUsedAtAll()
+    public void Verify_AKeyWhosePassphraseWasCutOffInTheDatabase_IsRefusedAsTampered()
     {
         var issued = h.CreateKey(desk, "kc", r => r with { Passphrase = Requests.Secure(Passphrase) });
         using var verifier = new RequestVerifier(h.Store, h.Clock);
@@ -105,7 +105,8 @@ public sealed class PassphraseTests : IDisposable
         RawDb.Execute(h.StorePath, $"UPDATE api_keys SET passphrase = NULL WHERE key_id = '{issued.Key.KeyId}'");
         h.Clock.Advance(TimeSpan.FromSeconds(1));
 
-        Assert.Equal(VerificationReason.UnknownKey, verifier.Verify(Requests.Sign(issued, h.Now, "GET", "/b")).Reason);
-        Assert.Equal(VerificationReason.UnknownKey, verifier.Verify(Requests.SignKuCoin(issued, Passphrase, h.Now, "GET", "/c")).Reason);
+        // The row's seal says the key has a passphrase: without the one it had, it is refused either way.
+        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(Requests.Sign(issued, h.Now, "GET", "/b")).Reason);
+        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(Requests.SignKuCoin(issued, Passphrase, h.Now, "GET", "/c")).Reason);
     }
 }

@@ -194,6 +194,7 @@ public sealed class KuCoinSchemeTests : IDisposable
         { VerificationReason.UnknownKey, "400003", 401 },
         { VerificationReason.Disabled, "400003", 401 },
         { VerificationReason.Expired, "400003", 401 },
+        { VerificationReason.StoreTampered, "400003", 401 },
         { VerificationReason.BadPassphrase, "400004", 401 },
         { VerificationReason.BadSignature, "400005", 401 },
         { VerificationReason.AddressNotAllowed, "400006", 403 },

@@ -130,6 +130,18 @@ public sealed partial class KeyService
         return ReadAhead.Of(ops.Store.StreamKeys(new KeyQuery { AccountId = accountId, IncludeDeleted = includeDeleted }));
     }
 
+    /// <summary>Streams keys as <see cref="List"/> does, with a key whose row fails its integrity check as its refusal, where it stands.</summary>
+    public IEnumerable<Checked<ApiKey>> ListChecked(string? accountName = null, bool includeDeleted = false)
+    {
+        string? accountId = null;
+        if (accountName is not null)
+        {
+            accountId = ops.Store.Read(r => Operations.RequireAccount(r, accountName).AccountId);
+        }
+
+        return ReadAhead.Of(ops.Store.StreamCheckedKeys(new KeyQuery { AccountId = accountId, IncludeDeleted = includeDeleted }));
+    }
+
     public ApiKey Get(string keyId) => ops.Store.Read(r => RequireKey(r, keyId));
 
     public ApiKey Get(string accountName, string name) => ops.Store.Read(r =>
@@ -142,7 +154,7 @@ public sealed partial class KeyService
     /// <summary>Changes labels (R7) and the IP binding (R5); a binding change needs the authenticator.</summary>
     public ApiKey Update(string keyId, KeyChanges changes, TwoFactorProof proof)
     {
-        var before = Get(keyId);
+        var before = ops.ReadForChange(r => RequireKey(r, keyId));
         ApiKey Apply(IStoreReader reader, ApiKey key)
         {
             RequireNotDeleted(key);
@@ -244,7 +256,7 @@ public sealed partial class KeyService
     /// <summary>Re-enables a disabled, unexpired key; needs the authenticator (R9).</summary>
     public ApiKey Enable(string keyId, TwoFactorProof proof)
     {
-        var key = Get(keyId);
+        var key = ops.ReadForChange(r => RequireKey(r, keyId));
         if (key.StoredStatus == ApiKeyStatus.Enabled)
         {
             RequireNotExpired(key);
@@ -274,7 +286,7 @@ public sealed partial class KeyService
     /// <summary>Deletes a disabled key for good: the sealed secret is destroyed, the audit record stays (R10).</summary>
     public ApiKey Remove(string keyId, TwoFactorProof proof)
     {
-        var key = Get(keyId);
+        var key = ops.ReadForChange(r => RequireKey(r, keyId));
         void Precheck(IStoreReader reader, Account account)
         {
             var current = RequireKey(reader, keyId);

@@ -87,12 +87,20 @@ public sealed class RequestVerifier : IDisposable
             return Refuse(null, keyId, VerificationReason.UnknownKey, "There is no such key.", now);
         }
 
-        var key = entry.Key;
         if (!SignatureMatches(request, entry.Secret, presented))
         {
-            return Refuse(key, keyId, VerificationReason.BadSignature, "The signature does not match.", now);
+            return Refuse(entry.Key, keyId, VerificationReason.BadSignature, "The signature does not match.", now);
         }
 
+        // Only a caller who holds the secret learns that the key's row cannot be trusted; nothing else about it is used.
+        if (entry.Tampered is not null || entry.Key is null)
+        {
+            ledger.Tampered(entry.Tampered!, now);
+            ledger.Refused(keyId, VerificationReason.StoreTampered, now);
+            return new VerificationResult(VerificationReason.StoreTampered, keyId, null, "The key's record in the store fails its integrity check; it is refused until an administrator restores it.");
+        }
+
+        var key = entry.Key;
         if (CheckPassphrase(request, entry) is { } passphraseRefusal)
         {
             return Refuse(key, keyId, passphraseRefusal.Reason, passphraseRefusal.Message, now);
@@ -331,7 +339,7 @@ public sealed class RequestVerifier : IDisposable
             return (VerificationReason.KeyVersionNotAccepted, "KC-API-KEY-VERSION must be 1, 2 or 3.");
         }
 
-        if (!entry.Key.KeyVersions.HasFlag(version))
+        if (!entry.Key!.KeyVersions.HasFlag(version))
         {
             return (VerificationReason.KeyVersionNotAccepted, $"The key accepts key version {string.Join(" and ", entry.Key.KeyVersions.Numbers())}, not {version.Numbers()[0]}.");
         }
@@ -369,33 +377,56 @@ public sealed class RequestVerifier : IDisposable
 
         var loaded = store.Read(reader =>
         {
-            var key = reader.FindKey(keyId);
-            if (key is null || key.StoredStatus == ApiKeyStatus.Deleted)
+            ApiKey? key;
+            Accounts.Account? account;
+            KeyAdminException? tampered = null;
+            try
+            {
+                (key, account) = reader.FindKeyWithAccount(keyId) is { } found ? found : (null, null);
+            }
+            catch (KeyAdminException e) when (e.Error == KeyAdminError.StoreTampered)
+            {
+                (key, account, tampered) = (null, null, e);
+            }
+
+            if (tampered is null && (key is null || key.StoredStatus == ApiKeyStatus.Deleted))
             {
                 return null;
             }
 
-            // A passphrase and the versions that use it come together: a key with one and not the other (a row
-            // written around KeyAdmin, a passphrase cut off to use the key without it) is not used at all.
-            if (key.HasPassphrase != (key.KeyVersions != KuCoinKeyVersions.None))
+            // A passphrase and the versions that use it come together (the row's seal covers both): a key with one
+            // and not the other is not used at all.
+            if (key is not null && key.HasPassphrase != (key.KeyVersions != KuCoinKeyVersions.None))
             {
                 return null;
             }
 
-            var account = reader.FindAccountById(key.AccountId);
-            if (cached is not null && cached.Key.HasPassphrase == key.HasPassphrase)
+            var requireCode = account?.RequireWithdrawalCode ?? false;
+            if (cached is not null && key is not null && cached.Key?.HasPassphrase == key.HasPassphrase && cached.Tampered is null)
             {
-                return cached with { Key = key, RequireWithdrawalCode = account?.RequireWithdrawalCode ?? false, CheckedAt = now };
+                return cached with { Key = key, RequireWithdrawalCode = requireCode, CheckedAt = now };
             }
 
+            // AES-GCM under the key id: a secret that opens is this key's, whatever happened to its row.
             var sealedSecret = reader.ReadSealedSecret(keyId);
             if (sealedSecret is null)
             {
                 return null;
             }
 
-            var secret = store.Secrets.Open(sealedSecret, SealIdentity.ApiKey(keyId));
-            return new CachedKey(key, secret, PassphraseMac(reader, key, secret), account?.RequireWithdrawalCode ?? false, now);
+            byte[] secret;
+            try
+            {
+                secret = store.Secrets.Open(sealedSecret, SealIdentity.ApiKey(keyId));
+            }
+            catch (CryptographicException)
+            {
+                return null;
+            }
+
+            return key is null
+                ? new CachedKey(null, secret, null, requireCode, now, tampered)
+                : new CachedKey(key, secret, PassphraseMac(reader, key, secret), requireCode, now);
         });
 
         if (loaded is null)
@@ -416,8 +447,9 @@ public sealed class RequestVerifier : IDisposable
             return null;
         }
 
+        // The row's seal says the key has a passphrase; AES-GCM says this one is the key's.
         var sealedPassphrase = reader.ReadSealedPassphrase(key.KeyId)
-            ?? throw new KeyAdminException(KeyAdminError.StoreCorrupt, $"The passphrase of key {key.KeyId} went while it was read.", key.KeyId);
+            ?? throw new KeyAdminException(KeyAdminError.StoreTampered, $"Key {key.KeyId} has lost the passphrase its record says it has.", key.KeyId);
         var passphrase = store.Secrets.Open(sealedPassphrase, SealIdentity.ApiKeyPassphrase(key.KeyId));
         try
         {
@@ -457,6 +489,7 @@ public sealed class RequestVerifier : IDisposable
             return e.Error switch
             {
                 KeyAdminError.TwoFactorLockedOut => (VerificationReason.TwoFactorLockedOut, "The account's sensitive operations are locked after repeated wrong codes."),
+                KeyAdminError.StoreTampered => (VerificationReason.StoreTampered, "The account's records in the store fail their integrity check."),
                 _ => (VerificationReason.TwoFactorInvalid, "The authenticator code is not valid."),
             };
         }
@@ -480,7 +513,11 @@ public sealed class RequestVerifier : IDisposable
         }
     }
 
-    private sealed record CachedKey(ApiKey Key, byte[] Secret, byte[]? PassphraseMac, bool RequireWithdrawalCode, DateTimeOffset CheckedAt)
+    /// <summary>
+    /// A key as the verifier holds it: its record, its secret and HMAC(secret, passphrase) for a key with one; one
+    /// whose row fails its check keeps only its (authentic) secret and the refusal.
+    /// </summary>
+    private sealed record CachedKey(ApiKey? Key, byte[] Secret, byte[]? PassphraseMac, bool RequireWithdrawalCode, DateTimeOffset CheckedAt, KeyAdminException? Tampered = null)
     {
         public void Wipe()
         {

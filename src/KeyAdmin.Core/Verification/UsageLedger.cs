@@ -26,6 +26,7 @@ internal sealed class UsageLedger : IDisposable
     private ConcurrentDictionary<string, KeyUsage> lastUse = new(StringComparer.Ordinal);
     private ConcurrentDictionary<(string KeyId, VerificationReason Reason), RefusalCount> refusals = new();
     private int counters;
+    private ConcurrentDictionary<string, (Errors.KeyAdminException Tampered, DateTimeOffset At)> tampered = new(StringComparer.Ordinal);
 
     public UsageLedger(IKeyAdminStore store, TimeSpan interval, int capacity, Audit.Actor actor)
     {
@@ -58,6 +59,15 @@ internal sealed class UsageLedger : IDisposable
         current.AddOrUpdate(counter, k => new RefusalCount(k.KeyId, k.Reason.ToString(), 1, at), (_, old) => old with { Count = old.Count + 1, LastAt = at });
     }
 
+    /// <summary>Notes a row that failed its integrity check; the detection is audited once per row and flush.</summary>
+    public void Tampered(Errors.KeyAdminException detection, DateTimeOffset at)
+    {
+        if (tampered.Count < 1024)
+        {
+            tampered[detection.Target as string ?? "(row)"] = (detection, at);
+        }
+    }
+
     /// <summary>Writes what has gathered; on failure it is kept for the next flush.</summary>
     public void Flush()
     {
@@ -66,7 +76,8 @@ internal sealed class UsageLedger : IDisposable
             var usage = Interlocked.Exchange(ref lastUse, new(StringComparer.Ordinal));
             var refused = Interlocked.Exchange(ref refusals, new());
             Interlocked.Exchange(ref counters, 0);
-            if (usage.IsEmpty && refused.IsEmpty)
+            var detections = Interlocked.Exchange(ref tampered, new(StringComparer.Ordinal));
+            if (usage.IsEmpty && refused.IsEmpty && detections.IsEmpty)
             {
                 return;
             }
@@ -82,6 +93,21 @@ internal sealed class UsageLedger : IDisposable
                         tx.Append(RefusalRecord(tx, refusal));
                     }
 
+                    foreach (var (detection, at) in detections.Values)
+                    {
+                        tx.Append(new Audit.AuditEntry
+                        {
+                            At = at,
+                            Actor = actor.User,
+                            ActorHost = actor.Host,
+                            Action = Storage.Sql.SqlStore.TamperAction,
+                            Target = detection.Target as string,
+                            Outcome = Audit.AuditOutcome.Refused,
+                            Reason = Errors.KeyAdminError.StoreTampered.ToString(),
+                            Detail = detection.Message,
+                        });
+                    }
+
                     return true;
                 });
             }
@@ -95,6 +121,11 @@ internal sealed class UsageLedger : IDisposable
                 foreach (var item in refused.Values)
                 {
                     refusals.AddOrUpdate((item.KeyId, Enum.Parse<VerificationReason>(item.Reason)), item, (_, old) => old with { Count = old.Count + item.Count });
+                }
+
+                foreach (var item in detections.Values)
+                {
+                    Tampered(item.Tampered, item.At);
                 }
 
                 Interlocked.Exchange(ref counters, refusals.Count);
@@ -113,7 +144,16 @@ internal sealed class UsageLedger : IDisposable
     /// <summary>One audit record per key and reason per flush: a flood of refusals costs one row, not one per request.</summary>
     private Audit.AuditEntry RefusalRecord(IStoreReader reader, RefusalCount refusal)
     {
-        var key = KeyTokens.IsWellFormedKeyId(refusal.KeyId) ? reader.FindKey(refusal.KeyId) : null;
+        ApiKey? key = null;
+        try
+        {
+            key = KeyTokens.IsWellFormedKeyId(refusal.KeyId) ? reader.FindKey(refusal.KeyId) : null;
+        }
+        catch (Errors.KeyAdminException e) when (e.Error == Errors.KeyAdminError.StoreTampered)
+        {
+            // Named by its id only: the account its row names cannot be trusted.
+        }
+
         return new Audit.AuditEntry
         {
             At = refusal.LastAt,

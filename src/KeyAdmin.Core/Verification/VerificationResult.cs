@@ -19,6 +19,9 @@ public enum VerificationReason
     TwoFactorInvalid,
     TwoFactorLockedOut,
 
+    /// <summary>The key's row (or its account's) fails its integrity check: it was changed outside KeyAdmin.</summary>
+    StoreTampered,
+
     /// <summary>A signing header is absent or empty.</summary>
     MissingHeader,
 
