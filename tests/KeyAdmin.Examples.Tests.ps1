@@ -7,27 +7,31 @@
 #   enrolment as the phone would show it (an enrolment the example keeps, $e or $enrolment, for its own account);
 # - a key id or path that stands for the reader's own (kak_… , /srv/keyadmin, /secure) becomes the store's;
 # - vaults (Prod, JobVault, Team, Ops) are registered (the stand-in, or SecretStore where it is installed), and
-#   https://api.example.com is played by a function that verifies each request with Test-ApiKey, as a service does.
+#   https://api.example.com is played by a function that verifies each request with Test-ApiKey, as a service does,
+#   and a passphrase the example asks the reader to type (Read-Host) is typed.
 # An example that cannot run against a throw-away store is listed below with the reason, and reported as skipped.
 
 BeforeDiscovery {
+    # What a throw-away store cannot give, by the example's title (cmdlet: title) or, for the README, its first line.
     $notRunnable = @{
-        'Connect-KeyAdminStore 3' = 'needs a PostgreSQL server (TeamStoreTests and KeyAdmin.Postgres.Tests cover the team store)'
-        'Connect-KeyAdminStore 5' = 'needs a PostgreSQL server (TeamStoreTests and KeyAdmin.Postgres.Tests cover the team store)'
-        'Resume-ApiKeyRotation 1' = 'needs a rotation that a crash left behind (RotationCrashTests and KeyAdmin.Rotation.Tests cover Resume)'
-        'Test-ApiKey 3'           = 'continues Example 1 with a withdrawal of a Withdraw key (VerificationCmdletTests cover withdrawal codes)'
-        'README 1'                = 'installs the module into your module folder'
-        'README 2'                = 'publishes to a team repository (ModulePublishingTests cover the folder Publish-PSResource packs)'
-        'README 15'               = 'needs a PostgreSQL server and its connection string in a vault'
+        'Connect-KeyAdminStore: Connect to the team''s PostgreSQL store with a connection string from a vault' = 'needs a PostgreSQL server (TeamStoreTests and KeyAdmin.Postgres.Tests cover the team store)'
+        'Connect-KeyAdminStore: A team store whose key-encryption key is in the team''s vault'                  = 'needs a PostgreSQL server (TeamStoreTests and KeyAdmin.Postgres.Tests cover the team store)'
+        'Resume-ApiKeyRotation: Complete an interrupted rotation'                                               = 'needs a rotation that a crash left behind (RotationCrashTests and KeyAdmin.Rotation.Tests cover Resume)'
+        'Test-ApiKey: A withdrawal of an account that requires a code'                                          = 'continues Example 1 with a withdrawal of a Withdraw key (VerificationCmdletTests cover withdrawal codes)'
+    }
+    $readmeNotRunnable = @{
+        '^Import-Module ./out/KeyAdmin +# this session only'  = 'installs the module into your module folder'
+        '^Register-PSResourceRepository'                      = 'publishes to a team repository (ModulePublishingTests cover the folder Publish-PSResource packs)'
+        '^Set-Secret -Name keyadmin-pg'                       = 'needs a PostgreSQL server and its connection string in a vault'
     }
     $script:examples = @()
+    $script:headings = 0
     foreach ($file in Get-ChildItem (Join-Path $PSScriptRoot '..' 'src' 'KeyAdmin' 'Help') -Filter '*-*.md') {
         $text = Get-Content -Raw -LiteralPath $file.FullName
-        $number = 0
-        foreach ($match in [regex]::Matches($text, '(?s)### Example [^\n]*\n```powershell\n(.*?)```')) {
-            $number++
-            $name = "$($file.BaseName) $number"
-            $script:examples += @{ Name = $name; Code = $match.Groups[1].Value; Reason = $notRunnable[$name] }
+        $script:headings += [regex]::Matches($text, '(?m)^### Example ').Count
+        foreach ($match in [regex]::Matches($text, '(?s)### Example \d+: ([^\n]*)\n```powershell\n(.*?)```')) {
+            $name = "$($file.BaseName): $($match.Groups[1].Value.Trim())"
+            $script:examples += @{ Name = $name; Code = $match.Groups[2].Value; Reason = $notRunnable[$name] }
         }
     }
     # The README's blocks run in order, as one walkthrough in one store.
@@ -35,7 +39,9 @@ BeforeDiscovery {
     $number = 0
     $script:walkthrough = @(foreach ($match in [regex]::Matches($readme, '(?s)```powershell\n(.*?)```')) {
         $number++
-        @{ Name = "README $number"; Code = $match.Groups[1].Value; Reason = $notRunnable["README $number"] }
+        $code = $match.Groups[1].Value
+        $reason = $readmeNotRunnable.Keys | Where-Object { $code -match $_ } | ForEach-Object { $readmeNotRunnable[$_] } | Select-Object -First 1
+        @{ Name = "README block $number"; Code = $code; Reason = $reason }
     })
     $script:walkthroughData = @(@{ Blocks = $walkthrough })
 }
@@ -47,7 +53,8 @@ BeforeAll {
     foreach ($vault in $vaults) { New-TestVault -Name $vault }
 
     # Three stores, made once and copied for each example: 'empty'; 'account' (desk, confirmed); 'full' (what the
-    # README walkthrough leaves: desk with bot-a delivered to Prod, bot-c whose secret the session holds as $key,
+    # README walkthrough leaves: desk (limit 10) with bot-a delivered to Prod, bot-kc (a passphrase) too, bot-c whose
+    # secret the session holds as $key,
     # bot-old disabled, legacy-bot never delivered, the rotation-job authenticator with its seed in JobVault, and
     # partner-acme with a key).
     $script:templates = @{}
@@ -84,6 +91,8 @@ BeforeAll {
     $script:fullKey = $fullKeys | Where-Object Name -eq 'bot-c'
     $script:botA = (Get-ApiKey -Account desk -Name bot-a).KeyId
     Disable-ApiKey -Account desk -Name bot-old
+    $null = New-ApiKey -Account desk -Name bot-kc -Permission Trade -IpAddress 203.0.113.7 -Passphrase (ConvertTo-SecureString 'Desk-Pass-2030' -AsPlainText) -Vault Prod -Code (Get-Code desk)
+    $null = Set-KeyAdminAccount -Name desk -KeyLimit 10 -Code (Get-Code desk)
     $job = Register-KeyAdminAuthenticator -Account desk -Name rotation-job -Code (Get-Code desk) -WarningAction SilentlyContinue
     Set-Secret -Name keyadmin-desk-rotation-job -Vault JobVault -Secret $job.Secret
     $null = New-ApiKey -Account partner-acme -Name acme-bot -IpAddress 203.0.113.50 -Code (Get-Code partner-acme) -WarningAction SilentlyContinue
@@ -93,18 +102,25 @@ BeforeAll {
     $script:fakeApi = @'
 function Invoke-RestMethod {
     param([Parameter(Position = 0)] [uri] $Uri, [string] $Method = 'GET', [hashtable] $Headers, [string] $Body = '', [string] $ContentType, [int] $TimeoutSec)
-    $verdict = Test-ApiKey -KeyId $Headers['KA-API-KEY'] -Timestamp $Headers['KA-API-TIMESTAMP'] -Signature $Headers['KA-API-SIGN'] -Method $Method.ToUpperInvariant() -Path $Uri.PathAndQuery -Body $Body -IpAddress 203.0.113.7
+    $verdict = if ($Headers['KC-API-KEY']) {
+        Test-ApiKey -Scheme KuCoin -KeyId $Headers['KC-API-KEY'] -Timestamp $Headers['KC-API-TIMESTAMP'] -Signature $Headers['KC-API-SIGN'] -Passphrase $Headers['KC-API-PASSPHRASE'] -KeyVersion $Headers['KC-API-KEY-VERSION'] -Method $Method.ToUpperInvariant() -Path $Uri.PathAndQuery -Body $Body -IpAddress 203.0.113.7
+    }
+    else {
+        Test-ApiKey -KeyId $Headers['KA-API-KEY'] -Timestamp $Headers['KA-API-TIMESTAMP'] -Signature $Headers['KA-API-SIGN'] -Method $Method.ToUpperInvariant() -Path $Uri.PathAndQuery -Body $Body -IpAddress 203.0.113.7
+    }
     if (-not $verdict.Accepted) { throw "401 Unauthorized from $($Uri.Host): $($verdict.Reason)" }
     [pscustomobject]@{ code = '200000'; data = @{} }
 }
 function Test-MyApi([pscredential] $Credential) { (Test-ApiKey -Credential $Credential).Accepted }
+# The person at the keyboard types a passphrase when asked.
+function Read-Host([string] $Prompt, [switch] $AsSecureString) { if ($AsSecureString) { ConvertTo-SecureString 'Typed-Pass-2030' -AsPlainText } else { 'yes' } }
 '@
 
     # Which store an example needs: one where what it creates does not exist yet.
     function script:Get-TemplateFor([string] $Code) {
         if ($Code -match 'New-KeyAdminAccount -Name') { return 'empty' }
         if ($Code -match '^Confirm-KeyAdminAuthenticator') { return 'pending' }
-        if ($Code -match '(?<![A-Za-z])Register-KeyAdminAuthenticator .*-Name rotation-job' -or $Code -match 'New-ApiKey [^\n]*-Name bot-a\b') { return 'account' }
+        if ($Code -match '(?<![A-Za-z])Register-KeyAdminAuthenticator .*-Name rotation-job' -or $Code -match 'New-ApiKey [^\n]*-Name bot-(a|kc)\b') { return 'account' }
         'full'
     }
 
@@ -194,6 +210,10 @@ AfterAll {
 }
 
 Describe 'Cmdlet help examples' {
+    It 'finds every example of the help (<Count> of <Headings>)' -ForEach @(@{ Count = $examples.Count; Headings = $headings }) {
+        $Count | Should -Be $Headings -Because 'each "### Example" heading must be followed by its ```powershell block'
+    }
+
     It '<Name> runs as written' -ForEach $examples {
         if ($Reason) { Set-ItResult -Skipped -Because $Reason; return }
         Initialize-Example (Get-TemplateFor $Code)
@@ -219,7 +239,7 @@ Describe 'The README walkthrough' {
         Push-Location $exampleFolder
         try {
             foreach ($block in $Blocks) {
-                if ($block.Reason) { Write-Host "README block $($block.Name) not run: $($block.Reason)"; continue }
+                if ($block.Reason) { Write-Host "$($block.Name) not run: $($block.Reason)"; continue }
                 Write-ProxyLog
                 # Dot-sourced, so that what a block defines ($e, $key, $test …) is there for the next, as in a session.
                 $errors = @(try { . (New-Example $block.Code -Walkthrough) 2>&1 | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } } catch { $_ })

@@ -8,7 +8,7 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     Initialize-TestStore
     $null = New-TestAccount desk
-    $script:key = New-ApiKey -Account desk -Name bot-a -Permission Trade, Withdraw -IpAddress 203.0.113.7, 10.0.0.0/8 -Memo 'Bot Trading – Server A' -ExpiresIn 90 -Code (Get-Code desk) -WarningAction SilentlyContinue
+    $script:key = New-ApiKey -Account desk -Name bot-a -Permission Trade, Withdraw -IpAddress 203.0.113.7, 198.51.100.0/24 -Memo 'Bot Trading – Server A' -ExpiresIn 90 -Code (Get-Code desk) -WarningAction SilentlyContinue
     $script:reader = New-ApiKey -Account desk -Name reporting -Code (Get-Code desk) -WarningAction SilentlyContinue
     $script:credential = [pscredential]::new($key.KeyId, $key.Secret)
 }
@@ -22,12 +22,12 @@ Describe 'ConvertTo-Json and Export-Csv' {
         $json = Get-ApiKey -KeyId $key.KeyId | ConvertTo-Json | ConvertFrom-Json
         $json.Status | Should -BeExactly 'Enabled'
         $json.Permissions | Should -Be @('Read', 'Trade', 'Withdraw')
-        $json.IpAddresses | Should -Be @('203.0.113.7', '10.0.0.0/8')
+        $json.IpAddresses | Should -Be @('203.0.113.7', '198.51.100.0/24')
 
         $row = Get-ApiKey -KeyId $key.KeyId | ConvertTo-Csv | ConvertFrom-Csv
         $row.Status | Should -BeExactly 'Enabled'
         $row.Permissions | Should -BeExactly 'Read, Trade, Withdraw'
-        $row.IpAddresses | Should -BeExactly '203.0.113.7, 10.0.0.0/8'
+        $row.IpAddresses | Should -BeExactly '203.0.113.7, 198.51.100.0/24'
     }
 
     It 'writes findings, audit records, verification results, authenticators and rotations with words' {

@@ -156,7 +156,7 @@ Describe 'What a rotation test must do to pass' {
     It 'passes a test that returns $true, seeing the caller''s variables, the credential and the successor' {
         $old = New-RotationCase
         $expectedPermissions = 'Read, Trade'
-        $test = { param($credential, $key) $credential.UserName -eq $key.KeyId -and $key.Permissions.ToString() -eq $expectedPermissions -and $key.Name -like 'bot*' }
+        $test = { param($credential, $passphrase, $key) $null -eq $passphrase -and $credential.UserName -eq $key.KeyId -and $key.Permissions.ToString() -eq $expectedPermissions -and $key.Name -like 'bot*' }
 
         $outcome = $old | Invoke-ApiKeyRotation -Test $test -Code (Get-Code $old.Account) -Force
 

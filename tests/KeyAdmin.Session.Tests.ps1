@@ -20,7 +20,7 @@ AfterAll {
 Describe 'An interactive pwsh in a terminal' {
     BeforeAll {
         $script:terminal = Start-TestTerminal -Width 120
-        $null = Invoke-TestTerminal $terminal "Import-Module KeyAdmin; $connect"
+        $null = Invoke-TestTerminal $terminal "Import-Module '$ModuleManifest'; $connect"
     }
 
     AfterAll {
@@ -70,7 +70,7 @@ Describe 'An interactive pwsh in a terminal' {
 Describe 'The default key table in a terminal of <Width> columns' -ForEach @(@{ Width = 80 }, @{ Width = 120 }) {
     BeforeAll {
         $script:terminal = Start-TestTerminal -Width $Width
-        $null = Invoke-TestTerminal $terminal "Import-Module KeyAdmin; $connect; Clear-Host"
+        $null = Invoke-TestTerminal $terminal "Import-Module '$ModuleManifest'; $connect; Clear-Host"
         $script:screen = Invoke-TestTerminal $terminal 'Get-ApiKey -Account desk -Name alpha-bot, reporting'
         Write-Host "Get-ApiKey at $Width columns:`n$screen"
     }

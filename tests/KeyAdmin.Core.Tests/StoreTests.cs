@@ -35,6 +35,15 @@ public sealed class StoreTests : IDisposable
 
     private static SqliteStore Open(string path) => SqliteStore.Open(path, new FileKeyEncryptionKeySource(path + ".kek"));
 
+    /// <summary>A file this test wrote, made owner-only so that only what the test is about can refuse it.</summary>
+    private static void OwnerOnly(string path)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, OwnerFile);
+        }
+    }
+
     [Fact]
     public void Open_CreatesTheDatabaseAndItsFolderOwnerOnly()
     {
@@ -101,6 +110,7 @@ public sealed class StoreTests : IDisposable
         var path = Path.Combine(folder, "newer.db");
         RawDb.Execute(path, "PRAGMA application_id = 1262568525; PRAGMA user_version = 99; CREATE TABLE future (x INTEGER);");
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        OwnerOnly(path);
         var before = File.ReadAllBytes(path);
 
         var e = Refusal.Expect(KeyAdminError.StoreSchemaTooNew, () => Open(path));
@@ -115,6 +125,7 @@ public sealed class StoreTests : IDisposable
     {
         var path = Path.Combine(folder, "random.db");
         File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(8192));
+        OwnerOnly(path);
         var before = File.ReadAllBytes(path);
 
         Refusal.Expect(KeyAdminError.StoreCorrupt, () => Open(path));
@@ -128,6 +139,7 @@ public sealed class StoreTests : IDisposable
         var path = Path.Combine(folder, "other-app.db");
         RawDb.Execute(path, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('Ada');");
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        OwnerOnly(path);
         var before = File.ReadAllBytes(path);
 
         Refusal.Expect(KeyAdminError.StoreCorrupt, () => Open(path));

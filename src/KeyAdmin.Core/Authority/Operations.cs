@@ -45,6 +45,23 @@ internal sealed class Operations
         Reason = reason,
     };
 
+    /// <summary>
+    /// A read that a change starts from. A row that fails its integrity check ends the change, and the detection is
+    /// recorded in the audit log (a command that only reads reports it and writes nothing).
+    /// </summary>
+    public T ReadForChange<T>(Func<IStoreReader, T> read)
+    {
+        try
+        {
+            return Store.Read(read);
+        }
+        catch (KeyAdminException e) when (e.Error == KeyAdminError.StoreTampered)
+        {
+            Store.RecordDetection(e, Actor, Now);
+            throw;
+        }
+    }
+
     public static Account RequireAccount(IStoreReader reader, string name) =>
         reader.FindAccount(name) ?? throw new KeyAdminException(KeyAdminError.AccountNotFound, $"There is no account named '{name}'.", name);
 
@@ -63,7 +80,7 @@ internal sealed class Operations
         Action<IStoreReader, Account> precheck,
         Func<IStoreWriter, Account, string, T> change)
     {
-        var (account, policy) = Store.Read(reader =>
+        var (account, policy) = ReadForChange(reader =>
         {
             var found = RequireAccount(reader, accountName);
             precheck(reader, found);

@@ -35,6 +35,12 @@ public enum ComplianceRule
 
     /// <summary>A vault entry whose key is gone or retired (Medium): a stale credential lying in the vault.</summary>
     VaultEntryOrphaned,
+
+    /// <summary>
+    /// A row of the store fails its integrity check (High): it was changed, set back or planted by someone who wrote
+    /// the database without the key-encryption key. KeyAdmin refuses to use it.
+    /// </summary>
+    StoreTampered,
 }
 
 public enum ComplianceSeverity

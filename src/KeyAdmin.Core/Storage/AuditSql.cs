@@ -5,18 +5,15 @@ namespace KeyAdmin.Core.Storage;
 /// <summary>The SELECT both engines run for an <see cref="AuditQuery"/>, so a new filter is added once.</summary>
 internal static class AuditSql
 {
-    /// <summary>
-    /// The query with <c>@name</c> placeholders (both engines accept them); parameter names carry
-    /// <paramref name="parameterPrefix"/> as the engine's ADO.NET provider wants them ("@" for SQLite, "" for Npgsql).
-    /// </summary>
-    public static (string Sql, (string Name, object? Value)[] Parameters) Select(AuditQuery query, string parameterPrefix)
+    /// <summary>The query with <c>@name</c> placeholders, which both engines accept, and its parameters.</summary>
+    public static (string Sql, (string Name, object? Value)[] Parameters) Select(AuditQuery query)
     {
         var sql = $"SELECT {StoreRows.AuditColumns} FROM audit WHERE seq > @after";
-        var parameters = new List<(string, object?)> { (parameterPrefix + "after", query.AfterSequence) };
+        var parameters = new List<(string, object?)> { ("after", query.AfterSequence) };
         void Filter(string condition, string name, object? value)
         {
             sql += " AND " + condition;
-            parameters.Add((parameterPrefix + name, value));
+            parameters.Add((name, value));
         }
 
         if (query.Account is not null)
@@ -48,7 +45,7 @@ internal static class AuditSql
         if (query.Limit is { } limit)
         {
             sql += " LIMIT @limit";
-            parameters.Add((parameterPrefix + "limit", limit));
+            parameters.Add(("limit", limit));
         }
 
         return (sql, parameters.ToArray());

@@ -17,6 +17,12 @@ public abstract class KeyAdminCmdlet : PSCmdlet
     internal KeyAdminSession Session => KeyAdminSession.ForCurrentRunspace();
 
     /// <summary>
+    /// True for commands that only read (Get-*, Test-ApiKeyAuditLog, Test-ApiKeyCompliance): they open the store to
+    /// read only, so that they never create, upgrade or write it, and can check a copy kept as evidence.
+    /// </summary>
+    internal virtual bool ReadsOnly => false;
+
+    /// <summary>
     /// True for the few commands that can start a store from nothing (New-KeyAdminAccount, Set-KeyAdminPolicy): only
     /// they create a missing store. Every other command needs one that exists (KeyAdmin.StoreNotFound otherwise), so
     /// a mistyped path or $env:KEYADMIN_STORE never turns into an empty store with a new key-encryption key.
@@ -32,7 +38,7 @@ public abstract class KeyAdminCmdlet : PSCmdlet
             {
                 try
                 {
-                    authority = Session.Open(CreatesStore);
+                    authority = Session.Open(ReadsOnly, CreatesStore);
                 }
                 catch (KeyAdminException e)
                 {

@@ -20,7 +20,7 @@ internal static class CompletionStore
 
         try
         {
-            return session.Open(create: false);
+            return session.Open(readOnly: true);
         }
         catch (KeyAdminException)
         {
@@ -156,7 +156,7 @@ public sealed class AuditActionCompleter : IArgumentCompleter
         "Account.Create", "Account.Update", "Account.Remove",
         "ApiKey.Create", "ApiKey.Update", "ApiKey.Disable", "ApiKey.Enable", "ApiKey.Remove", "ApiKey.Deliver", "ApiKey.PendingDelivery", "ApiKey.Abandon",
         "Authenticator.Confirm", "Authenticator.Register", "Authenticator.Revoke", "Authenticator.Reset",
-        "Policy.Set", "TwoFactor.LockedOut", "Verification.Refused", "Verification.Withdraw",
+        "Policy.Set", "Store.Create", "Store.Upgrade", "Store.TamperDetected", "TwoFactor.LockedOut", "Verification.Refused", "Verification.Withdraw",
     }.Concat(Enum.GetNames<Core.Rotation.RotationState>().Select(s => "Rotation." + s)).ToArray();
 
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>

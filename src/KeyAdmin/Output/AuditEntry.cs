@@ -17,6 +17,7 @@ public sealed class AuditEntry
         Reason = entry.Reason;
         ConfirmedBy = entry.ConfirmedBy;
         Detail = entry.Detail;
+        Rows = entry.Rows;
         PreviousHash = entry.PreviousHash;
         Hash = entry.Hash;
     }
@@ -49,6 +50,9 @@ public sealed class AuditEntry
     /// <summary>Non-secret facts of the change, as "name=value" pairs separated by "; ".</summary>
     public string? Detail { get; }
 
+    /// <summary>The rows the change wrote and their seals, so that the audit proves each row's state.</summary>
+    public string? Rows { get; }
+
     public string? PreviousHash { get; }
 
     public string? Hash { get; }
@@ -68,6 +72,7 @@ public sealed class AuditChainReport
         FirstBroken = report.FirstBroken is null ? null : new AuditEntry(report.FirstBroken);
         HeadSequence = report.HeadSequence;
         HeadHash = report.HeadHash;
+        Head = report.Head;
     }
 
     public bool IsIntact { get; }
@@ -83,4 +88,7 @@ public sealed class AuditChainReport
     public long HeadSequence { get; }
 
     public string? HeadHash { get; }
+
+    /// <summary>The head as "sequence,hash", for a scheduled audit to pin elsewhere (Test-ApiKeyAuditLog -ExpectedHead); null when broken.</summary>
+    public string? Head { get; }
 }

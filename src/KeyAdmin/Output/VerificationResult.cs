@@ -10,6 +10,9 @@ public sealed class VerificationResult
         KeyId = result.KeyId;
         Account = result.Account;
         Message = result.Message;
+        Permissions = result.Permissions is { } granted ? new TextList(Enum.GetValues<Core.Keys.ApiKeyPermission>().Where(p => p != 0 && granted.HasFlag(p)).Select(p => p.ToString())) : null;
+        KuCoinCode = result.KuCoinCode;
+        HttpStatus = result.HttpStatus;
     }
 
     public bool Accepted { get; }
@@ -22,6 +25,15 @@ public sealed class VerificationResult
     public string? Account { get; }
 
     public string Message { get; }
+
+    /// <summary>The key's permissions when the request was accepted (what a service turns into claims).</summary>
+    public TextList? Permissions { get; }
+
+    /// <summary>The code KuCoin's API answers with for this outcome ("200000" when accepted, 4000xx otherwise).</summary>
+    public string KuCoinCode { get; }
+
+    /// <summary>The HTTP status a service answers with: 200, 400, 401, 403 or 429.</summary>
+    public int HttpStatus { get; }
 
     public override string ToString() => Reason;
 }

@@ -21,6 +21,7 @@ internal sealed class KeyAdminSession
     private RequestVerifier? verifier;
     private IKeyAdminStore? verifierStore;
     private StoreTarget? openTarget;
+    private bool openReadOnly;
 
     private KeyAdminSession()
     {
@@ -75,21 +76,24 @@ internal sealed class KeyAdminSession
     }
 
     /// <summary>
-    /// The authority over the store in use, opening it; a missing store is created only for a command that can
-    /// change it (<paramref name="create"/>), else it is KeyAdmin.StoreNotFound: reading never creates a store.
+    /// The authority over the store in use, opening it. With <paramref name="readOnly"/> a store that is not open
+    /// yet is opened to read only (never created or upgraded); a store open to read only is opened again to write
+    /// when a command needs to. A missing store is created only for a command that may start one
+    /// (<paramref name="create"/>), else it is KeyAdmin.StoreNotFound.
     /// </summary>
-    public KeyAdminAuthority Open(bool create = false)
+    public KeyAdminAuthority Open(bool readOnly = false, bool create = false)
     {
         lock (gate)
         {
             var target = Resolve().Target;
-            return authority is not null && target.SameStore(openTarget) ? authority : OpenTarget(target, create);
+            return authority is not null && target.SameStore(openTarget) && (readOnly || !openReadOnly) ? authority : OpenTarget(target, readOnly, create);
         }
     }
 
     /// <summary>The session's verifier over the store in use: one cache and one replay memory for all Test-ApiKey calls.</summary>
     public RequestVerifier Verifier()
     {
+        // A verifier records use and refusals (R13): it needs a store it may write.
         var current = Open();
         lock (gate)
         {
@@ -115,7 +119,7 @@ internal sealed class KeyAdminSession
         {
             try
             {
-                var opened = OpenTarget(target, create);
+                var opened = OpenTarget(target, readOnly: false, create);
                 Connected = target;
                 return opened;
             }
@@ -130,13 +134,14 @@ internal sealed class KeyAdminSession
         }
     }
 
-    private KeyAdminAuthority OpenTarget(StoreTarget target, bool create)
+    private KeyAdminAuthority OpenTarget(StoreTarget target, bool readOnly = false, bool create = false)
     {
         // Opened before the current store is closed: a store that cannot be opened leaves the session as it was.
-        var store = target.Open(create);
+        var store = target.Open(readOnly, create);
         CloseCurrent();
         authority = new KeyAdminAuthority(store, TimeProvider.System, Actor.Current());
         openTarget = target;
+        openReadOnly = readOnly;
         return authority;
     }
 

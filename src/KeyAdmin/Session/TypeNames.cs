@@ -21,6 +21,7 @@ public sealed class TypeNames : IModuleAssemblyInitializer, IModuleAssemblyClean
         typeof(Core.Compliance.ComplianceSeverity),
         typeof(Core.Audit.AuditOutcome),
         typeof(Core.Policy.KeyAdminPolicy),
+        typeof(Core.Verification.SigningScheme),
     };
 
     public void OnImport()

@@ -4,6 +4,7 @@ using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Crypto;
 using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Storage.Sql;
 using Npgsql;
 
 namespace KeyAdmin.Core.Storage.Postgres;
@@ -21,7 +22,7 @@ namespace KeyAdmin.Core.Storage.Postgres;
 /// another would fail its first update with a serialisation error. With all writers holding one lock the
 /// transactions run one after another, which is serialisable by construction.
 /// </remarks>
-public sealed class PostgresStore : IKeyAdminStore
+public sealed class PostgresStore : SqlStore
 {
     /// <summary>The advisory lock every write transaction holds ("KADM" "WRIT"): one writer at a time, store-wide.</summary>
     public const long WriteLockKey = 0x4B41_444D_5752_4954;
@@ -32,38 +33,29 @@ public sealed class PostgresStore : IKeyAdminStore
     /// <summary>How often a write that met a serialisation failure, a deadlock or a lost connection is run in all.</summary>
     public const int MaxAttempts = 5;
 
-    private const string KekFingerprint = "kek_fingerprint";
-    private const string StoreIdName = "store_id";
-
     /// <summary>Longer than any KeyAdmin write holds the lock, shorter than the command timeout.</summary>
     private const string LockTimeout = "20s";
 
     private readonly NpgsqlDataSource dataSource;
 
-    private PostgresStore(NpgsqlDataSource dataSource, string location, SecretBox secrets, string kekDescription)
+    private PostgresStore(NpgsqlDataSource dataSource, string location, SecretBox secrets, string kekDescription, bool readOnly)
+        : base(secrets, new StoreDescription(PostgresDialect.Instance.Engine, location, kekDescription, PostgresSchema.CurrentVersion), readOnly)
     {
         this.dataSource = dataSource;
-        Secrets = secrets;
-        AuditChain = new AuditChain(secrets.DeriveKey("audit chain v1"));
-        Description = new StoreDescription("PostgreSQL", location, kekDescription, PostgresSchema.CurrentVersion);
     }
-
-    public StoreDescription Description { get; }
-
-    public SecretBox Secrets { get; }
-
-    public AuditChain AuditChain { get; }
-
-    public string StoreId { get; private set; } = string.Empty;
 
     private string Location => Description.Location;
 
     /// <summary>Opens the store in the database <paramref name="connectionString"/> names, creating or migrating its schema on first use.</summary>
-    public static PostgresStore Open(string connectionString, IKeyEncryptionKeySource kekSource) =>
-        Open(PostgresConnectionString.Parse(connectionString), kekSource);
+    public static PostgresStore Open(string connectionString, IKeyEncryptionKeySource kekSource, bool readOnly = false) =>
+        Open(PostgresConnectionString.Parse(connectionString), kekSource, readOnly);
 
-    /// <summary>Opens the team store; creates its schema and key-encryption key on first use only when <paramref name="create"/>.</summary>
-    public static PostgresStore Open(PostgresConnectionString connection, IKeyEncryptionKeySource kekSource, bool create = true)
+    /// <summary>
+    /// Opens the store; with <paramref name="readOnly"/> only an existing store of the current schema, on sessions
+    /// the server keeps read-only (<c>default_transaction_read_only</c>), so that nothing done with it writes. Without
+    /// <paramref name="create"/> a database without KeyAdmin's schema is not given one (KeyAdminError.StoreNotFound).
+    /// </summary>
+    public static PostgresStore Open(PostgresConnectionString connection, IKeyEncryptionKeySource kekSource, bool readOnly = false, bool create = true)
     {
         var location = connection.Location;
         var settings = new NpgsqlConnectionStringBuilder(connection.Builder.ConnectionString)
@@ -76,21 +68,29 @@ public sealed class PostgresStore : IKeyAdminStore
             settings.ApplicationName = "KeyAdmin";
         }
 
+        if (readOnly)
+        {
+            settings.Options = ((settings.Options ?? string.Empty) + " -c default_transaction_read_only=on").Trim();
+        }
+
         var dataSource = NpgsqlDataSource.Create(settings);
         byte[]? kek = null;
         try
         {
-            if (!create && !SchemaExists(dataSource))
+            var version = PostgresMigrator.Inspect(dataSource, location);
+            if (version == 0 && (readOnly || !create))
             {
-                throw new KeyAdminException(KeyAdminError.StoreNotFound, $"There is no KeyAdmin store in '{location}' (no {PostgresSchema.Name} schema), and a command that only reads never creates one: check the connection string, or create the store with Connect-KeyAdminStore -Create (or New-KeyAdminAccount).", location);
+                throw new KeyAdminException(
+                    KeyAdminError.StoreNotFound,
+                    $"There is no KeyAdmin store in '{location}' (no {PostgresSchema.Name} schema), and only a command that changes something creates one: check the connection string, or create the store with Connect-KeyAdminStore -Create (or New-KeyAdminAccount).",
+                    location);
             }
 
-            PostgresMigrator.Migrate(dataSource, location);
             kek = kekSource.Load();
             if (kek is null)
             {
                 // A database that records a fingerprint holds secrets sealed under a key that is not where we looked.
-                if (ReadFingerprint(dataSource) is not null)
+                if (readOnly || (version > 0 && ReadFingerprint(dataSource) is not null))
                 {
                     throw new KeyAdminException(
                         KeyAdminError.KeyEncryptionKeyMissing,
@@ -102,16 +102,24 @@ public sealed class PostgresStore : IKeyAdminStore
             }
 
             var secrets = new SecretBox(kek);
-            var store = new PostgresStore(dataSource, location, secrets, kekSource.Description);
+            if (version < PostgresSchema.CurrentVersion)
+            {
+                if (readOnly)
+                {
+                    secrets.Dispose();
+                    throw new KeyAdminException(
+                        KeyAdminError.StoreReadOnly,
+                        $"The store '{location}' has schema version {version} and must be upgraded to {PostgresSchema.CurrentVersion} before it can be read; open it once to change it.",
+                        location);
+                }
+
+                PostgresMigrator.Migrate(dataSource, location, StoreIntegrity.From(secrets));
+            }
+
+            var store = new PostgresStore(dataSource, location, secrets, kekSource.Description, readOnly);
             try
             {
-                store.CheckFingerprint(secrets.Fingerprint, kekSource.Description);
-                store.StoreId = store.Write(writer =>
-                {
-                    var session = (PostgresSession)writer;
-                    session.SealUnchainedAudit();
-                    return session.ClaimMeta(StoreIdName, Guid.NewGuid().ToString("N"));
-                });
+                store.Attach(kekSource.Description);
                 return store;
             }
             catch
@@ -139,25 +147,17 @@ public sealed class PostgresStore : IKeyAdminStore
         }
     }
 
-    public T Read<T>(Func<IStoreReader, T> work) => Run(write: false, work);
-
-    public T Write<T>(Func<IStoreWriter, T> work) => Run(write: true, work);
-
-    public IEnumerable<ApiKey> StreamKeys(KeyQuery query) => Stream(session => session.StreamKeys(query));
-
-    public IEnumerable<AuditEntry> StreamAudit(AuditQuery? query = null) => Stream(session => session.StreamAudit(query ?? new AuditQuery()));
-
     /// <summary>
     /// Nothing to do: PostgreSQL keeps no file of its own that a checkpoint would clean. The old version of a
     /// deleted key's row, which still holds the sealed secret, is reclaimed by autovacuum; an explicit VACUUM
     /// cannot run inside the transaction of a pipeline's reader and needs the table owner's rights. The value was
     /// sealed under the key-encryption key anyway, which never enters the database.
     /// </summary>
-    public void PurgeDestroyed()
+    public override void PurgeDestroyed()
     {
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         Secrets.Dispose();
         // Closes this store's pooled connections only: other sessions in the process may use other stores.
@@ -169,7 +169,7 @@ public sealed class PostgresStore : IKeyAdminStore
     /// transaction was rolled back by a serialisation failure, a deadlock or a lost connection before its commit
     /// was sent. Once the commit is sent nothing is retried: its outcome is then reported as unknown.
     /// </summary>
-    private T Run<T>(bool write, Func<PostgresSession, T> work)
+    private protected override T Run<T>(bool write, Func<StoreSession, T> work)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -185,7 +185,7 @@ public sealed class PostgresStore : IKeyAdminStore
                         TakeWriteLock(connection, transaction);
                     }
 
-                    var result = work(new PostgresSession(connection, transaction, AuditChain));
+                    var result = InSession(Session(connection, transaction), write, work);
                     if (write)
                     {
                         commitSent = true;
@@ -211,7 +211,7 @@ public sealed class PostgresStore : IKeyAdminStore
     }
 
     /// <summary>Streams rows on a connection of their own; the query is retried like a read until its first row arrives.</summary>
-    private IEnumerable<T> Stream<T>(Func<PostgresSession, IEnumerable<T>> query)
+    private protected override IEnumerable<T> Stream<T>(Func<StoreSession, IEnumerable<T>> query)
     {
         var (connection, transaction, rows, more) = StartStream(query);
         using (connection)
@@ -226,7 +226,7 @@ public sealed class PostgresStore : IKeyAdminStore
         }
     }
 
-    private (NpgsqlConnection, NpgsqlTransaction, IEnumerator<T>, bool) StartStream<T>(Func<PostgresSession, IEnumerable<T>> query)
+    private (NpgsqlConnection, NpgsqlTransaction, IEnumerator<T>, bool) StartStream<T>(Func<StoreSession, IEnumerable<T>> query)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -236,7 +236,7 @@ public sealed class PostgresStore : IKeyAdminStore
             try
             {
                 transaction = connection.BeginTransaction(IsolationLevel.RepeatableRead);
-                rows = query(new PostgresSession(connection, transaction, AuditChain)).GetEnumerator();
+                rows = query(Session(connection, transaction)).GetEnumerator();
                 var more = rows.MoveNext();
                 return (connection, transaction, rows, more);
             }
@@ -273,6 +273,9 @@ public sealed class PostgresStore : IKeyAdminStore
         }
     }
 
+    private StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction transaction) =>
+        new(connection, transaction, new FreshCommands(connection), PostgresDialect.Instance, Integrity);
+
     /// <summary>Opens a pooled connection; a server that cannot be reached is refused at once, never retried.</summary>
     private NpgsqlConnection OpenConnection()
     {
@@ -297,32 +300,11 @@ public sealed class PostgresStore : IKeyAdminStore
     private static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds((10 << Math.Min(attempt, 6)) + Random.Shared.Next(0, 20));
 
-    private void CheckFingerprint(string fingerprint, string kekDescription)
-    {
-        var recorded = Write(writer => ((PostgresSession)writer).ClaimMeta(KekFingerprint, fingerprint));
-        if (!string.Equals(recorded, fingerprint, StringComparison.Ordinal))
-        {
-            throw new KeyAdminException(
-                KeyAdminError.KeyEncryptionKeyMismatch,
-                $"The key-encryption key ({kekDescription}) is not the one this store's secrets were sealed with.",
-                kekDescription);
-        }
-    }
-
-    /// <summary>Whether KeyAdmin's schema is in the database; a server that cannot be reached throws, as any open does.</summary>
-    private static bool SchemaExists(NpgsqlDataSource dataSource)
-    {
-        using var connection = dataSource.OpenConnection();
-        using var command = new NpgsqlCommand("SELECT to_regclass(@table) IS NOT NULL", connection);
-        command.Parameters.AddWithValue("table", $"{PostgresSchema.Name}.{PostgresSchema.MetaTable}");
-        return command.ExecuteScalar() is true;
-    }
-
     private static string? ReadFingerprint(NpgsqlDataSource dataSource)
     {
         using var connection = dataSource.OpenConnection();
         using var command = new NpgsqlCommand($"SELECT value FROM {PostgresSchema.MetaTable} WHERE name = @name", connection);
-        command.Parameters.AddWithValue("name", KekFingerprint);
+        command.Parameters.AddWithValue("name", SqlStore.KekFingerprint);
         return command.ExecuteScalar() as string;
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using KeyAdmin.Core.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace KeyAdmin.Core.Storage.Sqlite;
@@ -47,16 +48,18 @@ internal sealed class SqliteConnectionPool : IDisposable
     }
 }
 
-/// <summary>One open connection with the store's pragmas set once, and its prepared commands by SQL text.</summary>
+/// <summary>One open connection with the store's pragmas set once, and its prepared commands.</summary>
 internal sealed class PreparedConnection : IDisposable
 {
-    // The store's statements are constants; the cap only guards against a caller that builds SQL per call.
-    private const int MaxStatements = 64;
-    private readonly Dictionary<string, SqliteCommand> prepared = new(StringComparer.Ordinal);
-
-    private PreparedConnection(SqliteConnection connection) => Connection = connection;
+    private PreparedConnection(SqliteConnection connection)
+    {
+        Connection = connection;
+        Commands = new PreparedCommands(connection);
+    }
 
     public SqliteConnection Connection { get; }
+
+    public PreparedCommands Commands { get; }
 
     /// <summary>Open and outside any transaction: fit for the next one.</summary>
     public bool IsIdle => Connection.State == System.Data.ConnectionState.Open && SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) != 0;
@@ -80,41 +83,9 @@ internal sealed class PreparedConnection : IDisposable
         }
     }
 
-    /// <summary>
-    /// The command for <paramref name="sql"/> in <paramref name="transaction"/>, with no parameters. When
-    /// <paramref name="shared"/>, it is prepared once and kept by this connection: the caller must not dispose it,
-    /// nor run it again while its reader is open. Otherwise the caller disposes it.
-    /// </summary>
-    public SqliteCommand Prepared(string sql, SqliteTransaction transaction, out bool shared)
-    {
-        shared = true;
-        if (!prepared.TryGetValue(sql, out var command))
-        {
-            command = Connection.CreateCommand();
-            command.CommandText = sql;
-            if (prepared.Count < MaxStatements)
-            {
-                prepared[sql] = command;
-            }
-            else
-            {
-                shared = false;
-            }
-        }
-
-        command.Transaction = transaction;
-        command.Parameters.Clear();
-        return command;
-    }
-
     public void Dispose()
     {
-        foreach (var command in prepared.Values)
-        {
-            command.Dispose();
-        }
-
-        prepared.Clear();
+        Commands.Dispose();
         Connection.Dispose();
     }
 }

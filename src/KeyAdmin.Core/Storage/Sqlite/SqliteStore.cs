@@ -3,6 +3,7 @@ using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Crypto;
 using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace KeyAdmin.Core.Storage.Sqlite;
@@ -11,47 +12,53 @@ namespace KeyAdmin.Core.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode with synchronous=FULL; every write is a BEGIN IMMEDIATE
 /// transaction, which serialises writers across processes on the file lock.
 /// </summary>
-public sealed class SqliteStore : IKeyAdminStore
+public sealed class SqliteStore : SqlStore
 {
-    private const string KekFingerprint = "kek_fingerprint";
-    private const string StoreIdName = "store_id";
     private readonly string connectionString;
     private readonly SqliteConnectionPool connections;
 
-    private SqliteStore(string path, string connectionString, SecretBox secrets, string kekDescription)
+    private SqliteStore(string path, string connectionString, SecretBox secrets, string kekDescription, bool readOnly)
+        : base(secrets, new StoreDescription(SqliteDialect.Instance.Engine, path, kekDescription, SqliteSchema.CurrentVersion), readOnly)
     {
         this.connectionString = connectionString;
         connections = new SqliteConnectionPool(connectionString);
-        Secrets = secrets;
-        AuditChain = new AuditChain(secrets.DeriveKey("audit chain v1"));
-        Description = new StoreDescription("SQLite", path, kekDescription, SqliteSchema.CurrentVersion);
     }
 
-    public StoreDescription Description { get; }
-
-    public SecretBox Secrets { get; }
-
-    public AuditChain AuditChain { get; }
-
-    public string StoreId { get; private set; } = string.Empty;
-
     /// <summary>
-    /// Opens the store at <paramref name="path"/>, with its key-encryption key; creates both on first use only when
-    /// <paramref name="create"/> (a command that reads must never leave an empty store and a new key behind).
+    /// Opens the store at <paramref name="path"/> with its key-encryption key, creating it on first use, or with
+    /// <paramref name="readOnly"/> only an existing store of the current schema, through connections SQLite itself
+    /// keeps from writing: opening it, and everything done with it, leaves the file as it was. Without
+    /// <paramref name="create"/> a store that does not exist yet is not created either (KeyAdminError.StoreNotFound).
     /// </summary>
-    public static SqliteStore Open(string path, IKeyEncryptionKeySource kekSource, bool create = true)
+    public static SqliteStore Open(string path, IKeyEncryptionKeySource kekSource, bool readOnly = false, bool create = true)
     {
         SqliteBootstrap.EnsureInitialized();
         path = Path.GetFullPath(path);
-        if (!create && (!File.Exists(path) || new FileInfo(path).Length == 0))
+        if ((readOnly || !create) && (!File.Exists(path) || new FileInfo(path).Length == 0))
         {
-            throw new KeyAdminException(KeyAdminError.StoreNotFound, $"There is no KeyAdmin store at '{path}', and a command that only reads never creates one: check the path, or create a new store there with Connect-KeyAdminStore -Create (or New-KeyAdminAccount).", path);
+            throw new KeyAdminException(KeyAdminError.StoreNotFound, $"There is no KeyAdmin store at '{path}', and only a command that changes something creates one: check the path, or create a new store there with Connect-KeyAdminStore -Create (or New-KeyAdminAccount).", path);
         }
 
         try
         {
-            OwnerOnlyFile.EnsureDirectory(Path.GetDirectoryName(path)!);
-            OwnerOnlyFile.EnsureFile(path);
+            if (!readOnly)
+            {
+                if (!File.Exists(path) && new FileInfo(path).LinkTarget is null && kekSource is FileKeyEncryptionKeySource file &&
+                    string.Equals(file.Path, StoreLocation.KeyFileFor(path), StringComparison.Ordinal) && File.Exists(file.Path))
+                {
+                    // A store is created before its key, so a key beside a store that does not exist was planted.
+                    throw new KeyAdminException(
+                        KeyAdminError.StoreFileUnsafe,
+                        $"The key-encryption key file '{file.Path}' already exists beside the store '{path}' that is about to be created: a key that someone else may know. " +
+                        "Remove it, or pass the key you mean with -KeyFile.",
+                        file.Path);
+                }
+
+                OwnerOnlyFile.EnsureDirectory(Path.GetDirectoryName(path)!);
+                OwnerOnlyFile.EnsureFile(path);
+            }
+
+            OwnerOnlyFile.RequireSafe(path, "store");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
@@ -61,7 +68,7 @@ public sealed class SqliteStore : IKeyAdminStore
         var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
-            Mode = SqliteOpenMode.ReadWrite,
+            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite,
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
@@ -69,11 +76,11 @@ public sealed class SqliteStore : IKeyAdminStore
         byte[]? kek = null;
         try
         {
-            var isNew = Migrate(path, connectionString);
+            var version = Inspect(path, connectionString);
             kek = kekSource.Load();
             if (kek is null)
             {
-                if (!isNew)
+                if (version > 0 || readOnly)
                 {
                     throw new KeyAdminException(
                         KeyAdminError.KeyEncryptionKeyMissing,
@@ -85,10 +92,30 @@ public sealed class SqliteStore : IKeyAdminStore
             }
 
             var secrets = new SecretBox(kek);
-            var store = new SqliteStore(path, connectionString, secrets, kekSource.Description);
-            store.CheckFingerprint(secrets.Fingerprint, kekSource.Description);
-            store.Write(writer => ((SqliteSession)writer).SealUnchainedAudit());
-            store.StoreId = store.Write(writer => ((SqliteSession)writer).ClaimMeta(StoreIdName, Guid.NewGuid().ToString("N")));
+            if (version < SqliteSchema.CurrentVersion)
+            {
+                if (readOnly)
+                {
+                    throw new KeyAdminException(
+                        KeyAdminError.StoreReadOnly,
+                        $"The store '{path}' has schema version {version} and must be upgraded to {SqliteSchema.CurrentVersion} before it can be read; open it once to change it.",
+                        path);
+                }
+
+                Migrate(path, connectionString, StoreIntegrity.From(secrets));
+            }
+
+            var store = new SqliteStore(path, connectionString, secrets, kekSource.Description, readOnly);
+            try
+            {
+                store.Attach(kekSource.Description);
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
+            }
+
             return store;
         }
         catch (SqliteException e)
@@ -104,16 +131,8 @@ public sealed class SqliteStore : IKeyAdminStore
         }
     }
 
-    public T Read<T>(Func<IStoreReader, T> work) => InTransaction(write: false, work);
-
-    public T Write<T>(Func<IStoreWriter, T> work) => InTransaction(write: true, work);
-
-    public IEnumerable<ApiKey> StreamKeys(KeyQuery query) => Stream(session => session.StreamKeys(query));
-
-    public IEnumerable<AuditEntry> StreamAudit(AuditQuery? query = null) => Stream(session => session.StreamAudit(query ?? new AuditQuery()));
-
     /// <summary>Moves committed pages out of the WAL and truncates it, so that destroyed secrets do not linger there.</summary>
-    public void PurgeDestroyed()
+    public override void PurgeDestroyed()
     {
         // Without waiting for readers: a reader still streaming in the same pipeline (Get-ApiKey | Remove-ApiKey)
         // would otherwise hold each delete for the whole busy timeout. A checkpoint that finds a reader does what
@@ -133,7 +152,7 @@ public sealed class SqliteStore : IKeyAdminStore
         connections.Return(connection);
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         Secrets.Dispose();
         connections.Dispose();
@@ -166,7 +185,7 @@ public sealed class SqliteStore : IKeyAdminStore
     /// One transaction on a pooled connection: deferred for reads, BEGIN IMMEDIATE for writes. The connection goes
     /// back to the pool only when the work ended normally; after any exception it is closed, whatever its state.
     /// </summary>
-    private T InTransaction<T>(bool write, Func<SqliteSession, T> work)
+    private protected override T Run<T>(bool write, Func<StoreSession, T> work)
     {
         var connection = Rent();
         try
@@ -176,7 +195,7 @@ public sealed class SqliteStore : IKeyAdminStore
                 ? connection.Connection.BeginTransaction(IsolationLevel.Serializable, deferred: false)
                 : connection.Connection.BeginTransaction(deferred: true))
             {
-                result = work(new SqliteSession(connection, transaction, AuditChain));
+                result = InSession(Session(connection, transaction), write, work);
                 if (write)
                 {
                     transaction.Commit();
@@ -198,8 +217,7 @@ public sealed class SqliteStore : IKeyAdminStore
         }
     }
 
-    /// <summary>Streams inside one read transaction that lasts as long as the enumeration.</summary>
-    private IEnumerable<T> Stream<T>(Func<SqliteSession, IEnumerable<T>> query)
+    private protected override IEnumerable<T> Stream<T>(Func<StoreSession, IEnumerable<T>> query)
     {
         var connection = Rent();
         // True only where the enumeration can stop without an error: after the end, or suspended at a row (a
@@ -209,7 +227,7 @@ public sealed class SqliteStore : IKeyAdminStore
         try
         {
             using var transaction = connection.Connection.BeginTransaction(deferred: true);
-            using var rows = query(new SqliteSession(connection, transaction, AuditChain)).GetEnumerator();
+            using var rows = query(Session(connection, transaction)).GetEnumerator();
             while (rows.MoveNext())
             {
                 reusable = true;
@@ -232,32 +250,55 @@ public sealed class SqliteStore : IKeyAdminStore
         }
     }
 
-    /// <summary>Applies pending migrations; true when the file was empty (a new store).</summary>
-    private static bool Migrate(string path, string connectionString)
+    private StoreSession Session(PreparedConnection connection, SqliteTransaction transaction) =>
+        new(connection.Connection, transaction, connection.Commands, SqliteDialect.Instance, Integrity);
+
+    /// <summary>The schema version of the file (0 for a new one), refusing one that is not a KeyAdmin store it knows; writes nothing.</summary>
+    private static long Inspect(string path, string connectionString)
     {
         using var connection = new SqliteConnection(connectionString);
         connection.Open();
-        Execute(connection, "PRAGMA busy_timeout = 30000;");
+        return CheckKnown(path, connection, null);
+    }
+
+    /// <summary>
+    /// Applies pending migrations in one transaction; one that introduces row seals seals the existing rows in it
+    /// under <paramref name="integrity"/>. Another process may have migrated meanwhile: the version is read again
+    /// under the write lock.
+    /// </summary>
+    private static void Migrate(string path, string connectionString, StoreIntegrity integrity)
+    {
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;");
         // Look before writing anything: switching to WAL rewrites the file header, and a file that is refused
         // (another application's database, a newer store) must be left exactly as it was.
         CheckKnown(path, connection, null);
         // WAL is a property of the file: set once, every later connection uses it.
         Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
         using var transaction = connection.BeginTransaction(deferred: false);
-        var version = CheckKnown(path, connection, transaction);
+        var version = (int)CheckKnown(path, connection, transaction);
+        if (version == SqliteSchema.CurrentVersion)
+        {
+            return;
+        }
 
-        for (var next = (int)version; next < SqliteSchema.CurrentVersion; next++)
+        for (var next = version; next < SqliteSchema.CurrentVersion; next++)
         {
             ExecuteIn(connection, transaction, SqliteSchema.Migrations[next]);
         }
 
-        if (version < SqliteSchema.CurrentVersion)
+        if (version > 0 && version < StoreSchema.SealedSince)
         {
-            ExecuteIn(connection, transaction, $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = {SqliteSchema.CurrentVersion};");
+            InSession(new StoreSession(connection, transaction, new FreshCommands(connection), SqliteDialect.Instance, integrity), write: true, session =>
+            {
+                session.SealExistingRows(version);
+                return true;
+            });
         }
 
+        ExecuteIn(connection, transaction, $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = {SqliteSchema.CurrentVersion};");
         transaction.Commit();
-        return version == 0;
     }
 
     /// <summary>Refuses a file that is not a KeyAdmin store of a schema this module knows; returns its schema version.</summary>
@@ -280,18 +321,6 @@ public sealed class SqliteStore : IKeyAdminStore
         }
 
         return version;
-    }
-
-    private void CheckFingerprint(string fingerprint, string kekDescription)
-    {
-        var recorded = Write(writer => ((SqliteSession)writer).ClaimMeta(KekFingerprint, fingerprint));
-        if (!string.Equals(recorded, fingerprint, StringComparison.Ordinal))
-        {
-            throw new KeyAdminException(
-                KeyAdminError.KeyEncryptionKeyMismatch,
-                $"The key-encryption key ({kekDescription}) is not the one this store's secrets were sealed with.",
-                kekDescription);
-        }
     }
 
     private static long Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql)

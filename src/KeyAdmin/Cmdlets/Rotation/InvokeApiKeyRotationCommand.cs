@@ -33,7 +33,7 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
     [Parameter]
     public string? SecretName { get; set; }
 
-    /// <summary>{ param($credential, $key) … }: returns $true when the successor works; anything else (an error, no output, $false) fails it.</summary>
+    /// <summary>{ param($credential, $passphrase, $key) … }: returns $true when the successor works; anything else (an error, no output, $false) fails it.</summary>
     [Parameter]
     public ScriptBlock? Test { get; set; }
 
@@ -48,6 +48,10 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
     /// <summary>Delete the old key once it is retired.</summary>
     [Parameter]
     public SwitchParameter RemoveOld { get; set; }
+
+    /// <summary>A new passphrase for the successor of a key with one (7 to 32 characters, no spaces); by default the old key's passphrase is kept.</summary>
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
 
     /// <summary>A code of the account's authenticator: a rotation creates a key (and -RemoveOld deletes one).</summary>
     [Parameter]
@@ -69,7 +73,7 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
 
     protected override void ProcessRecord()
     {
-        var options = new RotationOptions { Vault = Vault, SecretName = SecretName, GracePeriod = GracePeriod, RemoveOld = RemoveOld };
+        var options = new RotationOptions { Vault = Vault, SecretName = SecretName, GracePeriod = GracePeriod, RemoveOld = RemoveOld, Passphrase = Passphrase };
         var test = RotationCmdletSupport.Test(Test, TestTimeout, newKeyId => new ApiKeyInfo(Authority.Keys.Get(newKeyId), DateTimeOffset.UtcNow));
         ForEachTarget(key =>
         {

@@ -19,7 +19,7 @@ public sealed class ResumeApiKeyRotationCommand : KeyAdminCmdlet
     [ArgumentCompleter(typeof(Completion.RotationIdCompleter))]
     public string[] RotationId { get; set; } = Array.Empty<string>();
 
-    /// <summary>{ param($credential, $key) … }: needed to complete a rotation that asked for a test and had not passed it; it must return $true.</summary>
+    /// <summary>{ param($credential, $passphrase, $key) … }: needed to complete a rotation that asked for a test and had not passed it; it must return $true.</summary>
     [Parameter]
     public ScriptBlock? Test { get; set; }
 

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Security;
 using KeyAdmin.Core.Rotation;
 using KeyAdmin.Core.Vaults;
 
@@ -22,20 +21,22 @@ internal sealed class RotationCmdletSupport
     }
 
     /// <summary>
-    /// -Test { param($credential, $key) … } runs with the successor's credential (as the applications will read it)
-    /// and its ApiKeyInfo (its IP binding, to test from an address inside it). It passes only when it writes no
-    /// error and every object it outputs is $true, at least one: no output, $false, 0, 'FAILED', an error or an
-    /// exception all fail it, and so does running longer than <paramref name="timeout"/> (it is stopped).
+    /// -Test { param($credential, $passphrase, $key) … } runs with the successor's credential (as the applications
+    /// will read it), its passphrase as a SecureString for a key that has one, and the successor as an ApiKeyInfo (its
+    /// IP binding, to test from an address inside it). It passes only when it writes no error and every object it
+    /// outputs is $true, at least one: no output, $false, 0, 'FAILED', an error or an exception all fail it, and so
+    /// does running longer than <paramref name="timeout"/> (it is stopped).
     /// </summary>
-    public static Func<string, SecureString, bool>? Test(ScriptBlock? test, TimeSpan timeout, Func<string, ApiKeyInfo> describe) => test is null
+    public static Func<VaultCredential, bool>? Test(ScriptBlock? test, TimeSpan timeout, Func<string, ApiKeyInfo> describe) => test is null
         ? null
-        : (keyId, secret) =>
+        : credential =>
         {
             using var shell = PowerShell.Create(RunspaceMode.CurrentRunspace);
-            shell.AddScript("param($test, $credential, $key) & $test $credential $key", useLocalScope: true)
+            shell.AddScript("param($test, $credential, $passphrase, $key) & $test $credential $passphrase $key", useLocalScope: true)
                 .AddArgument(test)
-                .AddArgument(new PSCredential(keyId, secret))
-                .AddArgument(describe(keyId));
+                .AddArgument(new PSCredential(credential.KeyId, credential.Secret))
+                .AddArgument(credential.Passphrase)
+                .AddArgument(describe(credential.KeyId));
             var timedOut = false;
             using var timer = new Timer(_ =>
             {

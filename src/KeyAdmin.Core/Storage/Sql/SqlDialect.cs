@@ -1,0 +1,84 @@
+using System.Data.Common;
+
+namespace KeyAdmin.Core.Storage.Sql;
+
+/// <summary>
+/// What one engine does differently from the others, and nothing else: the seam between the shared
+/// <see cref="StoreSession"/> (every statement of the store contract, written once) and an engine folder
+/// (connections, transactions, locking, migrations). A third engine implements this, its DDL types, and a
+/// store class that opens transactions; the statements and the row mapping stay as they are.
+/// </summary>
+internal abstract class SqlDialect
+{
+    /// <summary>The engine's name, as <see cref="StoreDescription.Engine"/> shows it.</summary>
+    public abstract string Engine { get; }
+
+    /// <summary>The physical name of a table the schema names <paramref name="logical"/> (an engine may prefix some).</summary>
+    public virtual string Table(string logical) => logical;
+
+    /// <summary>
+    /// The FROM clause of the key listing (aliases <c>k</c> for keys, <c>a</c> for accounts), written so that the
+    /// engine's planner streams the first row in account-name order without sorting the whole table first.
+    /// </summary>
+    public abstract string KeyListingFrom { get; }
+
+    /// <summary>An aggregate that joins <paramref name="column"/>'s values with commas, in any order.</summary>
+    public abstract string StringAggregate(string column);
+
+    /// <summary>True when <paramref name="needle"/> occurs in <paramref name="haystack"/> (both SQL expressions).</summary>
+    public abstract string Contains(string haystack, string needle);
+
+    /// <summary>A violated unique index, check or refusing trigger: the change breaks a rule the schema enforces.</summary>
+    public abstract bool IsConstraintViolation(DbException e);
+
+    /// <summary>
+    /// A failure after which the engine's store runs the whole transaction again (it was rolled back by the server);
+    /// everything else that fails while an audit record is written means the record was not written.
+    /// </summary>
+    public abstract bool IsRetryable(DbException e);
+
+    /// <summary>The engine's own message, without the provider's wrapping (it names tables and constraints, no values).</summary>
+    public abstract string Message(DbException e);
+
+    /// <summary>The column type of <paramref name="type"/> in this engine's DDL.</summary>
+    public abstract string TypeName(SqlType type);
+
+    /// <summary>What follows PRIMARY KEY for a key column of <paramref name="type"/> (SQLite's AUTOINCREMENT for the audit sequence).</summary>
+    public virtual string KeySuffix(SqlType type) => string.Empty;
+
+    /// <summary>A literal default of <paramref name="type"/>.</summary>
+    public abstract string Literal(SqlType type, object value);
+
+    /// <summary>Statements the first migration runs before any table (functions the triggers call, say).</summary>
+    public virtual string SchemaPrelude => string.Empty;
+
+    /// <summary>True when the new row differs from the old in <paramref name="column"/>, nulls included.</summary>
+    public abstract string Changed(string column);
+
+    public abstract string DropTrigger(string name, string table);
+
+    /// <summary>A trigger that refuses an update of <paramref name="table"/> when <paramref name="condition"/> holds, with <paramref name="error"/> as its message.</summary>
+    public abstract string RefuseUpdateTrigger(string name, string table, IReadOnlyList<string>? ofColumns, string condition, string error);
+}
+
+/// <summary>The column types the schema uses; each dialect names them in its DDL.</summary>
+internal enum SqlType
+{
+    Text,
+
+    /// <summary>A 32-bit integer.</summary>
+    Int,
+
+    /// <summary>A 64-bit integer.</summary>
+    Long,
+
+    /// <summary>Unix milliseconds, as every engine stores times (so both engines read and write the same values).</summary>
+    Time,
+
+    Bool,
+
+    Blob,
+
+    /// <summary>The audit log's record number: assigned by the store under its write lock, never reused.</summary>
+    Sequence,
+}

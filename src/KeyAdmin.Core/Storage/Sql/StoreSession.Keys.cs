@@ -1,0 +1,223 @@
+using System.Data.Common;
+using KeyAdmin.Core.Errors;
+using KeyAdmin.Core.Keys;
+using static KeyAdmin.Core.Storage.StoreRows;
+
+namespace KeyAdmin.Core.Storage.Sql;
+
+/// <summary>The session's keys: lookups, the listing, the lifecycle writes, last use and refusal counts.</summary>
+internal sealed partial class StoreSession
+{
+    private const string KeyColumnList =
+        "key_id, account_id, name, name_key, memo, permissions, ip_binding, unbound_sensitive, status, secret, created_at, created_by, expires_at, " +
+        "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to, passphrase, key_versions, row_version, row_mac";
+
+    private const string KeyJoin = "api_keys k JOIN accounts a ON a.account_id = k.account_id";
+
+    public ApiKey? FindKey(string keyId) =>
+        QuerySingle($"SELECT {KeyColumns} FROM {KeyJoin} WHERE k.key_id = @id", r => CheckedKey(r).Require(), ("id", keyId));
+
+    public (ApiKey Key, Accounts.Account Account)? FindKeyWithAccount(string keyId) =>
+        QuerySingle(
+            $"SELECT {KeyColumns} FROM {KeyJoin} WHERE k.key_id = @id",
+            r => ((ApiKey Key, Accounts.Account Account)?)(CheckedKey(r).Require(), StoreRows.ReadAccount(r, KeyAccount)),
+            ("id", keyId));
+
+    public ApiKey? FindKeyByName(string accountId, string name)
+    {
+        var key = QuerySingle(
+            $"SELECT {KeyColumns} FROM {KeyJoin} WHERE k.account_id = @account AND k.name_key = @name AND k.status <> 'Deleted'",
+            r => CheckedKey(r).Require(),
+            ("account", accountId),
+            ("name", Fold(name)));
+        // name_key and status are only an index: the sealed name and status decide.
+        return key is null || (Fold(key.Name) == Fold(name) && key.StoredStatus != ApiKeyStatus.Deleted)
+            ? key
+            : throw Tampered(Tables.Keys, key.KeyId, $"it is indexed as the live key '{name}' but is '{key.Name}' ({key.StoredStatus})");
+    }
+
+    public int CountLiveKeys(string accountId) =>
+        QuerySingle("SELECT count(*) FROM api_keys WHERE account_id = @id AND status <> 'Deleted'", r => (int)r.GetInt64(0), ("id", accountId));
+
+    public byte[]? ReadSealedSecret(string keyId) =>
+        QuerySingle("SELECT secret FROM api_keys WHERE key_id = @id AND secret IS NOT NULL", r => r.GetFieldValue<byte[]>(0), ("id", keyId));
+
+    public byte[]? ReadSealedPassphrase(string keyId) =>
+        QuerySingle("SELECT passphrase FROM api_keys WHERE key_id = @id AND passphrase IS NOT NULL", r => r.GetFieldValue<byte[]>(0), ("id", keyId));
+
+    public IEnumerable<ApiKey> StreamKeys(KeyQuery query) => StreamCheckedKeys(query).Select(k => k.Require());
+
+    /// <summary>Keys in listing order, each checked on its own: a row that fails its seal comes as its refusal.</summary>
+    public IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query)
+    {
+        var sql = $"SELECT {KeyColumns} FROM {(query.KeyId is null ? dialect.KeyListingFrom : KeyJoin)} WHERE 1 = 1";
+        var parameters = new List<(string, object?)>();
+        if (query.AccountId is not null)
+        {
+            sql += " AND a.account_id = @account AND k.account_id = @account";
+            parameters.Add(("account", query.AccountId));
+        }
+
+        if (query.KeyId is not null)
+        {
+            sql += " AND k.key_id = @id";
+            parameters.Add(("id", query.KeyId));
+        }
+
+        if (!query.IncludeDeleted)
+        {
+            sql += " AND k.status <> 'Deleted'";
+        }
+
+        // One account's row is checked once per stream, however many keys it holds.
+        var accounts = new Dictionary<string, string?>(StringComparer.Ordinal);
+        return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", r => CheckedKey(r, accounts), parameters.ToArray());
+    }
+
+    public void InsertKey(ApiKey key, byte[] sealedSecret, byte[]? sealedPassphrase)
+    {
+        var (rowVersion, mac) = Seal(Tables.Keys, key.KeyId, c => RowSeal.Fields(c, key));
+        try
+        {
+            Execute(
+                $"INSERT INTO api_keys ({KeyColumnList}) VALUES (@id, @account, @name, @key, @memo, @permissions, @binding, @unbound, @status, @secret, @created, @by, @expires, " +
+                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to, @passphrase, @versions, @version, @mac)",
+                KeyParameters(
+                    key,
+                    rowVersion,
+                    mac,
+                    ("account", key.AccountId),
+                    ("secret", sealedSecret),
+                    ("created", Time(key.CreatedAt)),
+                    ("by", key.CreatedBy),
+                    ("passphrase", sealedPassphrase),
+                    ("versions", (int)key.KeyVersions)));
+        }
+        catch (DbException e) when (dialect.IsConstraintViolation(e))
+        {
+            throw new KeyAdminException(KeyAdminError.KeyNameExists, $"The account already has a key named '{key.Name}'.", key.Name, e);
+        }
+    }
+
+    public void UpdateKey(ApiKey key)
+    {
+        var (rowVersion, mac) = Seal(Tables.Keys, key.KeyId, c => RowSeal.Fields(c, key));
+        try
+        {
+            Execute(
+                "UPDATE api_keys SET name = @name, name_key = @key, memo = @memo, permissions = @permissions, ip_binding = @binding, unbound_sensitive = @unbound, " +
+                "status = @status, expires_at = @expires, disabled_at = @disabled, disabled_reason = @reason, pending_delivery = @pending, " +
+                "vault_name = @vault, vault_secret_name = @vaultName, rotated_from = @from, rotated_to = @to, row_version = @version, row_mac = @mac WHERE key_id = @id",
+                KeyParameters(key, rowVersion, mac));
+        }
+        catch (DbException e) when (dialect.IsConstraintViolation(e))
+        {
+            var message = dialect.Message(e);
+            throw message.Contains("KeyAdmin.PermissionsImmutable", StringComparison.Ordinal)
+                ? new KeyAdminException(KeyAdminError.PermissionsImmutable, "A key's permissions are fixed at creation; create a new key and retire this one.", key.KeyId, e)
+                : message.Contains("KeyAdmin.KeyDeleted", StringComparison.Ordinal)
+                    ? new KeyAdminException(KeyAdminError.KeyDeleted, $"The key {key.KeyId} is deleted; deletion is final.", key.KeyId, e)
+                    : new KeyAdminException(KeyAdminError.KeyNameExists, $"The account already has a key named '{key.Name}'.", key.Name, e);
+        }
+    }
+
+    public void DestroyKey(ApiKey deleted)
+    {
+        // The passphrase goes with the secret: the row is sealed as it will be, without one.
+        var row = deleted with { HasPassphrase = false };
+        var (rowVersion, mac) = Seal(Tables.Keys, deleted.KeyId, c => RowSeal.Fields(c, row));
+        // SQLite's secure_delete (set on every connection) zeroes the freed bytes of the sealed secret and passphrase in the file;
+        // PostgreSQL's old row version is reclaimed by (auto)vacuum (see PostgresStore.PurgeDestroyed).
+        Execute(
+            "UPDATE api_keys SET status = 'Deleted', deleted_at = @deleted, secret = NULL, passphrase = NULL, row_version = @version, row_mac = @mac WHERE key_id = @id",
+            ("id", deleted.KeyId),
+            ("deleted", Time(deleted.DeletedAt)),
+            ("version", rowVersion),
+            ("mac", mac));
+    }
+
+    public void RecordUsage(IReadOnlyCollection<KeyUsage> usage)
+    {
+        foreach (var use in usage)
+        {
+            // Never moves last use backwards: flushes of several verifiers may arrive out of order. Last use is not
+            // part of the row's seal (RowSeal), so this touches neither.
+            Execute(
+                "UPDATE api_keys SET last_used_at = @at, last_used_address = @address WHERE key_id = @id AND status <> 'Deleted' AND (last_used_at IS NULL OR last_used_at < @at)",
+                ("id", use.KeyId),
+                ("at", Time(use.At)),
+                ("address", use.Address));
+        }
+    }
+
+    public void AddRefusals(IReadOnlyCollection<RefusalCount> counts)
+    {
+        foreach (var count in counts)
+        {
+            Execute(
+                "INSERT INTO verification_refusals (key_id, reason, count, last_at) VALUES (@id, @reason, @count, @at) " +
+                "ON CONFLICT (key_id, reason) DO UPDATE SET count = verification_refusals.count + excluded.count, " +
+                "last_at = CASE WHEN excluded.last_at > verification_refusals.last_at THEN excluded.last_at ELSE verification_refusals.last_at END",
+                ("id", count.KeyId),
+                ("reason", count.Reason),
+                ("count", count.Count),
+                ("at", Time(count.LastAt)));
+        }
+    }
+
+    public IReadOnlyList<RefusalCount> ReadRefusals(string? keyId) => QueryList(
+        "SELECT key_id, reason, count, last_at FROM verification_refusals" + (keyId is null ? string.Empty : " WHERE key_id = @id") + " ORDER BY key_id, reason",
+        r => new RefusalCount(r.GetString(0), r.GetString(1), r.GetInt64(2), FromTime(r.GetInt64(3))),
+        keyId is null ? Array.Empty<(string, object?)>() : new (string, object?)[] { ("id", keyId) });
+
+    /// <summary>
+    /// The key of a <see cref="StoreRows.KeyColumns"/> row, checked with its account's row (which gives its account
+    /// name); <paramref name="accounts"/> remembers accounts already checked in this stream, with their problem.
+    /// </summary>
+    private Checked<ApiKey> CheckedKey(DbDataReader r, Dictionary<string, string?>? accounts = null)
+    {
+        var key = ReadKey(r);
+        var keyProblem = Problem(Tables.Keys, key.KeyId, ReadStamp(r, KeyStamp), c => RowSeal.Fields(c, key));
+        if (keyProblem is not null)
+        {
+            return new Checked<ApiKey>(null, Tampered(Tables.Keys, key.KeyId, keyProblem));
+        }
+
+        if (accounts is null || !accounts.TryGetValue(key.AccountId, out var accountProblem))
+        {
+            var account = StoreRows.ReadAccount(r, KeyAccount);
+            accountProblem = Problem(Tables.Accounts, account.AccountId, ReadStamp(r, KeyAccountStamp), c => RowSeal.Fields(c, account));
+            if (accounts is not null)
+            {
+                accounts[key.AccountId] = accountProblem;
+            }
+        }
+
+        return accountProblem is null
+            ? new Checked<ApiKey>(key, null)
+            : new Checked<ApiKey>(null, Tampered(Tables.Accounts, key.AccountId, accountProblem));
+    }
+
+    /// <summary>The columns of a key, which inserts and updates bind alike, with its seal and <paramref name="more"/>.</summary>
+    private static (string, object?)[] KeyParameters(ApiKey key, long rowVersion, byte[] mac, params (string, object?)[] more) => new (string, object?)[]
+    {
+        ("id", key.KeyId),
+        ("name", key.Name),
+        ("key", Fold(key.Name)),
+        ("memo", key.Memo),
+        ("permissions", (int)key.Permissions),
+        ("binding", IpBinding.Serialize(key.IpBinding)),
+        ("unbound", key.UnboundSensitiveAllowed),
+        ("status", key.StoredStatus.ToString()),
+        ("expires", Time(key.ExpiresAt)),
+        ("disabled", Time(key.DisabledAt)),
+        ("reason", key.DisabledReason),
+        ("pending", key.PendingDelivery),
+        ("vault", key.Vault),
+        ("vaultName", key.VaultSecretName),
+        ("from", key.RotatedFrom),
+        ("to", key.RotatedTo),
+        ("version", rowVersion),
+        ("mac", mac),
+    }.Concat(more).ToArray();
+}

@@ -1,0 +1,58 @@
+using System.Data.Common;
+using KeyAdmin.Core.Storage.Sql;
+using Microsoft.Data.Sqlite;
+
+namespace KeyAdmin.Core.Storage.Sqlite;
+
+/// <summary>SQLite's side of the shared session: its types, its trigger syntax and what its error codes mean.</summary>
+internal sealed class SqliteDialect : SqlDialect
+{
+    public static readonly SqliteDialect Instance = new();
+
+    private SqliteDialect()
+    {
+    }
+
+    public override string Engine => "SQLite";
+
+    // Accounts in name order as the outer loop (CROSS JOIN fixes the order in SQLite), each account's keys from
+    // its index: SQLite then sorts one account's keys at a time ("temp b-tree for right part of order by") and the
+    // first key streams at once. The planner's own choice sorted the whole table before the first row: on a large
+    // store, seconds and a temp file as large as the table (docs/PERFORMANCE.md).
+    public override string KeyListingFrom => "accounts a CROSS JOIN api_keys k ON a.account_id = k.account_id";
+
+    public override string StringAggregate(string column) => $"group_concat({column}, ',')";
+
+    public override string Contains(string haystack, string needle) => $"instr({haystack}, {needle}) > 0";
+
+    // SQLITE_CONSTRAINT: unique indexes, checks and the triggers' RAISE(ABORT).
+    public override bool IsConstraintViolation(DbException e) => e is SqliteException { SqliteErrorCode: 19 };
+
+    // A transaction that holds the file lock from BEGIN IMMEDIATE is never rolled back under it by another writer.
+    public override bool IsRetryable(DbException e) => false;
+
+    public override string Message(DbException e) => e.Message;
+
+    public override string TypeName(SqlType type) => type switch
+    {
+        SqlType.Text => "TEXT",
+        SqlType.Blob => "BLOB",
+        _ => "INTEGER",
+    };
+
+    public override string KeySuffix(SqlType type) => type == SqlType.Sequence ? " AUTOINCREMENT" : string.Empty;
+
+    public override string Literal(SqlType type, object value) => value switch
+    {
+        bool flag => flag ? "1" : "0",
+        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
+    };
+
+    public override string Changed(string column) => $"NEW.{column} IS NOT OLD.{column}";
+
+    public override string DropTrigger(string name, string table) => $"DROP TRIGGER {name};";
+
+    public override string RefuseUpdateTrigger(string name, string table, IReadOnlyList<string>? ofColumns, string condition, string error) =>
+        $"CREATE TRIGGER {name} BEFORE UPDATE{(ofColumns is null ? string.Empty : " OF " + string.Join(", ", ofColumns))} ON {table} WHEN {condition}\n" +
+        $"BEGIN SELECT RAISE(ABORT, '{error}'); END;";
+}
