@@ -100,7 +100,8 @@ function Read-TrxCounts([string] $Folder) {
         $counters = ([xml](Get-Content -Raw -LiteralPath $file.FullName)).TestRun.ResultSummary.Counters
         $counts.Passed += [int]$counters.passed
         $counts.Failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
-        $counts.Skipped += [int]$counters.notExecuted
+        # A skipped xunit test is counted in total but not executed (and not always as notExecuted).
+        $counts.Skipped += [Math]::Max([int]$counters.total - [int]$counters.executed, [int]$counters.notExecuted)
         $counts.Files++
     }
     $counts

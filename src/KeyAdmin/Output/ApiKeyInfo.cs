@@ -11,7 +11,7 @@ public class ApiKeyInfo
         Account = key.AccountName;
         Name = key.Name;
         Status = key.StatusAt(now).ToString();
-        Permissions = new TextList(Enum.GetValues<ApiKeyPermission>().Where(p => p != 0 && key.Permissions.HasFlag(p)).Select(p => p.ToString()));
+        Permissions = TextList.Of(key.Permissions);
         IpAddresses = new TextList(key.IpBinding.Select(r => r.ToString()));
         UnboundSensitiveAllowed = key.UnboundSensitiveAllowed;
         HasPassphrase = key.HasPassphrase;

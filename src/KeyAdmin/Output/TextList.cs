@@ -22,4 +22,8 @@ public sealed class TextList : IReadOnlyList<string>
     IEnumerator IEnumerable.GetEnumerator() => items.GetEnumerator();
 
     public override string ToString() => string.Join(", ", items);
+
+    /// <summary>The permissions a flags value holds, by name, in their declared order (Read, Trade, Transfer, Withdraw).</summary>
+    internal static TextList Of(Core.Keys.ApiKeyPermission permissions) =>
+        new(Enum.GetValues<Core.Keys.ApiKeyPermission>().Where(p => p != 0 && permissions.HasFlag(p)).Select(p => p.ToString()));
 }

@@ -10,7 +10,7 @@ public sealed class VerificationResult
         KeyId = result.KeyId;
         Account = result.Account;
         Message = result.Message;
-        Permissions = result.Permissions is { } granted ? new TextList(Enum.GetValues<Core.Keys.ApiKeyPermission>().Where(p => p != 0 && granted.HasFlag(p)).Select(p => p.ToString())) : null;
+        Permissions = result.Permissions is { } granted ? TextList.Of(granted) : null;
         KuCoinCode = result.KuCoinCode;
         HttpStatus = result.HttpStatus;
     }

@@ -39,6 +39,7 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
 
     /// <summary>How long -Test may run before it is stopped and counted as failed (default 2 minutes).</summary>
     [Parameter]
+    [ValidatePositive]
     public TimeSpan TestTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Leave the old key working this long (it then expires) instead of disabling it at once.</summary>
@@ -61,20 +62,12 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void BeginProcessing()
-    {
-        if (TestTimeout <= TimeSpan.Zero)
-        {
-            ThrowTerminatingError(new ErrorRecord(new PSArgumentOutOfRangeException(nameof(TestTimeout), TestTimeout, "-TestTimeout must be longer than zero."), "KeyAdmin.InvalidTestTimeout", ErrorCategory.InvalidArgument, TestTimeout));
-        }
-
-        proof = ProofFrom(Code);
-    }
+    protected override void BeginProcessing() => proof = ProofFrom(Code);
 
     protected override void ProcessRecord()
     {
         var options = new RotationOptions { Vault = Vault, SecretName = SecretName, GracePeriod = GracePeriod, RemoveOld = RemoveOld, Passphrase = Passphrase };
-        var test = RotationCmdletSupport.Test(Test, TestTimeout, newKeyId => new ApiKeyInfo(Authority.Keys.Get(newKeyId), DateTimeOffset.UtcNow));
+        var test = RotationCmdletSupport.Test(Test, TestTimeout, Authority.Keys);
         ForEachTarget(key =>
         {
             var progress = new ProgressRecord(2, "Invoke-ApiKeyRotation", $"Rotating {key.AccountName}/{key.Name}") { StatusDescription = $"{done} key(s) rotated so far" };

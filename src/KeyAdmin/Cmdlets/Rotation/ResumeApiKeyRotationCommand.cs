@@ -25,6 +25,7 @@ public sealed class ResumeApiKeyRotationCommand : KeyAdminCmdlet
 
     /// <summary>How long -Test may run before it is stopped and counted as failed (default 2 minutes).</summary>
     [Parameter]
+    [ValidatePositive]
     public TimeSpan TestTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Undo instead: the vault gets the old credential back and the successor is destroyed.</summary>
@@ -39,15 +40,7 @@ public sealed class ResumeApiKeyRotationCommand : KeyAdminCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void BeginProcessing()
-    {
-        if (TestTimeout <= TimeSpan.Zero)
-        {
-            ThrowTerminatingError(new ErrorRecord(new PSArgumentOutOfRangeException(nameof(TestTimeout), TestTimeout, "-TestTimeout must be longer than zero."), "KeyAdmin.InvalidTestTimeout", ErrorCategory.InvalidArgument, TestTimeout));
-        }
-
-        proof = ProofFrom(Code);
-    }
+    protected override void BeginProcessing() => proof = ProofFrom(Code);
 
     protected override void ProcessRecord()
     {
@@ -58,7 +51,7 @@ public sealed class ResumeApiKeyRotationCommand : KeyAdminCmdlet
                 var rotation = Authority.Rotations.Get(id);
                 if (ShouldChange($"rotation {id} of key {rotation.OldKeyId} (at {rotation.State})", Undo ? "Undo rotation" : "Complete rotation"))
                 {
-                    WriteObject(new KeyAdmin.RotationOutcome(Authority.Rotations.Resume(id, proof!, support.Vault, RotationCmdletSupport.Test(Test, TestTimeout, newKeyId => new ApiKeyInfo(Authority.Keys.Get(newKeyId), DateTimeOffset.UtcNow)), Undo)));
+                    WriteObject(new KeyAdmin.RotationOutcome(Authority.Rotations.Resume(id, proof!, support.Vault, RotationCmdletSupport.Test(Test, TestTimeout, Authority.Keys), Undo)));
                 }
             });
         }

@@ -27,7 +27,7 @@ internal sealed class RotationCmdletSupport
     /// outputs is $true, at least one: no output, $false, 0, 'FAILED', an error or an exception all fail it, and so
     /// does running longer than <paramref name="timeout"/> (it is stopped).
     /// </summary>
-    public static Func<VaultCredential, bool>? Test(ScriptBlock? test, TimeSpan timeout, Func<string, ApiKeyInfo> describe) => test is null
+    public static Func<VaultCredential, bool>? Test(ScriptBlock? test, TimeSpan timeout, Core.Authority.KeyService keys) => test is null
         ? null
         : credential =>
         {
@@ -36,7 +36,7 @@ internal sealed class RotationCmdletSupport
                 .AddArgument(test)
                 .AddArgument(new PSCredential(credential.KeyId, credential.Secret))
                 .AddArgument(credential.Passphrase)
-                .AddArgument(describe(credential.KeyId));
+                .AddArgument(new ApiKeyInfo(keys.Get(credential.KeyId), DateTimeOffset.UtcNow));
             var timedOut = false;
             using var timer = new Timer(_ =>
             {
@@ -92,5 +92,18 @@ internal sealed class RotationCmdletSupport
     {
         var redacted = System.Text.RegularExpressions.Regex.Replace(text, "kas_[0-9A-Za-z]+", "kas_…");
         return redacted.Length <= 200 ? redacted : redacted[..200] + "…";
+    }
+}
+
+/// <summary>A time span parameter that must be longer than zero (-TestTimeout).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class ValidatePositiveAttribute : ValidateArgumentsAttribute
+{
+    protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
+    {
+        if (arguments is not TimeSpan span || span <= TimeSpan.Zero)
+        {
+            throw new ValidationMetadataException($"The value {arguments} is not longer than zero.");
+        }
     }
 }
