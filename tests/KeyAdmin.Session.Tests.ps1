@@ -2,7 +2,8 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 # The module in a real interactive pwsh, as a person uses it: a terminal under tmux, keys typed, the screen read.
 # The code prompt, Ctrl+C at it, tab completion of accounts, key names and ids, and the default table at 80 and 120
-# columns. The store is shared with this Pester session, which plays the person's phone.
+# columns. The store is shared with this Pester session, which plays the person's phone. tmux is a Unix terminal
+# multiplexer: on Windows (the GitHub workflow's Windows runners) these tests are skipped, and say so.
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
@@ -17,7 +18,7 @@ AfterAll {
     Remove-TestStore
 }
 
-Describe 'An interactive pwsh in a terminal' {
+Describe 'An interactive pwsh in a terminal' -Skip:$IsWindows {
     BeforeAll {
         $script:terminal = Start-TestTerminal -Width 120
         $null = Invoke-TestTerminal $terminal "Import-Module '$ModuleManifest'; $connect"
@@ -67,7 +68,7 @@ Describe 'An interactive pwsh in a terminal' {
     }
 }
 
-Describe 'The default key table in a terminal of <Width> columns' -ForEach @(@{ Width = 80 }, @{ Width = 120 }) {
+Describe 'The default key table in a terminal of <Width> columns' -ForEach @(@{ Width = 80 }, @{ Width = 120 }) -Skip:$IsWindows {
     BeforeAll {
         $script:terminal = Start-TestTerminal -Width $Width
         $null = Invoke-TestTerminal $terminal "Import-Module '$ModuleManifest'; $connect; Clear-Host"
