@@ -4,8 +4,9 @@
 
 $script:ModuleFolder = [IO.Path]::GetFullPath([IO.Path]::Combine($PSScriptRoot, '..', 'out', 'KeyAdmin'))
 $script:ModuleManifest = Join-Path $script:ModuleFolder 'KeyAdmin.psd1'
-# The pwsh running the tests: a child process must be the same version (CI installs a pinned one).
-$script:Pwsh = (Get-Process -Id $PID).Path
+# The pwsh running the tests, for child processes of the same version. $PSHOME, not the process path: under the
+# PowerShell .NET tool the process is `dotnet`.
+$script:Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
 
 function script:New-TestFolder([string] $Prefix = 'keyadmin-pester') {
     $folder = Join-Path ([IO.Path]::GetTempPath()) ($Prefix + '-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
@@ -51,6 +52,15 @@ function script:New-TestAccount([string] $Name, [string] $Email = "$Name@example
     Get-KeyAdminAccount -Name $Name
 }
 
+# Enrols and confirms the store administrator, whose codes confirm Set-KeyAdminPolicy: Get-Code '(store)' hands them out.
+function script:New-TestStoreAdministrator {
+    $enrolment = New-KeyAdminStoreAdministrator -Email 'security@example.com'
+    $script:Seeds['(store)'] = $enrolment.Secret
+    $script:LastSteps['(store)'] = 0
+    Confirm-KeyAdminAuthenticator -StoreAdministrator -Code (Get-Code '(store)')
+    $enrolment
+}
+
 # The next code of an account's authenticator, as its phone would show it. Codes are accepted once and only after
 # the last accepted one, and the authority accepts the previous, current and next 30-second step: hand those out
 # in order, then wait for the clock to move on. Each account has its own authenticator, so its own sequence: a
@@ -80,7 +90,7 @@ function script:Get-StoreSnapshot {
     [pscustomobject]@{
         Keys           = @(Get-ApiKey -Status Enabled, Disabled, Expired, Deleted | Sort-Object KeyId | Select-Object * -ExcludeProperty LastUsedAt, LastUsedAddress)
         Accounts       = $accounts
-        Authenticators = @($accounts | Get-KeyAdminAuthenticator -IncludeRevoked)
+        Authenticators = @($accounts | Get-KeyAdminAuthenticator -IncludeRevoked) + @(Get-KeyAdminAuthenticator -StoreAdministrator -IncludeRevoked -ErrorAction SilentlyContinue)
         Policy         = Get-KeyAdminPolicy
         AuditHead      = (Test-ApiKeyAuditLog).HeadSequence
     } | ConvertTo-Json -Depth 4

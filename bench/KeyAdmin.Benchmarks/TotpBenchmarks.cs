@@ -61,7 +61,7 @@ public class TotpBenchmarks
     public bool GateCheck()
     {
         var code = NextStep();
-        var result = world.Store.Write(tx => gate.Check(tx, account, null, code, TwoFactorGate.Scope.AnyActive, "Benchmark.Totp", null));
+        var result = world.Store.Write(tx => gate.Check(tx, account, null, code, TwoFactorRequirement.Person("Benchmark.Totp"), null));
         return result.Confirmation is not null ? true : throw new InvalidOperationException("The gate refused a fresh code: " + result.Refusal?.Error);
     }
 

@@ -162,6 +162,25 @@ public sealed class PostgresStoreTests : IDisposable
     }
 
     [Fact]
+    public void Open_OfASchema4Store_MigratesItAndJobsRegisteredBeforeScopesKeepTheDefaultScope()
+    {
+        var connectionString = TestDatabase.Create();
+        RawDb.Execute(
+            connectionString,
+            $"SET ROLE {PostgresCluster.Role}; CREATE SCHEMA keyadmin; SET search_path = keyadmin; {string.Concat(PostgresSchema.Migrations.Take(4))}; " +
+            "INSERT INTO keyadmin_meta (name, value) VALUES ('schema_version', '4'); " +
+            "INSERT INTO accounts (account_id, name, name_key, email, created_at, created_by) VALUES ('a1', 'desk', 'desk', 'desk@example.com', 0, 'v4'); " +
+            "INSERT INTO authenticators (authenticator_id, account_id, name, name_key, kind, status, created_at, created_by) VALUES ('j1', 'a1', 'job', 'job', 'Automation', 'Active', 0, 'v4');");
+
+        using var store = Open(connectionString);
+
+        Assert.Equal(PostgresSchema.CurrentVersion, store.Description.SchemaVersion);
+        Assert.Equal(KeyAdmin.Core.TwoFactor.AutomationScopes.Default, store.Read(r => r.ListAuthenticators("a1")).Single().Scope);
+        Assert.Null(store.Read(r => r.FindAccount("desk"))!.RecoveryUntil);
+        Assert.Equal(TimeSpan.FromHours(24), store.Read(r => r.ReadPolicy()).RecoveryCoolingOff);
+    }
+
+    [Fact]
     public void Open_OfAStoreFromANewerSchema_RefusesWithStoreSchemaTooNewAndChangesNothing()
     {
         var connectionString = TestDatabase.Create();

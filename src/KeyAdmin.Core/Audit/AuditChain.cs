@@ -89,17 +89,27 @@ public sealed class AuditChain
         a is not null && a.Length == b.Length &&
         CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
 
-    /// <summary>Length-prefixed fields, so that no two different records share a canonical form.</summary>
+    /// <summary>
+    /// Length-prefixed fields, so that no two different records share a canonical form. The account id (schema 5) is
+    /// a field only when a record has one: records written before it hash as they always did, and one whose id was
+    /// removed afterwards has one field fewer than it was sealed with.
+    /// </summary>
     private static byte[] Canonical(AuditEntry e, string previousHash)
     {
         var builder = new StringBuilder(256);
-        foreach (var field in new[]
+        var fields = new List<string?>
         {
             e.Sequence.ToString(CultureInfo.InvariantCulture),
             e.At.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
             e.Actor, e.ActorHost, e.Action, e.AccountName, e.KeyId, e.Target, e.Outcome.ToString(), e.Reason, e.ConfirmedBy, e.Detail,
-            previousHash,
-        })
+        };
+        if (e.AccountId is not null)
+        {
+            fields.Add("account:" + e.AccountId);
+        }
+
+        fields.Add(previousHash);
+        foreach (var field in fields)
         {
             builder.Append(field is null ? "-1" : field.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(field).Append('|');
         }

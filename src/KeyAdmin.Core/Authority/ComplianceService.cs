@@ -7,11 +7,13 @@ public sealed class ComplianceService
 {
     private readonly Operations ops;
     private readonly AccountService accounts;
+    private readonly StoreAdministratorService administrator;
 
-    internal ComplianceService(Operations ops, AccountService accounts)
+    internal ComplianceService(Operations ops, AccountService accounts, StoreAdministratorService administrator)
     {
         this.ops = ops;
         this.accounts = accounts;
+        this.administrator = administrator;
     }
 
     /// <summary>Findings, account rules first, then key by key; <paramref name="progress"/> hears the count of keys examined.</summary>
@@ -27,7 +29,9 @@ public sealed class ComplianceService
             throw new Errors.KeyAdminException(Errors.KeyAdminError.AccountNotFound, $"There is no account named '{accountName}'.", accountName);
         }
 
-        foreach (var finding in summaries.SelectMany(a => ComplianceReview.ForAccount(a, options)))
+        // The store administrator's findings belong to the whole store, not to one account.
+        var subjects = accountName is null && administrator.Get() is { } storeAdministrator ? summaries.Prepend(storeAdministrator) : summaries;
+        foreach (var finding in subjects.SelectMany(a => ComplianceReview.ForAccount(a, now, options)))
         {
             yield return finding;
         }

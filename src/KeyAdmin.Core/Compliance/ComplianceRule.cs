@@ -35,6 +35,12 @@ public enum ComplianceRule
 
     /// <summary>A vault entry whose key is gone or retired (Medium): a stale credential lying in the vault.</summary>
     VaultEntryOrphaned,
+
+    /// <summary>
+    /// A reset of an account's (or the store administrator's) authenticator cools off (High): if nobody in the team
+    /// started it, someone is taking the account over, and the replaced authenticator can still cancel it.
+    /// </summary>
+    RecoveryPending,
 }
 
 public enum ComplianceSeverity

@@ -21,6 +21,9 @@ public interface IStoreReader
 
     byte[]? ReadSealedSeed(string authenticatorId);
 
+    /// <summary>The hashes of a person's unused recovery codes (a used code is deleted).</summary>
+    IReadOnlyList<RecoveryCodeHash> ListRecoveryCodes(string accountId);
+
     ApiKey? FindKey(string keyId);
 
     ApiKey? FindKeyByName(string accountId, string name);

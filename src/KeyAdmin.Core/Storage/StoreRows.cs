@@ -16,18 +16,20 @@ internal static class StoreRows
     public const string KeyColumns =
         "k.key_id, k.account_id, a.name, k.name, k.memo, k.permissions, k.ip_binding, k.unbound_sensitive, k.status, " +
         "k.created_at, k.created_by, k.expires_at, k.disabled_at, k.disabled_reason, k.deleted_at, k.last_used_at, k.last_used_address, " +
-        "k.pending_delivery, k.vault_name, k.vault_secret_name, k.rotated_from, k.rotated_to";
+        "k.pending_delivery, k.vault_name, k.vault_secret_name, k.rotated_from, k.rotated_to, k.withdrawal_failures, k.withdrawal_locked_until";
 
     public const string RotationColumns =
         "rotation_id, account, old_key_id, new_key_id, vault_name, secret_name, vault_held_old, state, grace_seconds, remove_old, test_required, started_at, started_by, updated_at, error";
 
     public const string AccountColumns =
-        "account_id, name, email, created_at, created_by, key_limit, failed_codes, locked_until, require_withdrawal_code";
+        "account_id, name, email, created_at, created_by, key_limit, failed_codes, locked_until, require_withdrawal_code, recovery_started_at, recovery_until";
 
     public const string AuthenticatorColumns =
-        "authenticator_id, account_id, name, kind, status, created_at, created_by, confirmed_at, revoked_at, last_used_step, last_used_at";
+        "authenticator_id, account_id, name, kind, status, created_at, created_by, confirmed_at, revoked_at, last_used_step, last_used_at, scope, suspended_at";
 
-    public const string AuditColumns = "seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, prev_hash, hash";
+    public const string AuditColumns = "seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, prev_hash, hash, account_id";
+
+    public const string RecoveryCodeColumns = "code_id, account_id, hash, created_at";
 
     public static Account ReadAccount(DbDataReader r) => new()
     {
@@ -40,6 +42,8 @@ internal static class StoreRows
         FailedCodeCount = r.GetInt32(6),
         LockedUntil = NullableTime(r, 7),
         RequireWithdrawalCode = r.GetBoolean(8),
+        RecoveryStartedAt = NullableTime(r, 9),
+        RecoveryUntil = NullableTime(r, 10),
     };
 
     public static Authenticator ReadAuthenticator(DbDataReader r) => new()
@@ -55,6 +59,8 @@ internal static class StoreRows
         RevokedAt = NullableTime(r, 8),
         LastUsedStep = r.GetInt64(9),
         LastUsedAt = NullableTime(r, 10),
+        Scope = (AutomationScope)r.GetInt32(11),
+        SuspendedAt = NullableTime(r, 12),
     };
 
     public static ApiKey ReadKey(DbDataReader r) => new()
@@ -81,6 +87,8 @@ internal static class StoreRows
         VaultSecretName = NullableString(r, 19),
         RotatedFrom = NullableString(r, 20),
         RotatedTo = NullableString(r, 21),
+        WithdrawalFailedCodeCount = r.GetInt32(22),
+        WithdrawalLockedUntil = NullableTime(r, 23),
     };
 
     public static RotationRecord ReadRotation(DbDataReader r) => new()
@@ -118,7 +126,10 @@ internal static class StoreRows
         Detail = NullableString(r, 11),
         PreviousHash = NullableString(r, 12),
         Hash = NullableString(r, 13),
+        AccountId = NullableString(r, 14),
     };
+
+    public static RecoveryCodeHash ReadRecoveryCode(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), FromTime(r.GetInt64(3)));
 
     public static string Fold(string name) => name.ToLowerInvariant();
 

@@ -140,6 +140,33 @@ internal static class StoreSchema
             }),
             new CreateIndex("ix_rotations_old_key", "rotations", new[] { "old_key_id" }),
         }),
+
+        new("5: recovery codes and the cooling-off of a reset, scoped automation, withdrawal codes counted per key, account ids in the audit log", new SchemaStep[]
+        {
+            // Only hashes: HMAC-SHA256 under a key derived from the key-encryption key, bound to the account (RecoveryCodes).
+            // A code is deleted when it is used.
+            new CreateTable("recovery_codes", new[]
+            {
+                Key("code_id"),
+                Required("account_id", Text, constraint: "REFERENCES accounts (account_id)"),
+                Required("hash", Text),
+                Required("created_at", Time),
+            }),
+            new CreateIndex("ix_recovery_codes_account", "recovery_codes", new[] { "account_id" }),
+            new AddColumn("accounts", Optional("recovery_started_at", Time)),
+            new AddColumn("accounts", Optional("recovery_until", Time)),
+            // 7 is AutomationScope.Default (create, rotate, disable keys): what automation authenticators registered
+            // before scopes existed keep. A person's authenticator is not limited by its scope.
+            new AddColumn("authenticators", Required("scope", Int, 7)),
+            new AddColumn("authenticators", Optional("suspended_at", Time)),
+            // A replaced authenticator keeps its name until the reset's cooling-off ends, beside the new one.
+            new DropIndex("ux_authenticators_name"),
+            new CreateIndex("ux_authenticators_name", "authenticators", new[] { "account_id", "name_key" }, Unique: true, Where: "status NOT IN ('Revoked', 'Replaced')"),
+            new AddColumn("api_keys", Required("withdrawal_failures", Int, 0)),
+            new AddColumn("api_keys", Optional("withdrawal_locked_until", Time)),
+            new AddColumn("policy", Required("recovery_seconds", Long, 86400)),
+            new AddColumn("audit", Optional("account_id", Text)),
+        }),
     };
 
     public static int CurrentVersion => Migrations.Count;

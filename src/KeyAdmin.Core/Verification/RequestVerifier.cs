@@ -227,25 +227,14 @@ public sealed class RequestVerifier : IDisposable
 
         try
         {
-            operations.Confirmed(
-                key.AccountName,
-                TwoFactorProof.FromCode(code),
-                TwoFactorGate.Scope.AnyActive,
-                "Verification.Withdraw",
-                key.KeyId,
-                (_, _) => { },
-                (tx, account, confirmedBy) =>
-                {
-                    tx.Append(operations.Audit("Verification.Withdraw", account.Name, key.KeyId, key.Name, confirmedBy));
-                    return true;
-                });
+            operations.ConfirmWithdrawal(key.KeyId, code);
             return null;
         }
         catch (KeyAdminException e)
         {
             return e.Error switch
             {
-                KeyAdminError.TwoFactorLockedOut => (VerificationReason.TwoFactorLockedOut, "The account's sensitive operations are locked after repeated wrong codes."),
+                KeyAdminError.TwoFactorLockedOut => (VerificationReason.TwoFactorLockedOut, "This key's withdrawals are locked after repeated wrong codes."),
                 _ => (VerificationReason.TwoFactorInvalid, "The authenticator code is not valid."),
             };
         }

@@ -44,6 +44,10 @@ internal static class ErrorMap
         KeyAdminError.VaultEntryInUse => ErrorCategory.ResourceExists,
         KeyAdminError.DeliveryMissing or KeyAdminError.RotationInProgress or KeyAdminError.RotationNotPossible => ErrorCategory.InvalidOperation,
         KeyAdminError.RotationTestFailed => ErrorCategory.InvalidResult,
+        KeyAdminError.TwoFactorScopeDenied or KeyAdminError.AuthenticatorSuspended or KeyAdminError.RecoveryPending => ErrorCategory.PermissionDenied,
+        KeyAdminError.RecoveryCodeInvalid => ErrorCategory.AuthenticationError,
+        KeyAdminError.RecoveryNotPending or KeyAdminError.StoreAdministratorNotEnrolled => ErrorCategory.InvalidOperation,
+        KeyAdminError.StoreAdministratorExists => ErrorCategory.ResourceExists,
         _ => ErrorCategory.NotSpecified,
     };
 
@@ -59,6 +63,10 @@ internal static class ErrorMap
         KeyAdminError.StoreSchemaTooNew => "Install the newer KeyAdmin module that wrote this store.",
         KeyAdminError.SecretManagementMissing => "Install-Module Microsoft.PowerShell.SecretManagement, Microsoft.PowerShell.SecretStore; then Register-SecretVault.",
         KeyAdminError.RotationInProgress => "Resume-ApiKeyRotation -RotationId <id> completes it (or -Undo); Get-ApiKeyRotation -Unfinished lists them.",
+        KeyAdminError.TwoFactorScopeDenied => "Confirm with a code of the person's authenticator; Get-KeyAdminAuthenticator shows each authenticator's Scope.",
+        KeyAdminError.AuthenticatorSuspended => "A person confirms the job's authenticator again: Confirm-KeyAdminAuthenticator -Account <name> -Name <job> -Code <person's code>.",
+        KeyAdminError.RecoveryPending => "Wait for the cooling-off to end (Get-KeyAdminAccount shows RecoveryPendingUntil), reset with -RecoveryCode, or cancel the reset: Stop-KeyAdminAuthenticatorReset -Code <code of the replaced authenticator>.",
+        KeyAdminError.StoreAdministratorNotEnrolled => "Enrol the store administrator: New-KeyAdminStoreAdministrator -Email <address>, then Confirm-KeyAdminAuthenticator -StoreAdministrator -Code <code>.",
         _ => null,
     };
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KeyAdmin.Core.Accounts;
 using KeyAdmin.Core.Authority;
 using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.TwoFactor;
@@ -109,15 +110,15 @@ public abstract class KeyAdminCmdlet : PSCmdlet
             {
                 throw new KeyAdminException(
                     KeyAdminError.TwoFactorCodeRequired,
-                    $"{operation} for account '{accountName}' needs an authenticator code and this session cannot prompt for one: pass -Code.",
+                    $"{operation} for {StoreAdministrator.Describe(accountName)} needs an authenticator code and this session cannot prompt for one: pass -Code.",
                     accountName);
             }
 
-            cmdlet.Host.UI.Write($"Authenticator code for account '{accountName}' ({operation}): ");
+            cmdlet.Host.UI.Write($"Authenticator code for {StoreAdministrator.Describe(accountName)} ({operation}): ");
             using var entered = cmdlet.Host.UI.ReadLineAsSecureString();
             var code = SecureText.ToPlain(entered).Trim();
             return code.Length == 0
-                ? throw new KeyAdminException(KeyAdminError.TwoFactorCodeRequired, $"No authenticator code was entered for account '{accountName}'.", accountName)
+                ? throw new KeyAdminException(KeyAdminError.TwoFactorCodeRequired, $"No authenticator code was entered for {StoreAdministrator.Describe(accountName)}.", accountName)
                 : code;
         }
     }

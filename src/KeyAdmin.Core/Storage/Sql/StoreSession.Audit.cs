@@ -21,9 +21,9 @@ internal sealed partial class StoreSession
             // One past both the last row and the sealed head: a number is never reused, even after records were cut
             // off the end. Writers hold the store's lock, so no two compute the same.
             var sequence = QuerySingle(
-                "INSERT INTO audit (seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail) " +
+                "INSERT INTO audit (seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, account_id) " +
                 "SELECT CASE WHEN coalesce(max(seq), 0) > @head THEN max(seq) ELSE @head END + 1, " +
-                "@at, @actor, @host, @action, @account, @key, @target, @outcome, @reason, @confirmed, @detail FROM audit " +
+                "@at, @actor, @host, @action, @account, @key, @target, @outcome, @reason, @confirmed, @detail, @accountId FROM audit " +
                 "RETURNING seq",
                 r => r.GetInt64(0),
                 ("head", head?.Sequence ?? 0L),
@@ -37,7 +37,8 @@ internal sealed partial class StoreSession
                 ("outcome", entry.Outcome.ToString()),
                 ("reason", entry.Reason),
                 ("confirmed", entry.ConfirmedBy),
-                ("detail", entry.Detail));
+                ("detail", entry.Detail),
+                ("accountId", entry.AccountId));
             Chain(entry with { Sequence = sequence }, previous);
         }
         catch (DbException e) when (!dialect.IsRetryable(e))

@@ -10,7 +10,7 @@ internal sealed partial class StoreSession
 {
     private const string KeyColumnList =
         "key_id, account_id, name, name_key, memo, permissions, ip_binding, unbound_sensitive, status, secret, created_at, created_by, expires_at, " +
-        "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to";
+        "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to, withdrawal_failures, withdrawal_locked_until";
 
     public ApiKey? FindKey(string keyId) =>
         QuerySingle($"SELECT {KeyColumns} FROM api_keys k JOIN accounts a ON a.account_id = k.account_id WHERE k.key_id = @id", ReadKey, ("id", keyId));
@@ -58,7 +58,7 @@ internal sealed partial class StoreSession
         {
             Execute(
                 $"INSERT INTO api_keys ({KeyColumnList}) VALUES (@id, @account, @name, @key, @memo, @permissions, @binding, @unbound, @status, @secret, @created, @by, @expires, " +
-                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to)",
+                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to, @withdrawalFails, @withdrawalLocked)",
                 KeyParameters(key, ("account", key.AccountId), ("secret", sealedSecret), ("created", Time(key.CreatedAt)), ("by", key.CreatedBy)));
         }
         catch (DbException e) when (dialect.IsConstraintViolation(e))
@@ -74,7 +74,8 @@ internal sealed partial class StoreSession
             Execute(
                 "UPDATE api_keys SET name = @name, name_key = @key, memo = @memo, permissions = @permissions, ip_binding = @binding, unbound_sensitive = @unbound, " +
                 "status = @status, expires_at = @expires, disabled_at = @disabled, disabled_reason = @reason, pending_delivery = @pending, " +
-                "vault_name = @vault, vault_secret_name = @vaultName, rotated_from = @from, rotated_to = @to WHERE key_id = @id",
+                "vault_name = @vault, vault_secret_name = @vaultName, rotated_from = @from, rotated_to = @to, " +
+                "withdrawal_failures = @withdrawalFails, withdrawal_locked_until = @withdrawalLocked WHERE key_id = @id",
                 KeyParameters(key));
         }
         catch (DbException e) when (dialect.IsConstraintViolation(e))
@@ -150,5 +151,7 @@ internal sealed partial class StoreSession
         ("vaultName", key.VaultSecretName),
         ("from", key.RotatedFrom),
         ("to", key.RotatedTo),
+        ("withdrawalFails", key.WithdrawalFailedCodeCount),
+        ("withdrawalLocked", Time(key.WithdrawalLockedUntil)),
     }.Concat(more).ToArray();
 }

@@ -32,24 +32,26 @@ internal sealed partial class StoreSession : IStoreWriter
 
     public KeyAdminPolicy ReadPolicy() =>
         QuerySingle(
-            "SELECT max_keys, max_failed_codes, lockout_seconds, confirmation_seconds FROM policy WHERE id = 1",
+            "SELECT max_keys, max_failed_codes, lockout_seconds, confirmation_seconds, recovery_seconds FROM policy WHERE id = 1",
             reader => new KeyAdminPolicy
             {
                 MaxKeysPerAccount = reader.GetInt32(0),
                 MaxFailedCodes = reader.GetInt32(1),
                 LockoutDuration = TimeSpan.FromSeconds(reader.GetInt64(2)),
                 ConfirmationLifetime = TimeSpan.FromSeconds(reader.GetInt64(3)),
+                RecoveryCoolingOff = TimeSpan.FromSeconds(reader.GetInt64(4)),
             })
         ?? KeyAdminPolicy.Default;
 
     public void WritePolicy(KeyAdminPolicy policy) => Execute(
-        "INSERT INTO policy (id, max_keys, max_failed_codes, lockout_seconds, confirmation_seconds) VALUES (1, @max, @fails, @lock, @confirm) " +
+        "INSERT INTO policy (id, max_keys, max_failed_codes, lockout_seconds, confirmation_seconds, recovery_seconds) VALUES (1, @max, @fails, @lock, @confirm, @recovery) " +
         "ON CONFLICT (id) DO UPDATE SET max_keys = excluded.max_keys, max_failed_codes = excluded.max_failed_codes, " +
-        "lockout_seconds = excluded.lockout_seconds, confirmation_seconds = excluded.confirmation_seconds",
+        "lockout_seconds = excluded.lockout_seconds, confirmation_seconds = excluded.confirmation_seconds, recovery_seconds = excluded.recovery_seconds",
         ("max", policy.MaxKeysPerAccount),
         ("fails", policy.MaxFailedCodes),
         ("lock", (long)policy.LockoutDuration.TotalSeconds),
-        ("confirm", (long)policy.ConfirmationLifetime.TotalSeconds));
+        ("confirm", (long)policy.ConfirmationLifetime.TotalSeconds),
+        ("recovery", (long)policy.RecoveryCoolingOff.TotalSeconds));
 
     public Account? FindAccount(string name) =>
         QuerySingle($"SELECT {AccountColumns} FROM accounts WHERE name_key = @name", ReadAccount, ("name", Fold(name)));
@@ -65,7 +67,7 @@ internal sealed partial class StoreSession : IStoreWriter
         try
         {
             Execute(
-                $"INSERT INTO accounts ({AccountColumns}, name_key) VALUES (@id, @name, @email, @created, @by, @limit, @fails, @locked, @withdrawal, @key)",
+                $"INSERT INTO accounts ({AccountColumns}, name_key) VALUES (@id, @name, @email, @created, @by, @limit, @fails, @locked, @withdrawal, @recoveryStarted, @recoveryUntil, @key)",
                 ("id", account.AccountId),
                 ("name", account.Name),
                 ("email", account.Email),
@@ -75,6 +77,8 @@ internal sealed partial class StoreSession : IStoreWriter
                 ("fails", account.FailedCodeCount),
                 ("locked", Time(account.LockedUntil)),
                 ("withdrawal", account.RequireWithdrawalCode),
+                ("recoveryStarted", Time(account.RecoveryStartedAt)),
+                ("recoveryUntil", Time(account.RecoveryUntil)),
                 ("key", Fold(account.Name)));
         }
         catch (DbException e) when (dialect.IsConstraintViolation(e))
@@ -84,17 +88,21 @@ internal sealed partial class StoreSession : IStoreWriter
     }
 
     public void UpdateAccount(Account account) => Execute(
-        "UPDATE accounts SET email = @email, key_limit = @limit, failed_codes = @fails, locked_until = @locked, require_withdrawal_code = @withdrawal WHERE account_id = @id",
+        "UPDATE accounts SET email = @email, key_limit = @limit, failed_codes = @fails, locked_until = @locked, require_withdrawal_code = @withdrawal, " +
+        "recovery_started_at = @recoveryStarted, recovery_until = @recoveryUntil WHERE account_id = @id",
         ("id", account.AccountId),
         ("email", account.Email),
         ("withdrawal", account.RequireWithdrawalCode),
         ("limit", account.KeyLimit),
         ("fails", account.FailedCodeCount),
-        ("locked", Time(account.LockedUntil)));
+        ("locked", Time(account.LockedUntil)),
+        ("recoveryStarted", Time(account.RecoveryStartedAt)),
+        ("recoveryUntil", Time(account.RecoveryUntil)));
 
     public void DeleteAccount(string accountId)
     {
         Execute("DELETE FROM api_keys WHERE account_id = @id AND status = 'Deleted'", ("id", accountId));
+        Execute("DELETE FROM recovery_codes WHERE account_id = @id", ("id", accountId));
         Execute("DELETE FROM authenticators WHERE account_id = @id", ("id", accountId));
         Execute("DELETE FROM accounts WHERE account_id = @id", ("id", accountId));
     }
@@ -110,7 +118,7 @@ internal sealed partial class StoreSession : IStoreWriter
         try
         {
             Execute(
-                $"INSERT INTO authenticators ({AuthenticatorColumns}, name_key, seed) VALUES (@id, @account, @name, @kind, @status, @created, @by, @confirmed, @revoked, @step, @used, @key, @seed)",
+                $"INSERT INTO authenticators ({AuthenticatorColumns}, name_key, seed) VALUES (@id, @account, @name, @kind, @status, @created, @by, @confirmed, @revoked, @step, @used, @scope, @suspended, @key, @seed)",
                 ("id", authenticator.AuthenticatorId),
                 ("account", authenticator.AccountId),
                 ("name", authenticator.Name),
@@ -122,6 +130,8 @@ internal sealed partial class StoreSession : IStoreWriter
                 ("revoked", Time(authenticator.RevokedAt)),
                 ("step", authenticator.LastUsedStep),
                 ("used", Time(authenticator.LastUsedAt)),
+                ("scope", (int)authenticator.Scope),
+                ("suspended", Time(authenticator.SuspendedAt)),
                 ("key", Fold(authenticator.Name)),
                 ("seed", sealedSeed));
         }
@@ -133,19 +143,37 @@ internal sealed partial class StoreSession : IStoreWriter
 
     public void UpdateAuthenticator(Authenticator authenticator) => Execute(
         "UPDATE authenticators SET status = @status, confirmed_at = @confirmed, revoked_at = @revoked, last_used_step = @step, last_used_at = @used, " +
-        "seed = CASE WHEN @status = 'Revoked' THEN NULL ELSE seed END WHERE authenticator_id = @id",
+        "scope = @scope, suspended_at = @suspended, seed = CASE WHEN @status = 'Revoked' THEN NULL ELSE seed END WHERE authenticator_id = @id",
         ("id", authenticator.AuthenticatorId),
         ("status", authenticator.Status.ToString()),
         ("confirmed", Time(authenticator.ConfirmedAt)),
         ("revoked", Time(authenticator.RevokedAt)),
         ("step", authenticator.LastUsedStep),
-        ("used", Time(authenticator.LastUsedAt)));
+        ("used", Time(authenticator.LastUsedAt)),
+        ("scope", (int)authenticator.Scope),
+        ("suspended", Time(authenticator.SuspendedAt)));
 
     public bool TryAdvanceStep(string authenticatorId, long step, DateTimeOffset at) => Execute(
         "UPDATE authenticators SET last_used_step = @step, last_used_at = @at WHERE authenticator_id = @id AND last_used_step < @step",
         ("id", authenticatorId),
         ("step", step),
         ("at", Time(at))) == 1;
+
+    public IReadOnlyList<RecoveryCodeHash> ListRecoveryCodes(string accountId) =>
+        QueryList($"SELECT {RecoveryCodeColumns} FROM recovery_codes WHERE account_id = @id ORDER BY created_at, code_id", ReadRecoveryCode, ("id", accountId));
+
+    public void InsertRecoveryCode(RecoveryCodeHash code) => Execute(
+        $"INSERT INTO recovery_codes ({RecoveryCodeColumns}) VALUES (@id, @account, @hash, @created)",
+        ("id", code.CodeId),
+        ("account", code.AccountId),
+        ("hash", code.Hash),
+        ("created", Time(code.CreatedAt)));
+
+    public bool DeleteRecoveryCode(string codeId) =>
+        Execute("DELETE FROM recovery_codes WHERE code_id = @id", ("id", codeId)) == 1;
+
+    public void DeleteRecoveryCodes(string accountId) =>
+        Execute("DELETE FROM recovery_codes WHERE account_id = @id", ("id", accountId));
 
     private static void Bind(DbCommand command, (string Name, object? Value)[] parameters)
     {

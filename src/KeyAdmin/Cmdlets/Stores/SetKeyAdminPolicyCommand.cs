@@ -4,7 +4,7 @@ using KeyAdmin.Core.Policy;
 namespace KeyAdmin.Cmdlets.Stores;
 
 /// <summary>
-/// <para type="synopsis">Changes the store-wide policy, for every process that uses the store; audited.</para>
+/// <para type="synopsis">Changes the store-wide policy for every process that uses the store, confirmed by the store administrator; audited.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "KeyAdminPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(KeyAdminPolicy))]
@@ -28,6 +28,14 @@ public sealed class SetKeyAdminPolicyCommand : KeyAdminCmdlet
     [Parameter]
     public TimeSpan? ConfirmationLifetime { get; set; }
 
+    /// <summary>How long a reset without a recovery code cools off (default 24 hours).</summary>
+    [Parameter]
+    public TimeSpan? RecoveryCoolingOff { get; set; }
+
+    /// <summary>A code of the store administrator's authenticator.</summary>
+    [Parameter]
+    public string? Code { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -38,13 +46,16 @@ public sealed class SetKeyAdminPolicyCommand : KeyAdminCmdlet
             return;
         }
 
-        var policy = Terminating(() => Authority.Policy.Set(p => p with
-        {
-            MaxKeysPerAccount = MaxKeysPerAccount ?? p.MaxKeysPerAccount,
-            MaxFailedCodes = MaxFailedCodes ?? p.MaxFailedCodes,
-            LockoutDuration = LockoutDuration ?? p.LockoutDuration,
-            ConfirmationLifetime = ConfirmationLifetime ?? p.ConfirmationLifetime,
-        }));
+        var policy = Terminating(() => Authority.Policy.Set(
+            p => p with
+            {
+                MaxKeysPerAccount = MaxKeysPerAccount ?? p.MaxKeysPerAccount,
+                MaxFailedCodes = MaxFailedCodes ?? p.MaxFailedCodes,
+                LockoutDuration = LockoutDuration ?? p.LockoutDuration,
+                ConfirmationLifetime = ConfirmationLifetime ?? p.ConfirmationLifetime,
+                RecoveryCoolingOff = RecoveryCoolingOff ?? p.RecoveryCoolingOff,
+            },
+            ProofFrom(Code)));
         if (PassThru)
         {
             WriteObject(policy);
