@@ -61,7 +61,13 @@ public class TotpBenchmarks
     public bool GateCheck()
     {
         var code = NextStep();
-        var result = world.Store.Write(tx => gate.Check(tx, account, null, code, TwoFactorRequirement.Person("Benchmark.Totp"), null));
+        // As every confirmed change does: the gate's check and the change's audit record commit together.
+        var result = world.Store.Write(tx =>
+        {
+            var checkResult = gate.Check(tx, account, null, code, TwoFactorRequirement.Person("Benchmark.Totp"), null);
+            tx.Append(Record("Benchmark.Totp"));
+            return checkResult;
+        });
         return result.Confirmation is not null ? true : throw new InvalidOperationException("The gate refused a fresh code: " + result.Refusal?.Error);
     }
 
@@ -70,11 +76,27 @@ public class TotpBenchmarks
     {
         NextStep();
         var at = world.Clock.GetUtcNow();
-        return world.Store.Write(tx => tx.TryAdvanceStep(authenticatorId, step, at)) ? true : throw new InvalidOperationException("The step did not advance.");
+        // A sealed row changes only with an audit record in the same transaction: the floor of any confirmed change.
+        return world.Store.Write(tx =>
+        {
+            var advanced = tx.TryAdvanceStep(authenticatorId, step, at);
+            tx.Append(Record("Benchmark.Step"));
+            return advanced;
+        }) ? true : throw new InvalidOperationException("The step did not advance.");
     }
 
     [GlobalCleanup]
     public void Cleanup() => world.Dispose();
+
+    private AuditEntry Record(string action) => new()
+    {
+        At = world.Clock.GetUtcNow(),
+        Actor = "bench",
+        ActorHost = "bench-host",
+        Action = action,
+        AccountName = account.Name,
+        Outcome = AuditOutcome.Succeeded,
+    };
 
     /// <summary>Moves the clock ten seconds into the next step and returns that step's code.</summary>
     private string NextStep()

@@ -208,7 +208,7 @@ public sealed class RecoveryTests : IDisposable
     }
 
     [Fact]
-    public void RecoveryCode_OfAnotherAccount_IsRefused_EvenWithItsHashCopiedToThisAccount()
+    public void RecoveryCode_OfAnotherAccount_IsRefused_AndItsHashMovedToThisAccountIsRefusedAsTampered()
     {
         var ops = h.NewAccount("ops");
         var opsId = h.AccountRecord("ops").AccountId;
@@ -216,9 +216,10 @@ public sealed class RecoveryTests : IDisposable
 
         Refusal.Expect(KeyAdminError.RecoveryCodeInvalid, () => h.Authority.Authenticators.Reset("desk", "not mine", ops.RecoveryCodes[0]));
 
-        // Someone who can write the database copies ops's hashes to desk: they do not open desk.
-        RawDb.Execute(h.StorePath, $"UPDATE recovery_codes SET account_id = '{deskId}' WHERE account_id = '{opsId}'");
-        Refusal.Expect(KeyAdminError.RecoveryCodeInvalid, () => h.Authority.Authenticators.Reset("desk", "not mine", ops.RecoveryCodes[1]));
+        // Someone who writes the database moves ops's hashes to desk: the rows' seals name their account (and the
+        // hashes do too, so even a row sealed anew under desk would not match ops's code).
+        Attack($"UPDATE recovery_codes SET account_id = '{deskId}' WHERE account_id = '{opsId}'");
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Authenticators.Reset("desk", "not mine", ops.RecoveryCodes[1]));
         Assert.Equal(AuthenticatorStatus.Active, h.Authority.Authenticators.List("desk").Single().Status);
     }
 
@@ -303,5 +304,86 @@ public sealed class RecoveryTests : IDisposable
             new[] { "Authenticator.Confirm:Succeeded", "Authenticator.Reset:Succeeded", "Authenticator.Confirm:Succeeded", "ApiKey.Enable:Refused", "Authenticator.ResetComplete:Succeeded" },
             steps);
         Assert.All(h.Audit().Where(a => a.AccountName == "desk"), a => Assert.Equal(h.AccountRecord("desk").AccountId, a.AccountId));
+    }
+
+    // --- Whoever writes the database without the key-encryption key (row seals, docs/SECURITY.md) ---
+
+    [Fact]
+    public void RecoveryCode_SpentAndItsRowPutBack_IsRefusedAsTampered()
+    {
+        Attack("CREATE TABLE saved_codes AS SELECT * FROM recovery_codes");
+        h.Authority.Authenticators.Reset("desk", "phone lost", desk.RecoveryCodes[0]);
+
+        // A copy of the spent code's row put back from the attacker's backup: it is older than the row index says.
+        Attack("INSERT INTO recovery_codes SELECT * FROM saved_codes WHERE code_id NOT IN (SELECT code_id FROM recovery_codes)");
+
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Authenticators.Reset("desk", "again", desk.RecoveryCodes[0]));
+        Assert.Contains(h.Authority.Compliance.Review(new ComplianceOptions()), f => f.Rule == ComplianceRule.StoreTampered);
+    }
+
+    public static TheoryData<string> SecurityColumns() => new()
+    {
+        "a job's scope widened", "a job's suspension lifted", "a pending reset cleared", "a key's withdrawal lockout cleared", "the cooling-off shortened",
+    };
+
+    [Theory]
+    [MemberData(nameof(SecurityColumns))]
+    public void SecurityColumns_OfThisIssue_EditedInTheDatabase_AreRefusedAsTampered(string edit)
+    {
+        var job = h.RegisterAutomation(desk, "rotation-job");
+        var (key, secret) = h.WithdrawKey(desk, "withdrawer");
+        var spare = h.CreateKey(desk, "spare").Key;
+        h.Authority.Keys.Disable(spare.KeyId, "spare");
+        Action attempt;
+        switch (edit)
+        {
+            case "a job's scope widened":
+                Attack("UPDATE authenticators SET scope = 63 WHERE name_key = 'rotation-job'");
+                attempt = () => h.Authority.Keys.Remove(spare.KeyId, h.Proof(job));
+                break;
+            case "a job's suspension lifted":
+                h.ResetWithoutRecoveryCode(desk);
+                Attack("UPDATE authenticators SET status = 'Active', suspended_at = NULL WHERE name_key = 'rotation-job'");
+                attempt = () => h.Authority.Keys.Create(Key("by-job"), h.Proof(job));
+                break;
+            case "a pending reset cleared":
+                var renewed = h.TakeOverByReset(desk);
+                Attack("UPDATE accounts SET recovery_started_at = NULL, recovery_until = NULL WHERE name_key = 'desk'");
+                attempt = () => h.Authority.Keys.Enable(spare.KeyId, h.Proof(renewed));
+                break;
+            case "a key's withdrawal lockout cleared":
+                h.Authority.Accounts.Update("desk", new AccountChanges { RequireWithdrawalCode = true }, h.Proof(desk.Seed));
+                h.NextStep();
+                using (var verifier = new Verification.RequestVerifier(h.Store, h.Clock))
+                {
+                    for (var n = 0; n < 5; n++)
+                    {
+                        verifier.Verify(h.Withdrawal(key, secret, n, h.WrongCode(desk.Seed)));
+                    }
+                }
+
+                Attack($"UPDATE api_keys SET withdrawal_failures = 0, withdrawal_locked_until = NULL WHERE key_id = '{key.KeyId}'");
+                attempt = () => h.Authority.Keys.Get(key.KeyId);
+                break;
+            case "the cooling-off shortened":
+                h.SetPolicy(p => p with { MaxKeysPerAccount = 6 });
+                Attack("UPDATE policy SET recovery_seconds = 3600");
+                attempt = () => h.Authority.Authenticators.Reset("desk", "phone lost");
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(edit));
+        }
+
+        Refusal.Expect(KeyAdminError.StoreTampered, attempt);
+    }
+
+    /// <summary>Raw SQL as whoever writes the database would run it (on PostgreSQL with triggers off, as a superuser may).</summary>
+    private void Attack(string sql)
+    {
+#if POSTGRES
+        RawDb.Execute(h.StorePath, $"SET session_replication_role = replica; {sql}; SET session_replication_role = DEFAULT");
+#else
+        RawDb.Execute(h.StorePath, sql);
+#endif
     }
 }

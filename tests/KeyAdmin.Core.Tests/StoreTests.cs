@@ -35,6 +35,15 @@ public sealed class StoreTests : IDisposable
 
     private static SqliteStore Open(string path) => SqliteStore.Open(path, new FileKeyEncryptionKeySource(path + ".kek"));
 
+    /// <summary>A file this test wrote, made owner-only so that only what the test is about can refuse it.</summary>
+    private static void OwnerOnly(string path)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, OwnerFile);
+        }
+    }
+
     [Fact]
     public void Open_CreatesTheDatabaseAndItsFolderOwnerOnly()
     {
@@ -101,6 +110,7 @@ public sealed class StoreTests : IDisposable
         var path = Path.Combine(folder, "newer.db");
         RawDb.Execute(path, "PRAGMA application_id = 1262568525; PRAGMA user_version = 99; CREATE TABLE future (x INTEGER);");
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        OwnerOnly(path);
         var before = File.ReadAllBytes(path);
 
         var e = Refusal.Expect(KeyAdminError.StoreSchemaTooNew, () => Open(path));
@@ -119,6 +129,11 @@ public sealed class StoreTests : IDisposable
             "INSERT INTO accounts (account_id, name, name_key, email, created_at, created_by) VALUES ('a1', 'desk', 'desk', 'desk@example.com', 0, 'v4'); " +
             "INSERT INTO authenticators (authenticator_id, account_id, name, name_key, kind, status, created_at, created_by) VALUES ('j1', 'a1', 'job', 'job', 'Automation', 'Active', 0, 'v4');");
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, OwnerFile);
+        }
+
         new FileKeyEncryptionKeySource(path + ".kek").Create();
 
         using var store = Open(path);
@@ -137,6 +152,7 @@ public sealed class StoreTests : IDisposable
     {
         var path = Path.Combine(folder, "random.db");
         File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(8192));
+        OwnerOnly(path);
         var before = File.ReadAllBytes(path);
 
         Refusal.Expect(KeyAdminError.StoreCorrupt, () => Open(path));
@@ -150,6 +166,7 @@ public sealed class StoreTests : IDisposable
         var path = Path.Combine(folder, "other-app.db");
         RawDb.Execute(path, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('Ada');");
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        OwnerOnly(path);
         var before = File.ReadAllBytes(path);
 
         Refusal.Expect(KeyAdminError.StoreCorrupt, () => Open(path));

@@ -44,6 +44,10 @@ public sealed class StoreFaultTests
         var bytes = new byte[8192];
         new Random(42).NextBytes(bytes);
         File.WriteAllBytes(corrupt, bytes);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(corrupt, UnixFileMode.UserRead | UnixFileMode.UserWrite); // only its contents are wrong
+        }
 
         var caught = session.Run(ConnectCatching, corrupt).ThrowOnError().Output.Select(o => o.ToString()).ToArray();
 

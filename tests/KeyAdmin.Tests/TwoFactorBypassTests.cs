@@ -15,7 +15,7 @@ public sealed class TwoFactorBypassTests
         $credential = [pscredential]::new($args[0], $args[1])
         $body = '{"amount":' + $args[3] + '}'
         $h = New-ApiKeySignature -Credential $credential -Method POST -Path '/api/v1/withdrawals' -Body $body
-        Test-ApiKey -KeyId $h['KA-API-KEY'] -Timestamp $h['KA-API-TIMESTAMP'] -Signature $h['KA-API-SIGN'] -Method POST -Path '/api/v1/withdrawals' -Body $body -IpAddress 203.0.113.7 -Permission Withdraw -Code $args[2]
+        Test-ApiKey -KeyId $h['KA-API-KEY'] -Timestamp $h['KA-API-TIMESTAMP'] -Signature $h['KA-API-SIGN'] -Method POST -Path '/api/v1/withdrawals' -Body $body -ContentType 'application/json' -IpAddress 203.0.113.7 -Permission Withdraw -Code $args[2]
         """;
 
     // --- Takeover by reset ---

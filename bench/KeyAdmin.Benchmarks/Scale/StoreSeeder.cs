@@ -52,6 +52,7 @@ public static class StoreSeeder
                 accounts.Add(account);
             }
 
+            tx.Append(SeedRecord(now, $"Accounts={accountCount}"));
             return true;
         });
 
@@ -65,7 +66,7 @@ public static class StoreSeeder
             {
                 foreach (var key in batch)
                 {
-                    tx.InsertKey(key, SealedSecret(store.Secrets, key.KeyId));
+                    tx.InsertKey(key, SealedSecret(store.Secrets, key.KeyId), sealedPassphrase: null);
                     if (key.StoredStatus == ApiKeyStatus.Disabled)
                     {
                         tx.UpdateKey(key);
@@ -73,6 +74,8 @@ public static class StoreSeeder
                 }
 
                 tx.RecordUsage(batch.Where(k => k.LastUsedAt is not null).Select(k => new KeyUsage(k.KeyId, k.LastUsedAt!.Value, k.LastUsedAddress!)).ToList());
+                // Every transaction that changes sealed rows carries its audit record: one per batch here.
+                tx.Append(SeedRecord(now, $"Keys={batch.Count}"));
                 return true;
             });
             sample ??= batch[0].KeyId;
@@ -83,6 +86,16 @@ public static class StoreSeeder
         store.PurgeDestroyed(); // checkpoints the WAL into the file, so that measurements start from a settled store.
         return new Seeded(storePath, keys, accountCount, watch.Elapsed, new FileInfo(storePath).Length, sample!);
     }
+
+    private static Core.Audit.AuditEntry SeedRecord(DateTimeOffset now, string detail) => new()
+    {
+        At = now,
+        Actor = "seed",
+        ActorHost = "bench-host",
+        Action = "Bench.Seed",
+        Outcome = Core.Audit.AuditOutcome.Succeeded,
+        Detail = detail,
+    };
 
     private static ApiKey Shape(long index, Account account, DateTimeOffset now, Random random)
     {

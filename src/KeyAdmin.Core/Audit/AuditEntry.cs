@@ -44,6 +44,12 @@ public sealed record AuditEntry
     /// <summary>Non-secret facts of the change, as "name=value" pairs separated by "; ".</summary>
     public string? Detail { get; init; }
 
+    /// <summary>
+    /// The rows the transaction of this record changed ("api_keys:kak_…,accounts:…"), on the first record of each
+    /// transaction: sealed by the chain, so that a row set back to an older version is seen (docs/SECURITY.md).
+    /// </summary>
+    public string? Rows { get; init; }
+
     /// <summary>The previous record's hash, set by the store when the record is written.</summary>
     public string? PreviousHash { get; init; }
 

@@ -24,10 +24,18 @@ public sealed class AuditService
         return ops.Store.StreamAudit(query);
     }
 
-    /// <summary>Walks the whole log oldest first; intact, or the first broken record and what is wrong with it.</summary>
-    public AuditChainReport Verify(Action<long>? progress = null)
+    /// <summary>
+    /// Walks the whole log oldest first with its row index; intact, or the first broken record and what is wrong
+    /// with it. With <paramref name="expected"/>, a head pinned earlier must still be part of the chain.
+    /// </summary>
+    public AuditChainReport Verify(PinnedAuditHead? expected = null, Action<long>? progress = null)
     {
-        // One snapshot for the head and the records: a record appended meanwhile is not mistaken for tampering.
-        return ops.Store.Read(reader => ops.Store.AuditChain.Verify(reader.StreamAudit(new AuditQuery()), reader.ReadAuditHead(), progress));
+        // One snapshot for the head, the index and the records: a record appended meanwhile is not mistaken for tampering.
+        return ops.Store.Read(reader =>
+        {
+            var check = new AuditCheck { Expected = expected, StrayIndexEntry = reader.FirstStrayIndexEntry() };
+            var head = reader.ReadAuditHead();
+            return ops.Store.AuditChain.Verify(reader.StreamAuditWithIndex(), head, check, progress);
+        });
     }
 }

@@ -9,7 +9,11 @@ namespace KeyAdmin.Core.Authority;
 /// <summary>Creates an authenticator with a fresh seed, sealed in the store and handed over once.</summary>
 internal static class EnrollmentFactory
 {
-    public static Enrollment Enrol(IStoreWriter tx, Operations ops, Account account, string name, AuthenticatorKind kind, AuthenticatorStatus status, AutomationScope scope = AutomationScope.None)
+    /// <summary>
+    /// Creates the authenticator and hands its seed over once. A person's authenticator is not limited by a scope; it
+    /// carries the default, as every authenticator of a store from before scopes does, so that their seals agree.
+    /// </summary>
+    public static Enrollment Enrol(IStoreWriter tx, Operations ops, Account account, string name, AuthenticatorKind kind, AuthenticatorStatus status, AutomationScope scope = AutomationScopes.Default)
     {
         var authenticator = new Authenticator
         {

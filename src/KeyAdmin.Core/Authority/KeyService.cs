@@ -33,6 +33,7 @@ public sealed partial class KeyService
         var permissions = ApiKeyPermissions.Normalize(request.Permissions);
         var binding = IpBinding.Build(request.IpAddresses);
         var expiresAt = KeyExpiry.Resolve(ops.Now, request.ExpiresInDays, request.ExpiresAt);
+        var versions = KeyVersionsFor(request, name);
         if (permissions.IsSensitive() && binding.Count == 0 && !request.AllowUnboundSensitive)
         {
             throw UnboundSensitive(name, permissions);
@@ -40,6 +41,12 @@ public sealed partial class KeyService
 
         void Precheck(IStoreReader reader, Account account)
         {
+            // R6: a binding of every address (0.0.0.0/0, ::/0) or of ranges wider than the policy allows is no binding.
+            if (permissions.IsSensitive() && !IpBinding.Binds(binding, reader.ReadPolicy()) && !request.AllowUnboundSensitive)
+            {
+                throw UnboundSensitive(name, permissions);
+            }
+
             var limit = account.KeyLimit ?? reader.ReadPolicy().MaxKeysPerAccount;
             var count = reader.CountLiveKeys(account.AccountId);
             if (count >= limit)
@@ -56,8 +63,23 @@ public sealed partial class KeyService
             }
         }
 
+        // Checked now, before a code is asked for; kept (and wiped at the end) to be sealed under the new key's id.
+        var passphrase = request.Passphrase is null ? null : KeyPassphrase.ToBytes(request.Passphrase, name);
         var need = TwoFactorRequirement.KeyOperation("ApiKey.Create", scope, permissions, TwoFactorRequirement.TakesOver(permissions));
-        return ops.Confirmed(request.Account, proof, need, name, Precheck, (tx, account, confirmedBy) =>
+        try
+        {
+            return ops.Confirmed(request.Account, proof, need, name, Precheck, (tx, account, confirmedBy) =>
+                Insert(tx, account, confirmedBy));
+        }
+        finally
+        {
+            if (passphrase is not null)
+            {
+                CryptographicOperations.ZeroMemory(passphrase);
+            }
+        }
+
+        IssuedKey Insert(IStoreWriter tx, Account account, string? confirmedBy)
         {
             var key = new ApiKey
             {
@@ -68,7 +90,9 @@ public sealed partial class KeyService
                 Memo = memo,
                 Permissions = permissions,
                 IpBinding = binding,
-                UnboundSensitiveAllowed = permissions.IsSensitive() && binding.Count == 0,
+                UnboundSensitiveAllowed = permissions.IsSensitive() && !IpBinding.Binds(binding, tx.ReadPolicy()),
+                HasPassphrase = passphrase is not null,
+                KeyVersions = versions,
                 StoredStatus = request.StartDisabled ? ApiKeyStatus.Disabled : ApiKeyStatus.Enabled,
                 DisabledAt = request.StartDisabled ? ops.Now : null,
                 DisabledReason = request.StartDisabled ? "Awaiting delivery" : null,
@@ -80,19 +104,21 @@ public sealed partial class KeyService
             };
 
             var secret = NewSealedSecret(key.KeyId, out var sealedSecret);
-            tx.InsertKey(key, sealedSecret);
+            var sealedPassphrase = passphrase is null ? null : ops.Store.Secrets.Seal(passphrase, SealIdentity.ApiKeyPassphrase(key.KeyId));
+            tx.InsertKey(key, sealedSecret, sealedPassphrase);
             tx.Append(ops.Audit(
                 "ApiKey.Create",
                 key,
                 confirmedBy: confirmedBy,
                 detail:
                 $"Permissions={key.Permissions}; IpBinding={IpBinding.Serialize(binding)}; ExpiresAt={key.ExpiresAt:u}" +
+                (key.HasPassphrase ? $"; Passphrase=True; KeyVersions={string.Join(",", key.KeyVersions.Numbers())}" : string.Empty) +
                 (key.UnboundSensitiveAllowed ? "; UnboundSensitiveOverride=True" : string.Empty) +
                 (key.PendingDelivery ? "; PendingDelivery=True" : string.Empty) +
                 (key.RotatedFrom is null ? string.Empty : $"; RotatedFrom={key.RotatedFrom}")));
             alsoInTransaction?.Invoke(tx, key);
             return new IssuedKey(key, secret);
-        });
+        }
     }
 
     /// <summary>Streams keys, optionally of one account; unknown accounts are an error, not an empty list.</summary>
@@ -108,6 +134,18 @@ public sealed partial class KeyService
         return ReadAhead.Of(ops.Store.StreamKeys(new KeyQuery { AccountId = accountId, IncludeDeleted = includeDeleted }));
     }
 
+    /// <summary>Streams keys as <see cref="List"/> does, with a key whose row fails its integrity check as its refusal, where it stands.</summary>
+    public IEnumerable<Checked<ApiKey>> ListChecked(string? accountName = null, bool includeDeleted = false)
+    {
+        string? accountId = null;
+        if (accountName is not null)
+        {
+            accountId = ops.Store.Read(r => Operations.RequireAccount(r, accountName).AccountId);
+        }
+
+        return ReadAhead.Of(ops.Store.StreamCheckedKeys(new KeyQuery { AccountId = accountId, IncludeDeleted = includeDeleted }));
+    }
+
     public ApiKey Get(string keyId) => ops.Store.Read(r => RequireKey(r, keyId));
 
     public ApiKey Get(string accountName, string name) => ops.Store.Read(r =>
@@ -120,7 +158,7 @@ public sealed partial class KeyService
     /// <summary>Changes labels (R7) and the IP binding (R5); a binding change needs the authenticator.</summary>
     public ApiKey Update(string keyId, KeyChanges changes, TwoFactorProof proof)
     {
-        var before = Get(keyId);
+        var before = ops.ReadForChange(r => RequireKey(r, keyId));
         ApiKey Apply(IStoreReader reader, ApiKey key)
         {
             RequireNotDeleted(key);
@@ -153,7 +191,7 @@ public sealed partial class KeyService
                 var removed = IpBinding.Build(changes.RemoveIpAddresses ?? Array.Empty<string>());
                 rules.RemoveAll(removed.Contains);
                 IpBinding.Check(rules);
-                var unbound = key.Permissions.IsSensitive() && rules.Count == 0;
+                var unbound = key.Permissions.IsSensitive() && !IpBinding.Binds(rules, reader.ReadPolicy());
                 if (unbound && !key.UnboundSensitiveAllowed && !changes.AllowUnboundSensitive)
                 {
                     throw UnboundSensitive(key.Name, key.Permissions);
@@ -217,7 +255,7 @@ public sealed partial class KeyService
     /// <summary>Re-enables a disabled, unexpired key; needs the authenticator (R9).</summary>
     public ApiKey Enable(string keyId, TwoFactorProof proof)
     {
-        var key = Get(keyId);
+        var key = ops.ReadForChange(r => RequireKey(r, keyId));
         if (key.StoredStatus == ApiKeyStatus.Enabled)
         {
             RequireNotExpired(key);
@@ -251,7 +289,7 @@ public sealed partial class KeyService
     /// <summary>Deletes a disabled key; a rotation that retires its old key passes <see cref="AutomationScope.RotateKey"/>.</summary>
     internal ApiKey Remove(string keyId, TwoFactorProof proof, AutomationScope scope)
     {
-        var key = Get(keyId);
+        var key = ops.ReadForChange(r => RequireKey(r, keyId));
         void Precheck(IStoreReader reader, Account account)
         {
             var current = RequireKey(reader, keyId);
@@ -328,8 +366,24 @@ public sealed partial class KeyService
 
     private static KeyAdminException UnboundSensitive(string name, ApiKeyPermission permissions) => new(
         KeyAdminError.UnboundSensitivePermission,
-        $"Key '{name}' grants {permissions & ApiKeyPermissions.Sensitive}, which needs an IP binding (-IpAddress); to grant it from anywhere, say so with -AllowUnboundSensitive.",
+        $"Key '{name}' grants {permissions & ApiKeyPermissions.Sensitive}, which needs an IP binding to known networks (-IpAddress; every-address ranges such as 0.0.0.0/0, and ranges wider than the policy's minimum prefix, do not count); to grant it from anywhere, say so with -AllowUnboundSensitive.",
         name);
+
+    /// <summary>The versions a key accepts: none without a passphrase, 2 and 3 with one unless the request names others.</summary>
+    private static KuCoinKeyVersions KeyVersionsFor(NewKeyRequest request, string name)
+    {
+        if (request.Passphrase is null)
+        {
+            return request.KeyVersions is null or KuCoinKeyVersions.None
+                ? KuCoinKeyVersions.None
+                : throw new KeyAdminException(KeyAdminError.InvalidKeyVersion, $"Key '{name}' has no passphrase, so it has no KuCoin key versions: give -Passphrase too, or no -KeyVersion.", name);
+        }
+
+        var versions = request.KeyVersions ?? KuCoinKeyVersion.Default;
+        return (versions & ~KuCoinKeyVersion.All) == 0 && versions != KuCoinKeyVersions.None
+            ? versions
+            : throw new KeyAdminException(KeyAdminError.InvalidKeyVersion, $"The key versions of key '{name}' must be one or more of 1, 2 and 3.", name);
+    }
 
     private static string Describe(ApiKey before, ApiKey after)
     {

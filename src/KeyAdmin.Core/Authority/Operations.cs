@@ -42,6 +42,23 @@ internal sealed class Operations
     public AuditEntry Audit(string action, ApiKey key, string? target = null, string? confirmedBy = null, string? detail = null, string? reason = null) =>
         Entry(action, key.AccountName, key.AccountId, key.KeyId, target ?? key.Name, confirmedBy, detail, reason);
 
+    /// <summary>
+    /// A read that a change starts from. A row that fails its integrity check ends the change, and the detection is
+    /// recorded in the audit log (a command that only reads reports it and writes nothing).
+    /// </summary>
+    public T ReadForChange<T>(Func<IStoreReader, T> read)
+    {
+        try
+        {
+            return Store.Read(read);
+        }
+        catch (KeyAdminException e) when (e.Error == KeyAdminError.StoreTampered)
+        {
+            Store.RecordDetection(e, Actor, Now);
+            throw;
+        }
+    }
+
     /// <summary>An account by the name a user typed: never the store administrator, whose name no account can have.</summary>
     public static Account RequireAccount(IStoreReader reader, string name) =>
         reader.FindAccount(name) is { IsStoreAdministrator: false } account
@@ -81,7 +98,7 @@ internal sealed class Operations
         Func<IStoreWriter, Account, string, T> change,
         bool storeAdministrator = false)
     {
-        var (account, policy) = Store.Read(reader =>
+        var (account, policy) = ReadForChange(reader =>
         {
             var found = storeAdministrator ? RequireSubject(reader, accountName) : RequireAccount(reader, accountName);
             precheck(reader, found);

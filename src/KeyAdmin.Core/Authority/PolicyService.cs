@@ -5,7 +5,7 @@ using KeyAdmin.Core.TwoFactor;
 namespace KeyAdmin.Core.Authority;
 
 /// <summary>
-/// Reads and changes the store-wide policy (key limit, lockout, confirmation lifetime, cooling-off): every change
+/// Reads and changes the store-wide policy (key limit, lockout, confirmation lifetime, binding widths, cooling-off): every change
 /// weakens or strengthens every account at once, so the store administrator's authenticator confirms it.
 /// </summary>
 public sealed class PolicyService
@@ -37,7 +37,8 @@ public sealed class PolicyService
                     "policy",
                     confirmedBy,
                     $"MaxKeysPerAccount={after.MaxKeysPerAccount}; MaxFailedCodes={after.MaxFailedCodes}; LockoutDuration={after.LockoutDuration}; " +
-                    $"ConfirmationLifetime={after.ConfirmationLifetime}; RecoveryCoolingOff={after.RecoveryCoolingOff}"));
+                    $"ConfirmationLifetime={after.ConfirmationLifetime}; MinBindingPrefixV4={after.MinBindingPrefixV4}; MinBindingPrefixV6={after.MinBindingPrefixV6}; " +
+                    $"RecoveryCoolingOff={after.RecoveryCoolingOff}"));
                 return after;
             },
             storeAdministrator: true);

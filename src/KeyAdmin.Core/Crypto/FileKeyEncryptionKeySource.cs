@@ -20,6 +20,8 @@ public sealed class FileKeyEncryptionKeySource : IKeyEncryptionKeySource
         byte[] bytes;
         try
         {
+            // A key someone else could have planted, or can read, is no key: refused before it is read.
+            OwnerOnlyFile.RequireSafe(Path, "key-encryption key");
             bytes = File.ReadAllBytes(Path);
         }
         catch (FileNotFoundException)

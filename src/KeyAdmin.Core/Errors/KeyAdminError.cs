@@ -53,6 +53,24 @@ public enum KeyAdminError
     RotationTestFailed,
     AuditChainBroken,
 
+    /// <summary>A row, the audit head or the row index fails its integrity check: changed outside KeyAdmin.</summary>
+    StoreTampered,
+
+    /// <summary>A store or key file is a link, not the current user's, or open to others.</summary>
+    StoreFileUnsafe,
+
+    /// <summary>An -ExpectedHead that is not "sequence,hash".</summary>
+    InvalidAuditHead,
+
+    /// <summary>A store opened only to read was asked to change.</summary>
+    StoreReadOnly,
+
+    /// <summary>A passphrase that is not 7 to 32 printable ASCII characters without spaces.</summary>
+    InvalidPassphrase,
+
+    /// <summary>Key versions for a key without a passphrase, or other than 1, 2 and 3.</summary>
+    InvalidKeyVersion,
+
     /// <summary>An automation authenticator's code for something its scope does not cover (never counted as a wrong code).</summary>
     TwoFactorScopeDenied,
 

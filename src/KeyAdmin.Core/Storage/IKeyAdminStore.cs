@@ -27,8 +27,14 @@ public interface IKeyAdminStore : IDisposable
     /// </summary>
     T Write<T>(Func<IStoreWriter, T> work);
 
-    /// <summary>Streams keys without holding them all in memory; the enumeration reads a consistent snapshot.</summary>
+    /// <summary>
+    /// Streams keys without holding them all in memory; the enumeration reads a consistent snapshot. A key whose
+    /// row fails its integrity check ends the stream with StoreTampered.
+    /// </summary>
     IEnumerable<ApiKey> StreamKeys(KeyQuery query);
+
+    /// <summary>Streams keys as <see cref="StreamKeys"/> does, with a key that fails its integrity check as its refusal, in place.</summary>
+    IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query);
 
     /// <summary>
     /// Removes what the engine keeps of destroyed secret material outside the live rows (SQLite's write-ahead
@@ -41,6 +47,12 @@ public interface IKeyAdminStore : IDisposable
 
     /// <summary>The chain that seals this store's audit records (keyed from the key-encryption key).</summary>
     AuditChain AuditChain { get; }
+
+    /// <summary>
+    /// Records in the audit log, in a transaction of its own, that a row failed its integrity check; does nothing
+    /// on a store opened to read only, or when the log itself cannot be written.
+    /// </summary>
+    void RecordDetection(Errors.KeyAdminException tampered, Actor actor, DateTimeOffset at, string? detail = null);
 }
 
 /// <summary>What a user is told about the store in use.</summary>

@@ -6,7 +6,10 @@ using KeyAdmin.Core.TwoFactor;
 
 namespace KeyAdmin.Core.Storage;
 
-/// <summary>Reads inside a transaction. Account and key names compare case-insensitively.</summary>
+/// <summary>
+/// Reads inside a transaction. Account and key names compare case-insensitively. Every row that decides security
+/// is checked against its seal as it is read: one that fails is refused with StoreTampered (docs/SECURITY.md).
+/// </summary>
 public interface IStoreReader
 {
     KeyAdminPolicy ReadPolicy();
@@ -26,12 +29,18 @@ public interface IStoreReader
 
     ApiKey? FindKey(string keyId);
 
+    /// <summary>A key with its account, both checked, from one row: what a verifier needs to decide.</summary>
+    (ApiKey Key, Account Account)? FindKeyWithAccount(string keyId);
+
     ApiKey? FindKeyByName(string accountId, string name);
 
     /// <summary>Keys that count against the account's limit: enabled and disabled (and expired), not deleted.</summary>
     int CountLiveKeys(string accountId);
 
     byte[]? ReadSealedSecret(string keyId);
+
+    /// <summary>The sealed passphrase of a key created with one; null otherwise (and once the key is deleted).</summary>
+    byte[]? ReadSealedPassphrase(string keyId);
 
     Rotation.RotationRecord? FindRotation(string rotationId);
 
@@ -43,6 +52,18 @@ public interface IStoreReader
 
     /// <summary>The last audit record as the store sealed it; null for an empty log.</summary>
     AuditHead? ReadAuditHead();
+
+    /// <summary>Every audit record, oldest first, with the row references the row index holds for it.</summary>
+    IEnumerable<(AuditEntry Entry, string? IndexedRows)> StreamAuditWithIndex();
+
+    /// <summary>The first record under which the row index holds entries that the record does not list; null when none.</summary>
+    long? FirstStrayIndexEntry();
+
+    /// <summary>Rows of accounts, authenticators, rotations, policy and store values that fail their integrity check.</summary>
+    IReadOnlyList<TamperedRow> ScanIntegrity();
+
+    /// <summary>Keys in listing order, each checked on its own: a row that fails its check comes as its refusal.</summary>
+    IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query);
 
     /// <summary>Refused verifications counted per key and reason; all keys when <paramref name="keyId"/> is null.</summary>
     IReadOnlyList<RefusalCount> ReadRefusals(string? keyId);

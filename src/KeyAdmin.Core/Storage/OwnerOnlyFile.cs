@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using KeyAdmin.Core.Errors;
 using System.Security.AccessControl;
 using System.Security.Principal;
 
@@ -43,15 +45,86 @@ public static class OwnerOnlyFile
         }
     }
 
-    /// <summary>Creates an empty owner-only file unless it exists, so that SQLite opens it rather than creating it world-readable.</summary>
-    public static void EnsureFile(string path)
+    /// <summary>
+    /// Creates an empty owner-only file unless it exists, so that SQLite opens it rather than creating it
+    /// world-readable; true when this call created it.
+    /// </summary>
+    public static bool EnsureFile(string path)
     {
         try
         {
             CreateNew(path).Dispose();
+            return true;
         }
-        catch (IOException) when (File.Exists(path))
+        catch (IOException) when (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
         {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Refuses an existing file that another local user could have planted or can read: it must be a regular file
+    /// (not a link, judged without following it), owned by the current user, and open to nobody else (no group or
+    /// other permission bits; on Windows, no access rule for anyone but the user, SYSTEM and Administrators).
+    /// A missing file passes: it is created owner-only. <paramref name="what"/> names it in the error.
+    /// </summary>
+    public static void RequireSafe(string path, string what)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null)
+        {
+            throw Unsafe(path, what, $"it is a link (to '{info.LinkTarget}'), not a file");
+        }
+
+        if (!info.Exists)
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            RequireSafeAcl(path, what);
+            return;
+        }
+
+        var status = UnixStatus.Of(path) ?? throw Unsafe(path, what, "its owner cannot be read");
+        if ((status.Mode & UnixStatus.TypeMask) != UnixStatus.RegularFile)
+        {
+            throw Unsafe(path, what, "it is not a regular file");
+        }
+
+        if (status.Uid != UnixStatus.EffectiveUser())
+        {
+            throw Unsafe(path, what, $"it belongs to user id {status.Uid}, not to the current user");
+        }
+
+        if ((status.Mode & 0x3F) != 0)
+        {
+            throw Unsafe(path, what, $"others may open it (mode {Convert.ToString(status.Mode & 0x1FF, 8)}; it must be 600: chmod 600 '{path}')");
+        }
+    }
+
+    private static KeyAdminException Unsafe(string path, string what, string problem) =>
+        new(KeyAdminError.StoreFileUnsafe, $"The {what} file '{path}' is not safe to use: {problem}.", path);
+
+    [SupportedOSPlatform("windows")]
+    private static void RequireSafeAcl(string path, string what)
+    {
+        var security = new FileInfo(path).GetAccessControl();
+        var user = CurrentUser();
+        if (security.GetOwner(typeof(SecurityIdentifier)) is SecurityIdentifier owner && !owner.Equals(user) &&
+            !owner.IsWellKnown(WellKnownSidType.BuiltinAdministratorsSid))
+        {
+            throw Unsafe(path, what, $"it is owned by {owner}, not by the current user");
+        }
+
+        foreach (FileSystemAccessRule rule in security.GetAccessRules(includeExplicit: true, includeInherited: true, typeof(SecurityIdentifier)))
+        {
+            if (rule.AccessControlType == AccessControlType.Allow && rule.IdentityReference is SecurityIdentifier sid && !sid.Equals(user) &&
+                !sid.IsWellKnown(WellKnownSidType.LocalSystemSid) && !sid.IsWellKnown(WellKnownSidType.BuiltinAdministratorsSid))
+            {
+                throw Unsafe(path, what, $"its access list lets {sid} open it (only the current user, SYSTEM and Administrators may)");
+            }
         }
     }
 
@@ -98,4 +171,36 @@ public static class OwnerOnlyFile
     [SupportedOSPlatform("windows")]
     private static SecurityIdentifier CurrentUser() =>
         WindowsIdentity.GetCurrent().User ?? throw new InvalidOperationException("The current Windows user has no SID.");
+}
+
+/// <summary>
+/// lstat through the .NET runtime's own native shim (System.Native, shipped with every .NET on Linux and macOS):
+/// its FileStatus begins with Flags, Mode, Uid and Gid on every version and platform, which is all this reads.
+/// </summary>
+internal static partial class UnixStatus
+{
+    public const int TypeMask = 0xF000;
+    public const int RegularFile = 0x8000;
+
+    public readonly record struct Status(int Mode, uint Uid);
+
+    public static unsafe Status? Of(string path)
+    {
+        // Larger than any version's FileStatus: the shim writes the whole struct, this reads its first fields.
+        var buffer = stackalloc byte[512];
+        if (LStat(path, buffer) != 0)
+        {
+            return null;
+        }
+
+        return new Status(*(int*)(buffer + 4), *(uint*)(buffer + 8));
+    }
+
+    public static uint EffectiveUser() => GetEUid();
+
+    [LibraryImport("libSystem.Native", EntryPoint = "SystemNative_LStat", StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int LStat(string path, byte* output);
+
+    [LibraryImport("libSystem.Native", EntryPoint = "SystemNative_GetEUid")]
+    private static partial uint GetEUid();
 }

@@ -1,6 +1,7 @@
 using KeyAdmin.Core.Accounts;
 using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Policy;
 using KeyAdmin.Core.Rotation;
 using KeyAdmin.Core.TwoFactor;
 using System.Data.Common;
@@ -8,42 +9,86 @@ using System.Data.Common;
 namespace KeyAdmin.Core.Storage;
 
 /// <summary>
-/// Rows as domain values, in the column orders both engines select: the tables have the same columns (times as
-/// Unix milliseconds, flags as 0/1 or booleans, which GetBoolean reads either way), so one mapping serves both.
+/// Rows as domain values, in the column orders the session selects: the tables have the same columns in every
+/// engine (times as Unix milliseconds, flags as 0/1 or booleans, which GetBoolean reads either way), so one mapping
+/// serves all. Each sealed row is followed by its <see cref="RowStamp"/> (version, MAC, latest indexed version).
 /// </summary>
 internal static class StoreRows
 {
-    public const string KeyColumns =
-        "k.key_id, k.account_id, a.name, k.name, k.memo, k.permissions, k.ip_binding, k.unbound_sensitive, k.status, " +
-        "k.created_at, k.created_by, k.expires_at, k.disabled_at, k.disabled_reason, k.deleted_at, k.last_used_at, k.last_used_address, " +
-        "k.pending_delivery, k.vault_name, k.vault_secret_name, k.rotated_from, k.rotated_to, k.withdrawal_failures, k.withdrawal_locked_until";
-
-    public const string RotationColumns =
-        "rotation_id, account, old_key_id, new_key_id, vault_name, secret_name, vault_held_old, state, grace_seconds, remove_old, test_required, started_at, started_by, updated_at, error";
-
     public const string AccountColumns =
         "account_id, name, email, created_at, created_by, key_limit, failed_codes, locked_until, require_withdrawal_code, recovery_started_at, recovery_until";
 
     public const string AuthenticatorColumns =
         "authenticator_id, account_id, name, kind, status, created_at, created_by, confirmed_at, revoked_at, last_used_step, last_used_at, scope, suspended_at";
 
-    public const string AuditColumns = "seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, prev_hash, hash, account_id";
+    public const string RotationColumns =
+        "rotation_id, account, old_key_id, new_key_id, vault_name, secret_name, vault_held_old, state, grace_seconds, remove_old, test_required, started_at, started_by, updated_at, error";
+
+    public const string PolicyColumns = "max_keys, max_failed_codes, lockout_seconds, confirmation_seconds, min_binding_prefix_v4, min_binding_prefix_v6, recovery_seconds";
+
+    public const string AuditColumns = "seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, prev_hash, hash, row_refs, account_id";
 
     public const string RecoveryCodeColumns = "code_id, account_id, hash, created_at";
 
-    public static Account ReadAccount(DbDataReader r) => new()
+    /// <summary>Where a query that follows the audit columns with the row index's references finds them.</summary>
+    public static readonly int AuditIndexedRows = Count(AuditColumns);
+
+    private const string KeyOwnColumns =
+        "k.key_id, k.account_id, a.name, k.name, k.memo, k.permissions, k.ip_binding, k.unbound_sensitive, k.status, " +
+        "k.created_at, k.created_by, k.expires_at, k.disabled_at, k.disabled_reason, k.deleted_at, k.last_used_at, k.last_used_address, " +
+        "k.pending_delivery, k.vault_name, k.vault_secret_name, k.rotated_from, k.rotated_to, k.passphrase IS NOT NULL, k.key_versions, " +
+        "k.withdrawal_failures, k.withdrawal_locked_until";
+
+    /// <summary>The key's columns (k), then its stamp, then its account's columns (a) and stamp: one row says all a verifier needs.</summary>
+    public static readonly string KeyColumns =
+        KeyOwnColumns + ", " + Stamp(Tables.Keys, "k.key_id", "k.") + ", " + Aliased("a.", AccountColumns) + ", " + Stamp(Tables.Accounts, "a.account_id", "a.");
+
+    // The ordinals follow from the column lists, so that a column added to a table moves its stamp with it.
+    public static readonly int KeyStamp = Count(KeyOwnColumns);
+    public static readonly int KeyAccount = KeyStamp + 3;
+    public static readonly int KeyAccountStamp = KeyAccount + Count(AccountColumns);
+
+    public static readonly string AccountSelect = AccountColumns + ", " + Stamp(Tables.Accounts, "account_id");
+    public static readonly int AccountStamp = Count(AccountColumns);
+
+    public static readonly string AuthenticatorSelect = AuthenticatorColumns + ", " + Stamp(Tables.Authenticators, "authenticator_id");
+    public static readonly int AuthenticatorStamp = Count(AuthenticatorColumns);
+
+    public static readonly string RotationSelect = RotationColumns + ", " + Stamp(Tables.Rotations, "rotation_id");
+    public static readonly int RotationStamp = Count(RotationColumns);
+
+    public static readonly string PolicySelect = PolicyColumns + ", " + Stamp(Tables.Policy, "id");
+    public static readonly int PolicyStamp = Count(PolicyColumns);
+
+    public static readonly string RecoveryCodeSelect = RecoveryCodeColumns + ", " + Stamp(Tables.RecoveryCodes, "code_id");
+    public static readonly int RecoveryCodeStamp = Count(RecoveryCodeColumns);
+
+    /// <summary>
+    /// A sealed row's version and MAC, and the latest version of the row that the audit chain's row index records.
+    /// </summary>
+    public static string Stamp(string table, string idColumn, string alias = "") =>
+        $"{alias}row_version, {alias}row_mac, (SELECT max(ix.seq) FROM audit_rows ix WHERE ix.row_ref = '{table}:' || {idColumn})";
+
+    public static RowStamp ReadStamp(DbDataReader r, int ordinal) => new(
+        r.IsDBNull(ordinal) ? null : r.GetInt64(ordinal),
+        r.IsDBNull(ordinal + 1) ? null : r.GetFieldValue<byte[]>(ordinal + 1),
+        r.IsDBNull(ordinal + 2) ? null : r.GetInt64(ordinal + 2));
+
+    public static Account ReadAccount(DbDataReader r) => ReadAccount(r, 0);
+
+    public static Account ReadAccount(DbDataReader r, int o) => new()
     {
-        AccountId = r.GetString(0),
-        Name = r.GetString(1),
-        Email = r.GetString(2),
-        CreatedAt = FromTime(r.GetInt64(3)),
-        CreatedBy = r.GetString(4),
-        KeyLimit = r.IsDBNull(5) ? null : r.GetInt32(5),
-        FailedCodeCount = r.GetInt32(6),
-        LockedUntil = NullableTime(r, 7),
-        RequireWithdrawalCode = r.GetBoolean(8),
-        RecoveryStartedAt = NullableTime(r, 9),
-        RecoveryUntil = NullableTime(r, 10),
+        AccountId = r.GetString(o),
+        Name = r.GetString(o + 1),
+        Email = r.GetString(o + 2),
+        CreatedAt = FromTime(r.GetInt64(o + 3)),
+        CreatedBy = r.GetString(o + 4),
+        KeyLimit = r.IsDBNull(o + 5) ? null : r.GetInt32(o + 5),
+        FailedCodeCount = r.GetInt32(o + 6),
+        LockedUntil = NullableTime(r, o + 7),
+        RequireWithdrawalCode = r.GetBoolean(o + 8),
+        RecoveryStartedAt = NullableTime(r, o + 9),
+        RecoveryUntil = NullableTime(r, o + 10),
     };
 
     public static Authenticator ReadAuthenticator(DbDataReader r) => new()
@@ -87,8 +132,10 @@ internal static class StoreRows
         VaultSecretName = NullableString(r, 19),
         RotatedFrom = NullableString(r, 20),
         RotatedTo = NullableString(r, 21),
-        WithdrawalFailedCodeCount = r.GetInt32(22),
-        WithdrawalLockedUntil = NullableTime(r, 23),
+        HasPassphrase = r.GetBoolean(22),
+        KeyVersions = (KuCoinKeyVersions)r.GetInt32(23),
+        WithdrawalFailedCodeCount = r.GetInt32(24),
+        WithdrawalLockedUntil = NullableTime(r, 25),
     };
 
     public static RotationRecord ReadRotation(DbDataReader r) => new()
@@ -110,6 +157,17 @@ internal static class StoreRows
         Error = NullableString(r, 14),
     };
 
+    public static KeyAdminPolicy ReadPolicy(DbDataReader r) => new()
+    {
+        MaxKeysPerAccount = r.GetInt32(0),
+        MaxFailedCodes = r.GetInt32(1),
+        LockoutDuration = TimeSpan.FromSeconds(r.GetInt64(2)),
+        ConfirmationLifetime = TimeSpan.FromSeconds(r.GetInt64(3)),
+        MinBindingPrefixV4 = r.GetInt32(4),
+        MinBindingPrefixV6 = r.GetInt32(5),
+        RecoveryCoolingOff = TimeSpan.FromSeconds(r.GetInt64(6)),
+    };
+
     public static AuditEntry ReadAudit(DbDataReader r) => new()
     {
         Sequence = r.GetInt64(0),
@@ -126,7 +184,8 @@ internal static class StoreRows
         Detail = NullableString(r, 11),
         PreviousHash = NullableString(r, 12),
         Hash = NullableString(r, 13),
-        AccountId = NullableString(r, 14),
+        Rows = NullableString(r, 14),
+        AccountId = NullableString(r, 15),
     };
 
     public static RecoveryCodeHash ReadRecoveryCode(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), FromTime(r.GetInt64(3)));
@@ -140,4 +199,22 @@ internal static class StoreRows
     public static DateTimeOffset? NullableTime(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : FromTime(r.GetInt64(ordinal));
 
     public static string? NullableString(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+
+    private static string Aliased(string alias, string columns) => string.Join(", ", columns.Split(", ").Select(c => alias + c));
+
+    private static int Count(string columns) => columns.Split(", ").Length;
+}
+
+/// <summary>The tables whose rows carry a seal, by the names the row index uses.</summary>
+internal static class Tables
+{
+    public const string Accounts = "accounts";
+    public const string Authenticators = "authenticators";
+    public const string Keys = "api_keys";
+    public const string Policy = "policy";
+    public const string Rotations = "rotations";
+    public const string Meta = "meta";
+    public const string RecoveryCodes = "recovery_codes";
+
+    public static readonly IReadOnlyList<string> Sealed = new[] { Accounts, Authenticators, Keys, Policy, Rotations, Meta, RecoveryCodes };
 }

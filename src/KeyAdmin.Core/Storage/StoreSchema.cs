@@ -1,3 +1,4 @@
+using KeyAdmin.Core.Policy;
 using KeyAdmin.Core.Storage.Sql;
 using static KeyAdmin.Core.Storage.Sql.Column;
 using static KeyAdmin.Core.Storage.Sql.SqlType;
@@ -11,6 +12,14 @@ namespace KeyAdmin.Core.Storage;
 /// </summary>
 internal static class StoreSchema
 {
+    /// <summary>The columns of a deleted key that stay as they are (schema 5; its seal may be renewed).</summary>
+    private static readonly string[] DeletedFinalColumns =
+    {
+        "key_id", "account_id", "name", "name_key", "memo", "permissions", "ip_binding", "unbound_sensitive", "status", "secret", "created_at", "created_by",
+        "expires_at", "disabled_at", "disabled_reason", "deleted_at", "last_used_at", "last_used_address", "pending_delivery", "vault_name", "vault_secret_name",
+        "rotated_from", "rotated_to",
+    };
+
     public static readonly IReadOnlyList<Migration> Migrations = new Migration[]
     {
         new("1: accounts, authenticators, keys, policy, audit", new SchemaStep[]
@@ -141,7 +150,51 @@ internal static class StoreSchema
             new CreateIndex("ix_rotations_old_key", "rotations", new[] { "old_key_id" }),
         }),
 
-        new("5: recovery codes and the cooling-off of a reset, scoped automation, withdrawal codes counted per key, account ids in the audit log", new SchemaStep[]
+        new(
+            "5: a seal on every row that decides security, and the audit chain's index of the rows each transaction changed",
+            new SchemaStep[]
+            {
+                new AddColumn("accounts", Optional("row_version", Long)),
+                new AddColumn("accounts", Optional("row_mac", Blob)),
+                new AddColumn("authenticators", Optional("row_version", Long)),
+                new AddColumn("authenticators", Optional("row_mac", Blob)),
+                new AddColumn("api_keys", Optional("row_version", Long)),
+                new AddColumn("api_keys", Optional("row_mac", Blob)),
+                new AddColumn("policy", Optional("row_version", Long)),
+                new AddColumn("policy", Optional("row_mac", Blob)),
+                new AddColumn("rotations", Optional("row_version", Long)),
+                new AddColumn("rotations", Optional("row_mac", Blob)),
+                new AddColumn("meta", Optional("row_version", Long)),
+                new AddColumn("meta", Optional("row_mac", Blob)),
+                new AddColumn("audit", Optional("row_refs", Text)),
+                // "table:id" of each row a transaction changed, with the sequence of that transaction's first record:
+                // the latest version of a row is the greatest sequence here, an index seek.
+                new CreateTable("audit_rows", new[] { Required("row_ref", Text), Required("seq", Long) }, PrimaryKey: new[] { "row_ref", "seq" }),
+                new CreateIndex("ix_audit_rows_seq", "audit_rows", new[] { "seq" }),
+                // A deleted key's row stays final, but its seal may be renewed (the upgrade seals tombstones too).
+                new DropTrigger("api_keys_deleted_final", "api_keys"),
+                new RefuseUpdate("api_keys_deleted_final", "api_keys", "KeyAdmin.KeyDeleted", OldRowCondition: "OLD.status = 'Deleted'", OfColumns: DeletedFinalColumns),
+            },
+            SealsRows: true),
+
+        new("6: KuCoin's passphrase and key versions on keys; the replay memory every verifier shares; the binding minimum", new SchemaStep[]
+        {
+            // Sealed like the secret (its own associated data); NULL for a key without one, and once deleted.
+            new AddColumn("api_keys", Optional("passphrase", Blob)),
+            new AddColumn("api_keys", Required("key_versions", Int, 0)),
+            new RefuseUpdate("api_keys_key_versions_immutable", "api_keys", "KeyAdmin.PermissionsImmutable", ChangedColumns: new[] { "key_versions" }),
+            // A deleted key's passphrase stays destroyed, as its secret does.
+            new DropTrigger("api_keys_deleted_final", "api_keys"),
+            new RefuseUpdate("api_keys_deleted_final", "api_keys", "KeyAdmin.KeyDeleted", OldRowCondition: "OLD.status = 'Deleted'", OfColumns: DeletedFinalColumns.Append("passphrase").Append("key_versions").ToArray()),
+            // One row per accepted replay-protected request until its timestamp leaves the window; never evicted early.
+            new CreateTable("replay_guard", new[] { Key("signature", Blob), Required("key_id", Text), Required("expires_at", Time) }),
+            new CreateIndex("ix_replay_guard_key", "replay_guard", new[] { "key_id", "expires_at" }),
+            new CreateIndex("ix_replay_guard_expiry", "replay_guard", new[] { "expires_at" }),
+            new AddColumn("policy", Required("min_binding_prefix_v4", Int, KeyAdminPolicy.DefaultMinBindingPrefixV4)),
+            new AddColumn("policy", Required("min_binding_prefix_v6", Int, KeyAdminPolicy.DefaultMinBindingPrefixV6)),
+        }),
+
+        new("7: recovery codes and the cooling-off of a reset, scoped automation, withdrawal codes counted per key, account ids in the audit log", new SchemaStep[]
         {
             // Only hashes: HMAC-SHA256 under a key derived from the key-encryption key, bound to the account (RecoveryCodes).
             // A code is deleted when it is used.
@@ -151,6 +204,8 @@ internal static class StoreSchema
                 Required("account_id", Text, constraint: "REFERENCES accounts (account_id)"),
                 Required("hash", Text),
                 Required("created_at", Time),
+                Optional("row_version", Long),
+                Optional("row_mac", Blob),
             }),
             new CreateIndex("ix_recovery_codes_account", "recovery_codes", new[] { "account_id" }),
             new AddColumn("accounts", Optional("recovery_started_at", Time)),
@@ -162,14 +217,21 @@ internal static class StoreSchema
             // A replaced authenticator keeps its name until the reset's cooling-off ends, beside the new one.
             new DropIndex("ux_authenticators_name"),
             new CreateIndex("ux_authenticators_name", "authenticators", new[] { "account_id", "name_key" }, Unique: true, Where: "status NOT IN ('Revoked', 'Replaced')"),
+            // Rows sealed before keep their seals: RowSeal leaves these columns out while they hold these defaults.
             new AddColumn("api_keys", Required("withdrawal_failures", Int, 0)),
             new AddColumn("api_keys", Optional("withdrawal_locked_until", Time)),
+            new DropTrigger("api_keys_deleted_final", "api_keys"),
+            new RefuseUpdate("api_keys_deleted_final", "api_keys", "KeyAdmin.KeyDeleted", OldRowCondition: "OLD.status = 'Deleted'", OfColumns: DeletedFinalColumns
+                .Append("passphrase").Append("key_versions").Append("withdrawal_failures").Append("withdrawal_locked_until").ToArray()),
             new AddColumn("policy", Required("recovery_seconds", Long, 86400)),
             new AddColumn("audit", Optional("account_id", Text)),
         }),
     };
 
     public static int CurrentVersion => Migrations.Count;
+
+    /// <summary>The schema version from which every sealed table's rows carry a seal (<see cref="RowSeal"/>).</summary>
+    public static int SealedSince => Migrations.Select((m, i) => (m, i)).First(x => x.m.SealsRows).i + 1;
 
     /// <summary>The migrations as <paramref name="dialect"/>'s DDL, one script per version (index 0 is version 1).</summary>
     public static IReadOnlyList<string> Render(SqlDialect dialect) =>

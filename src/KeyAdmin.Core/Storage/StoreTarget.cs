@@ -11,7 +11,7 @@ namespace KeyAdmin.Core.Storage;
 /// database named by a connection string (the team store). The one place that chooses an engine; it shows only
 /// <see cref="Location"/>, never the connection string, which may hold a password.
 /// </summary>
-public sealed class StoreTarget
+public sealed partial class StoreTarget
 {
     /// <summary>The key-encryption key file of a PostgreSQL store when -KeyFile is not given: a team shares one file.</summary>
     public const string KeyFileVariable = "KEYADMIN_KEY_FILE";
@@ -55,6 +55,16 @@ public sealed class StoreTarget
     /// <summary>The embedded store at <paramref name="path"/>; its key file defaults to the path with ".kek".</summary>
     public static StoreTarget ForPath(string path, string? keyFile = null)
     {
+        if (LooksLikeConnectionString(path))
+        {
+            // Never a folder named after a password: a connection string that KeyAdmin does not read is an error.
+            throw new KeyAdminException(
+                KeyAdminError.StoreUnavailable,
+                "The store looks like a connection string (it has '://', 'Password=' or 'keyword=value;'), not a file path, and is not a PostgreSQL " +
+                "connection string KeyAdmin reads (Host=…;Database=… or postgresql://…). Pass it with -ConnectionString, or give a file path.",
+                "(connection string)");
+        }
+
         var full = Path.GetFullPath(path);
         return new StoreTarget("SQLite", full, Path.GetFullPath(keyFile ?? StoreLocation.KeyFileFor(full)), null, full);
     }
@@ -78,32 +88,40 @@ public sealed class StoreTarget
     /// <summary>True for a PostgreSQL connection string (<c>Host=…</c>, <c>postgresql://…</c>) rather than a file path.</summary>
     public static bool IsConnectionString(string? value) => PostgresConnectionString.Recognizes(value);
 
-    /// <summary>A connection string (Host=… or postgresql://…) selects PostgreSQL; anything else is a file path.</summary>
-    public static StoreTarget Parse(string pathOrConnectionString, string? keyFile = null) =>
-        IsConnectionString(pathOrConnectionString)
-            ? ForConnectionString(pathOrConnectionString, keyFile)
-            : ForPath(pathOrConnectionString, keyFile);
+    /// <summary>
+    /// A connection string (Host=… or postgresql://…, white space around it ignored) selects PostgreSQL; a file path
+    /// the embedded store; anything that looks like a connection string but is not one KeyAdmin reads is refused.
+    /// </summary>
+    public static StoreTarget Parse(string pathOrConnectionString, string? keyFile = null)
+    {
+        var value = pathOrConnectionString.Trim();
+        return IsConnectionString(value) ? ForConnectionString(value, keyFile) : ForPath(value, keyFile);
+    }
 
     /// <summary>$KEYADMIN_STORE (a path or a connection string), else the embedded store in the user's data folder.</summary>
     public static StoreTarget FromEnvironment()
     {
         var fromEnvironment = Environment.GetEnvironmentVariable(StoreLocation.EnvironmentVariable);
-        return !string.IsNullOrWhiteSpace(fromEnvironment) && IsConnectionString(fromEnvironment)
-            ? ForConnectionString(fromEnvironment)
-            : ForPath(StoreLocation.DefaultPath());
+        return !string.IsNullOrWhiteSpace(fromEnvironment) ? Parse(fromEnvironment) : ForPath(StoreLocation.DefaultPath());
     }
 
-    /// <summary>Opens the store, creating or migrating it on first use.</summary>
-    public IKeyAdminStore Open()
+    /// <summary>True for a value with '://', 'Password=' (or 'Pwd='), or 'keyword=value;' pairs: never a file path.</summary>
+    public static bool LooksLikeConnectionString(string value) => ConnectionStringShape().IsMatch(value);
+
+    /// <summary>
+    /// Opens the store, creating or migrating it on first use; with <paramref name="readOnly"/>, only an existing
+    /// store of the current schema, which nothing done with it can write.
+    /// </summary>
+    public IKeyAdminStore Open(bool readOnly = false)
     {
         if (postgres is null)
         {
-            return SqliteStore.Open(Location, keySource ?? new FileKeyEncryptionKeySource(KeyFile!));
+            return SqliteStore.Open(Location, keySource ?? new FileKeyEncryptionKeySource(KeyFile!), readOnly);
         }
 
         if (keySource is not null)
         {
-            return PostgresStore.Open(postgres, keySource);
+            return PostgresStore.Open(postgres, keySource, readOnly);
         }
 
         if (KeyFile is null)
@@ -115,7 +133,7 @@ public sealed class StoreTarget
                 Location);
         }
 
-        return PostgresStore.Open(postgres, new FileKeyEncryptionKeySource(KeyFile));
+        return PostgresStore.Open(postgres, new FileKeyEncryptionKeySource(KeyFile), readOnly);
     }
 
     /// <summary>Whether the store exists, without creating it: the file, or KeyAdmin's schema in the database (false when unreachable).</summary>
@@ -146,4 +164,7 @@ public sealed class StoreTarget
         other is not null && other.Engine == Engine && other.identity == identity && other.KeyDescription == KeyDescription;
 
     public override string ToString() => Location;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"://|(?:^|[\s;/\\])(?:password|pwd)\s*=|[A-Za-z][A-Za-z ]*=[^;]*;", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex ConnectionStringShape();
 }

@@ -22,7 +22,8 @@ internal static class ErrorMap
     {
         KeyAdminError.InvalidName or KeyAdminError.InvalidEmail or KeyAdminError.InvalidMemo or
         KeyAdminError.InvalidIpAddress or KeyAdminError.InvalidExpiry or KeyAdminError.ExpiryInPast or
-        KeyAdminError.InvalidPolicy or KeyAdminError.TwoFactorCodeMalformed => ErrorCategory.InvalidArgument,
+        KeyAdminError.InvalidPolicy or KeyAdminError.TwoFactorCodeMalformed or KeyAdminError.InvalidPassphrase or
+        KeyAdminError.InvalidKeyVersion => ErrorCategory.InvalidArgument,
         KeyAdminError.TooManyIpAddresses or KeyAdminError.KeyLimitReached => ErrorCategory.LimitsExceeded,
         KeyAdminError.AccountNotFound or KeyAdminError.KeyNotFound or KeyAdminError.AuthenticatorNotFound => ErrorCategory.ObjectNotFound,
         KeyAdminError.AccountExists or KeyAdminError.KeyNameExists or KeyAdminError.AuthenticatorExists => ErrorCategory.ResourceExists,
@@ -36,7 +37,9 @@ internal static class ErrorMap
         KeyAdminError.StoreCorrupt or KeyAdminError.StoreSchemaTooNew => ErrorCategory.InvalidData,
         KeyAdminError.KeyEncryptionKeyMissing or KeyAdminError.KeyEncryptionKeyMismatch => ErrorCategory.SecurityError,
         KeyAdminError.ComplianceFailed => ErrorCategory.InvalidResult,
-        KeyAdminError.AuditChainBroken => ErrorCategory.SecurityError,
+        KeyAdminError.AuditChainBroken or KeyAdminError.StoreTampered or KeyAdminError.StoreFileUnsafe => ErrorCategory.SecurityError,
+        KeyAdminError.StoreReadOnly => ErrorCategory.InvalidOperation,
+        KeyAdminError.InvalidAuditHead => ErrorCategory.InvalidArgument,
         KeyAdminError.SecretManagementMissing => ErrorCategory.NotInstalled,
         KeyAdminError.VaultNotFound or KeyAdminError.RotationNotFound => ErrorCategory.ObjectNotFound,
         KeyAdminError.VaultUnavailable => ErrorCategory.ResourceUnavailable,
@@ -61,6 +64,9 @@ internal static class ErrorMap
         KeyAdminError.KeyNotDisabled => "Disable the key first: Disable-ApiKey.",
         KeyAdminError.TwoFactorNotEnrolled => "Confirm the enrolment: Confirm-KeyAdminAuthenticator -Account <name> -Code <code>.",
         KeyAdminError.StoreSchemaTooNew => "Install the newer KeyAdmin module that wrote this store.",
+        KeyAdminError.StoreTampered =>
+            "The store was changed outside KeyAdmin. Keep a copy as evidence, run Test-ApiKeyAuditLog (with -ExpectedHead from your last scheduled audit) and Test-ApiKeyCompliance, and restore a backup you trust; see docs/SECURITY.md.",
+        KeyAdminError.StoreFileUnsafe => "Make the file a regular file of your own that only you can open (chmod 600; no links), or point KeyAdmin at one that is.",
         KeyAdminError.SecretManagementMissing => "Install-Module Microsoft.PowerShell.SecretManagement, Microsoft.PowerShell.SecretStore; then Register-SecretVault.",
         KeyAdminError.RotationInProgress => "Resume-ApiKeyRotation -RotationId <id> completes it (or -Undo); Get-ApiKeyRotation -Unfinished lists them.",
         KeyAdminError.TwoFactorScopeDenied => "Confirm with a code of the person's authenticator; Get-KeyAdminAuthenticator shows each authenticator's Scope.",

@@ -17,6 +17,12 @@ public abstract class KeyAdminCmdlet : PSCmdlet
 
     internal KeyAdminSession Session => KeyAdminSession.ForCurrentRunspace();
 
+    /// <summary>
+    /// True for commands that only read (Get-*, Test-ApiKeyAuditLog, Test-ApiKeyCompliance): they open the store to
+    /// read only, so that they never create, upgrade or write it, and can check a copy kept as evidence.
+    /// </summary>
+    internal virtual bool ReadsOnly => false;
+
     /// <summary>The authority over the session's store. A store that cannot be opened ends the command.</summary>
     internal KeyAdminAuthority Authority
     {
@@ -26,7 +32,7 @@ public abstract class KeyAdminCmdlet : PSCmdlet
             {
                 try
                 {
-                    authority = Session.Open();
+                    authority = Session.Open(ReadsOnly);
                 }
                 catch (KeyAdminException e)
                 {

@@ -20,6 +20,7 @@ internal sealed class KeyAdminSession
     private RequestVerifier? verifier;
     private IKeyAdminStore? verifierStore;
     private StoreTarget? openTarget;
+    private bool openReadOnly;
 
     private KeyAdminSession()
     {
@@ -76,19 +77,24 @@ internal sealed class KeyAdminSession
         }
     }
 
-    /// <summary>The authority over the store in use, opening (and on first use creating) it.</summary>
-    public KeyAdminAuthority Open()
+    /// <summary>
+    /// The authority over the store in use, opening (and on first use creating) it. With <paramref name="readOnly"/>
+    /// a store that is not open yet is opened to read only (never created or upgraded); a store open to read only is
+    /// opened again to write when a command needs to.
+    /// </summary>
+    public KeyAdminAuthority Open(bool readOnly = false)
     {
         lock (gate)
         {
             var target = Resolve().Target;
-            return authority is not null && target.SameStore(openTarget) ? authority : OpenTarget(target);
+            return authority is not null && target.SameStore(openTarget) && (readOnly || !openReadOnly) ? authority : OpenTarget(target, readOnly);
         }
     }
 
     /// <summary>The session's verifier over the store in use: one cache and one replay memory for all Test-ApiKey calls.</summary>
     public RequestVerifier Verifier()
     {
+        // A verifier records use and refusals (R13): it needs a store it may write.
         var current = Open();
         lock (gate)
         {
@@ -114,13 +120,14 @@ internal sealed class KeyAdminSession
         }
     }
 
-    private KeyAdminAuthority OpenTarget(StoreTarget target)
+    private KeyAdminAuthority OpenTarget(StoreTarget target, bool readOnly = false)
     {
         // Opened before the current store is closed: a store that cannot be opened leaves the session as it was.
-        var store = target.Open();
+        var store = target.Open(readOnly);
         CloseCurrent();
         authority = new KeyAdminAuthority(store, TimeProvider.System, Actor.Current());
         openTarget = target;
+        openReadOnly = readOnly;
         return authority;
     }
 

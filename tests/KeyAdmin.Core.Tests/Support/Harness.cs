@@ -189,6 +189,7 @@ public sealed class Harness : IDisposable
             Signature = RequestSigner.Sign(secret, timestamp, "POST", "/api/v1/withdrawals", body),
             Method = "POST",
             PathAndQuery = "/api/v1/withdrawals",
+            ContentType = "application/json",
             Body = body,
             CallerAddress = IPAddress.Parse("203.0.113.7"),
             RequiredPermission = ApiKeyPermission.Withdraw,
@@ -279,6 +280,49 @@ public static class RawDb
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static string? Text(string path, string sql)
+    {
+        using var connection = Open(path);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar() as string;
+    }
+
+    /// <summary>Every column of the one row <paramref name="where"/> selects: a copy an attacker keeps to put back later.</summary>
+    public static Dictionary<string, object?> Row(string path, string table, string where)
+    {
+        using var connection = Open(path);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT * FROM {table} WHERE {where}";
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read(), $"no {table} row where {where}");
+        return Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName, i => reader.IsDBNull(i) ? null : reader.GetValue(i));
+    }
+
+    /// <summary>
+    /// Writes <paramref name="row"/> (from <see cref="Row"/>) over the row <paramref name="where"/> selects, or inserts
+    /// it where that row is gone. Triggers stay as they are: a test that needs them out of the way drops them, as the
+    /// attacker would.
+    /// </summary>
+    public static void PutBack(string path, string table, Dictionary<string, object?> row, string where)
+    {
+        using var connection = Open(path);
+        using var update = connection.CreateCommand();
+        update.CommandText = $"UPDATE {table} SET {string.Join(", ", row.Keys.Select(k => $"{k} = @{k}"))} WHERE {where}";
+        using var insert = connection.CreateCommand();
+        insert.CommandText = $"INSERT INTO {table} ({string.Join(", ", row.Keys)}) VALUES ({string.Join(", ", row.Keys.Select(k => "@" + k))})";
+        foreach (var (name, value) in row)
+        {
+            update.Parameters.AddWithValue("@" + name, value ?? DBNull.Value);
+            insert.Parameters.AddWithValue("@" + name, value ?? DBNull.Value);
+        }
+
+        if (update.ExecuteNonQuery() == 0)
+        {
+            insert.ExecuteNonQuery();
+        }
     }
 
     /// <summary>Every row of <paramref name="table"/> as text (blobs as a hash), to prove a table unchanged.</summary>

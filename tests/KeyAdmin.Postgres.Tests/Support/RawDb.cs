@@ -41,6 +41,45 @@ public static class RawDb
         return command.ExecuteScalar() as string;
     }
 
+    /// <summary>Every column of the one row <paramref name="where"/> selects: a copy an attacker keeps to put back later.</summary>
+    public static Dictionary<string, object?> Row(string connectionString, string table, string where)
+    {
+        using var connection = Open(connectionString);
+        using var command = new NpgsqlCommand($"SELECT * FROM {table} WHERE {where}", connection);
+        using var reader = command.ExecuteReader();
+        Xunit.Assert.True(reader.Read(), $"no {table} row where {where}");
+        return Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName, i => reader.IsDBNull(i) ? null : reader.GetValue(i));
+    }
+
+    /// <summary>
+    /// Writes <paramref name="row"/> (from <see cref="Row"/>) over the row <paramref name="where"/> selects, or inserts
+    /// it where that row is gone, with the table's triggers off, as its owner (or the superuser) can.
+    /// </summary>
+    public static void PutBack(string connectionString, string table, Dictionary<string, object?> row, string where)
+    {
+        using var connection = Open(connectionString);
+        using (var off = new NpgsqlCommand($"ALTER TABLE {table} DISABLE TRIGGER ALL", connection))
+        {
+            off.ExecuteNonQuery();
+        }
+
+        using var update = new NpgsqlCommand($"UPDATE {table} SET {string.Join(", ", row.Keys.Select(k => $"{k} = @{k}"))} WHERE {where}", connection);
+        using var insert = new NpgsqlCommand($"INSERT INTO {table} ({string.Join(", ", row.Keys)}) VALUES ({string.Join(", ", row.Keys.Select(k => "@" + k))})", connection);
+        foreach (var (name, value) in row)
+        {
+            update.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            insert.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        if (update.ExecuteNonQuery() == 0)
+        {
+            insert.ExecuteNonQuery();
+        }
+
+        using var on = new NpgsqlCommand($"ALTER TABLE {table} ENABLE TRIGGER ALL", connection);
+        on.ExecuteNonQuery();
+    }
+
     /// <summary>Every row of <paramref name="table"/> as text (blobs as a hash), in key order, to prove a table unchanged.</summary>
     public static string Dump(string connectionString, string table)
     {

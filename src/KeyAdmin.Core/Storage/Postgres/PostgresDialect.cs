@@ -23,6 +23,10 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string KeyListingFrom => "api_keys k JOIN accounts a ON a.account_id = k.account_id";
 
+    public override string StringAggregate(string column) => $"string_agg({column}, ',')";
+
+    public override string Contains(string haystack, string needle) => $"strpos({haystack}, {needle}) > 0";
+
     // The triggers raise check_violation (keyadmin_refuse below).
     public override bool IsConstraintViolation(DbException e) =>
         e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.CheckViolation };
@@ -56,6 +60,8 @@ internal sealed class PostgresDialect : SqlDialect
         """;
 
     public override string Changed(string column) => $"NEW.{column} IS DISTINCT FROM OLD.{column}";
+
+    public override string DropTrigger(string name, string table) => $"DROP TRIGGER {name} ON {table};";
 
     public override string RefuseUpdateTrigger(string name, string table, IReadOnlyList<string>? ofColumns, string condition, string error) =>
         $"CREATE TRIGGER {name} BEFORE UPDATE{(ofColumns is null ? string.Empty : " OF " + string.Join(", ", ofColumns))} ON {table}\n" +

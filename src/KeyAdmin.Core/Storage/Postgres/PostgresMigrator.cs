@@ -10,13 +10,25 @@ namespace KeyAdmin.Core.Storage.Postgres;
 /// </summary>
 internal static class PostgresMigrator
 {
-    public static void Migrate(NpgsqlDataSource dataSource, string location)
+    /// <summary>The schema version of the store (0 for none), refusing one it must not touch; writes nothing.</summary>
+    public static long Inspect(NpgsqlDataSource dataSource, string location)
+    {
+        using var connection = dataSource.OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        return CheckKnown(connection, transaction, location);
+    }
+
+    /// <summary>
+    /// Migrates to the current schema; a migration that introduces row seals seals the existing rows in the same
+    /// transaction under <paramref name="integrity"/>.
+    /// </summary>
+    public static void Migrate(NpgsqlDataSource dataSource, string location, StoreIntegrity integrity)
     {
         using var connection = dataSource.OpenConnection();
         using var transaction = connection.BeginTransaction();
         Execute(connection, transaction, "SELECT pg_advisory_xact_lock(@key)", ("key", PostgresStore.MigrationLockKey));
 
-        var version = CheckKnown(connection, transaction, location);
+        var version = (int)CheckKnown(connection, transaction, location);
         if (version == PostgresSchema.CurrentVersion)
         {
             transaction.Commit();
@@ -30,9 +42,18 @@ internal static class PostgresMigrator
             Execute(connection, transaction, $"CREATE SCHEMA {PostgresSchema.Name}");
         }
 
-        for (var next = (int)version; next < PostgresSchema.CurrentVersion; next++)
+        for (var next = version; next < PostgresSchema.CurrentVersion; next++)
         {
             Execute(connection, transaction, PostgresSchema.Migrations[next]);
+        }
+
+        if (version > 0 && version < StoreSchema.SealedSince)
+        {
+            // Under the write lock as well: no writer may change a row between its sealing and the commit.
+            Execute(connection, transaction, "SELECT pg_advisory_xact_lock(@key)", ("key", PostgresStore.WriteLockKey));
+            var session = new Sql.StoreSession(connection, transaction, new Sql.FreshCommands(connection), PostgresDialect.Instance, integrity);
+            session.SealExistingRows(version);
+            session.Complete();
         }
 
         Execute(

@@ -38,8 +38,8 @@ public sealed class PostgresStore : SqlStore
 
     private readonly NpgsqlDataSource dataSource;
 
-    private PostgresStore(NpgsqlDataSource dataSource, string location, SecretBox secrets, string kekDescription)
-        : base(secrets, new StoreDescription(PostgresDialect.Instance.Engine, location, kekDescription, PostgresSchema.CurrentVersion))
+    private PostgresStore(NpgsqlDataSource dataSource, string location, SecretBox secrets, string kekDescription, bool readOnly)
+        : base(secrets, new StoreDescription(PostgresDialect.Instance.Engine, location, kekDescription, PostgresSchema.CurrentVersion), readOnly)
     {
         this.dataSource = dataSource;
     }
@@ -47,10 +47,14 @@ public sealed class PostgresStore : SqlStore
     private string Location => Description.Location;
 
     /// <summary>Opens the store in the database <paramref name="connectionString"/> names, creating or migrating its schema on first use.</summary>
-    public static PostgresStore Open(string connectionString, IKeyEncryptionKeySource kekSource) =>
-        Open(PostgresConnectionString.Parse(connectionString), kekSource);
+    public static PostgresStore Open(string connectionString, IKeyEncryptionKeySource kekSource, bool readOnly = false) =>
+        Open(PostgresConnectionString.Parse(connectionString), kekSource, readOnly);
 
-    public static PostgresStore Open(PostgresConnectionString connection, IKeyEncryptionKeySource kekSource)
+    /// <summary>
+    /// Opens the store; with <paramref name="readOnly"/> only an existing store of the current schema, on sessions
+    /// the server keeps read-only (<c>default_transaction_read_only</c>), so that nothing done with it writes.
+    /// </summary>
+    public static PostgresStore Open(PostgresConnectionString connection, IKeyEncryptionKeySource kekSource, bool readOnly = false)
     {
         var location = connection.Location;
         var settings = new NpgsqlConnectionStringBuilder(connection.Builder.ConnectionString)
@@ -63,16 +67,21 @@ public sealed class PostgresStore : SqlStore
             settings.ApplicationName = "KeyAdmin";
         }
 
+        if (readOnly)
+        {
+            settings.Options = ((settings.Options ?? string.Empty) + " -c default_transaction_read_only=on").Trim();
+        }
+
         var dataSource = NpgsqlDataSource.Create(settings);
         byte[]? kek = null;
         try
         {
-            PostgresMigrator.Migrate(dataSource, location);
+            var version = PostgresMigrator.Inspect(dataSource, location);
             kek = kekSource.Load();
             if (kek is null)
             {
                 // A database that records a fingerprint holds secrets sealed under a key that is not where we looked.
-                if (ReadFingerprint(dataSource) is not null)
+                if (readOnly || (version > 0 && ReadFingerprint(dataSource) is not null))
                 {
                     throw new KeyAdminException(
                         KeyAdminError.KeyEncryptionKeyMissing,
@@ -84,7 +93,21 @@ public sealed class PostgresStore : SqlStore
             }
 
             var secrets = new SecretBox(kek);
-            var store = new PostgresStore(dataSource, location, secrets, kekSource.Description);
+            if (version < PostgresSchema.CurrentVersion)
+            {
+                if (readOnly)
+                {
+                    secrets.Dispose();
+                    throw new KeyAdminException(
+                        KeyAdminError.StoreReadOnly,
+                        $"The store '{location}' has schema version {version} and must be upgraded to {PostgresSchema.CurrentVersion} before it can be read; open it once to change it.",
+                        location);
+                }
+
+                PostgresMigrator.Migrate(dataSource, location, StoreIntegrity.From(secrets));
+            }
+
+            var store = new PostgresStore(dataSource, location, secrets, kekSource.Description, readOnly);
             try
             {
                 store.Attach(kekSource.Description);
@@ -153,7 +176,7 @@ public sealed class PostgresStore : SqlStore
                         TakeWriteLock(connection, transaction);
                     }
 
-                    var result = work(Session(connection, transaction));
+                    var result = InSession(Session(connection, transaction), write, work);
                     if (write)
                     {
                         commitSent = true;
@@ -242,7 +265,7 @@ public sealed class PostgresStore : SqlStore
     }
 
     private StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction transaction) =>
-        new(connection, transaction, new FreshCommands(connection), PostgresDialect.Instance, AuditChain);
+        new(connection, transaction, new FreshCommands(connection), PostgresDialect.Instance, Integrity);
 
     /// <summary>Opens a pooled connection; a server that cannot be reached is refused at once, never retried.</summary>
     private NpgsqlConnection OpenConnection()

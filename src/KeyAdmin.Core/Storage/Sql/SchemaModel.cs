@@ -55,19 +55,28 @@ internal sealed record DropIndex(string Name) : SchemaStep
 /// with <paramref name="Error"/> when one of <paramref name="ChangedColumns"/> changes, or when the old row
 /// matches <paramref name="OldRowCondition"/> (written with <c>OLD.</c>, in SQL both engines read alike).
 /// </summary>
-internal sealed record RefuseUpdate(string Name, string Table, string Error, IReadOnlyList<string>? ChangedColumns = null, string? OldRowCondition = null) : SchemaStep
+internal sealed record RefuseUpdate(string Name, string Table, string Error, IReadOnlyList<string>? ChangedColumns = null, string? OldRowCondition = null, IReadOnlyList<string>? OfColumns = null) : SchemaStep
 {
     public override string Render(SqlDialect dialect)
     {
         var condition = ChangedColumns is not null
             ? string.Join(" OR ", ChangedColumns.Select(dialect.Changed))
             : OldRowCondition ?? throw new InvalidOperationException($"Trigger {Name} refuses nothing.");
-        return dialect.RefuseUpdateTrigger(Name, dialect.Table(Table), ChangedColumns, condition, Error);
+        return dialect.RefuseUpdateTrigger(Name, dialect.Table(Table), OfColumns ?? ChangedColumns, condition, Error);
     }
 }
 
-/// <summary>A forward-only migration: its steps run in one transaction, in order.</summary>
-internal sealed record Migration(string Purpose, IReadOnlyList<SchemaStep> Steps)
+internal sealed record DropTrigger(string Name, string Table) : SchemaStep
+{
+    public override string Render(SqlDialect dialect) => dialect.DropTrigger(Name, dialect.Table(Table));
+}
+
+/// <summary>
+/// A forward-only migration: its steps run in one transaction, in order. One that <paramref name="SealsRows"/>
+/// introduces the row seals: after its DDL, the engine seals every existing row under the key-encryption key in
+/// the same transaction (<see cref="StoreSession.SealExistingRows"/>).
+/// </summary>
+internal sealed record Migration(string Purpose, IReadOnlyList<SchemaStep> Steps, bool SealsRows = false)
 {
     public string Render(SqlDialect dialect, bool first)
     {

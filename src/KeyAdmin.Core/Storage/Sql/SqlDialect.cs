@@ -22,6 +22,12 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string KeyListingFrom { get; }
 
+    /// <summary>An aggregate that joins <paramref name="column"/>'s values with commas, in any order.</summary>
+    public abstract string StringAggregate(string column);
+
+    /// <summary>True when <paramref name="needle"/> occurs in <paramref name="haystack"/> (both SQL expressions).</summary>
+    public abstract string Contains(string haystack, string needle);
+
     /// <summary>A violated unique index, check or refusing trigger: the change breaks a rule the schema enforces.</summary>
     public abstract bool IsConstraintViolation(DbException e);
 
@@ -48,6 +54,8 @@ internal abstract class SqlDialect
 
     /// <summary>True when the new row differs from the old in <paramref name="column"/>, nulls included.</summary>
     public abstract string Changed(string column);
+
+    public abstract string DropTrigger(string name, string table);
 
     /// <summary>A trigger that refuses an update of <paramref name="table"/> when <paramref name="condition"/> holds, with <paramref name="error"/> as its message.</summary>
     public abstract string RefuseUpdateTrigger(string name, string table, IReadOnlyList<string>? ofColumns, string condition, string error);

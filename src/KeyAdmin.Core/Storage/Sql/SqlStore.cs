@@ -6,35 +6,66 @@ using KeyAdmin.Core.Keys;
 namespace KeyAdmin.Core.Storage.Sql;
 
 /// <summary>
-/// What every SQL engine's store shares: the key-encryption key and the chain derived from it, the store's
-/// identity, and the contract's calls expressed as transactions of a <see cref="StoreSession"/>. An engine
-/// supplies how a transaction is opened, locked, retried and streamed, and how its files or server are cleaned.
+/// What every SQL engine's store shares: the key-encryption key and the MACs derived from it, the store's identity,
+/// and the contract's calls expressed as transactions of a <see cref="StoreSession"/>. An engine supplies how a
+/// transaction is opened, locked, retried and streamed, and how its files or server are cleaned.
 /// </summary>
 public abstract class SqlStore : IKeyAdminStore
 {
     internal const string KekFingerprint = "kek_fingerprint";
-    private const string StoreIdName = "store_id";
+    internal const string StoreIdName = "store_id";
+    internal const string TamperAction = "Store.TamperDetected";
+    internal const string CreateAction = "Store.Create";
+    private readonly bool readOnly;
 
-    private protected SqlStore(SecretBox secrets, StoreDescription description)
+    private protected SqlStore(SecretBox secrets, StoreDescription description, bool readOnly)
     {
         Secrets = secrets;
-        AuditChain = new AuditChain(secrets.DeriveKey("audit chain v1"));
+        Integrity = StoreIntegrity.From(secrets);
         Description = description;
+        this.readOnly = readOnly;
     }
 
     public StoreDescription Description { get; }
 
     public SecretBox Secrets { get; }
 
-    public AuditChain AuditChain { get; }
+    public AuditChain AuditChain => Integrity.Chain;
 
     public string StoreId { get; private set; } = string.Empty;
 
+    /// <summary>Opened to read only: the engine refuses every write, and opening wrote nothing either.</summary>
+    public bool IsReadOnly => readOnly;
+
+    internal StoreIntegrity Integrity { get; }
+
     public T Read<T>(Func<IStoreReader, T> work) => Run(write: false, work);
 
-    public T Write<T>(Func<IStoreWriter, T> work) => Run(write: true, work);
+    /// <summary>
+    /// One write transaction. A row that fails its integrity check aborts it; the detection is then recorded in the
+    /// audit log by a transaction of its own (when the log itself can still be written), and the refusal thrown.
+    /// </summary>
+    public T Write<T>(Func<IStoreWriter, T> work)
+    {
+        if (readOnly)
+        {
+            throw new KeyAdminException(KeyAdminError.StoreReadOnly, $"The store '{Description.Location}' was opened to read only; open it again to change it.", Description.Location);
+        }
+
+        try
+        {
+            return Run(write: true, work);
+        }
+        catch (KeyAdminException e) when (e.Error == KeyAdminError.StoreTampered)
+        {
+            RecordDetection(e, Actor.Current(), DateTimeOffset.UtcNow);
+            throw;
+        }
+    }
 
     public IEnumerable<ApiKey> StreamKeys(KeyQuery query) => Stream(session => session.StreamKeys(query));
+
+    public IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query) => Stream(session => session.StreamCheckedKeys(query));
 
     public IEnumerable<AuditEntry> StreamAudit(AuditQuery? query = null) => Stream(session => session.StreamAudit(query ?? new AuditQuery()));
 
@@ -42,19 +73,99 @@ public abstract class SqlStore : IKeyAdminStore
 
     public abstract void Dispose();
 
+    /// <summary>
+    /// Records that <paramref name="tampered"/> was found, in a write transaction of its own; nothing when the store
+    /// is read-only or the log cannot be written (a broken head, say: the refusal stands on its own then).
+    /// </summary>
+    public void RecordDetection(KeyAdminException tampered, Actor actor, DateTimeOffset at, string? detail = null)
+    {
+        if (readOnly)
+        {
+            return;
+        }
+
+        try
+        {
+            Run(write: true, session =>
+            {
+                session.Append(new AuditEntry
+                {
+                    At = at,
+                    Actor = actor.User,
+                    ActorHost = actor.Host,
+                    Action = TamperAction,
+                    Target = tampered.Target as string,
+                    Outcome = AuditOutcome.Refused,
+                    Reason = KeyAdminError.StoreTampered.ToString(),
+                    Detail = detail ?? tampered.Message,
+                });
+                return true;
+            });
+        }
+        catch (KeyAdminException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Records the fingerprint of the key-encryption key and the store's id in a store that has none yet (another
+    /// process may have done it first: the caller looks inside the same write transaction), with an audit record.
+    /// </summary>
+    private string Initialise(StoreSession session)
+    {
+        session.WriteMeta(KekFingerprint, Secrets.Fingerprint);
+        var id = session.ReadMetaUnchecked(StoreIdName) ?? Guid.NewGuid().ToString("N");
+        session.WriteMeta(StoreIdName, id);
+        var actor = Actor.Current();
+        session.Append(new AuditEntry
+        {
+            At = DateTimeOffset.UtcNow,
+            Actor = actor.User,
+            ActorHost = actor.Host,
+            Action = CreateAction,
+            Target = id,
+            Outcome = AuditOutcome.Succeeded,
+            Detail = $"Engine={Description.Engine}; SchemaVersion={Description.SchemaVersion}; KeyEncryptionKeyFingerprint={Secrets.Fingerprint}",
+        });
+        return Secrets.Fingerprint;
+    }
+
     /// <summary>One transaction: a snapshot for reads; for writes, one that excludes every other writer.</summary>
     private protected abstract T Run<T>(bool write, Func<StoreSession, T> work);
 
     /// <summary>Streams inside one read transaction that lasts as long as the enumeration.</summary>
     private protected abstract IEnumerable<T> Stream<T>(Func<StoreSession, IEnumerable<T>> query);
 
+    /// <summary>The work of one transaction in <paramref name="session"/>; a write's records are sealed before the engine commits.</summary>
+    private protected static T InSession<T>(StoreSession session, bool write, Func<StoreSession, T> work)
+    {
+        var result = work(session);
+        if (write)
+        {
+            session.Complete();
+        }
+
+        return result;
+    }
+
     /// <summary>
     /// Binds the open store to its key-encryption key: the key must be the one the store's secrets were sealed with
-    /// (its fingerprint is recorded by the first open), and the store's id is read (or created with the store).
+    /// (its fingerprint is recorded with the store), and the store's id is read. Only a store that records no
+    /// fingerprint yet (a new one) is written to, with an audit record that says so.
     /// </summary>
     private protected void Attach(string kekDescription)
     {
-        var recorded = Run(write: true, session => session.ClaimMeta(KekFingerprint, Secrets.Fingerprint));
+        var recorded = Run(write: false, session => session.ReadMetaUnchecked(KekFingerprint));
+        if (recorded is null)
+        {
+            if (readOnly)
+            {
+                throw new KeyAdminException(KeyAdminError.StoreCorrupt, $"The store '{Description.Location}' was never initialised; it cannot be opened to read only.", Description.Location);
+            }
+
+            recorded = Run(write: true, session => session.ReadMetaUnchecked(KekFingerprint) ?? Initialise(session));
+        }
+
         if (!string.Equals(recorded, Secrets.Fingerprint, StringComparison.Ordinal))
         {
             throw new KeyAdminException(
@@ -63,10 +174,11 @@ public abstract class SqlStore : IKeyAdminStore
                 kekDescription);
         }
 
-        StoreId = Run(write: true, session =>
+        StoreId = Run(write: false, session =>
         {
-            session.SealUnchainedAudit();
-            return session.ClaimMeta(StoreIdName, Guid.NewGuid().ToString("N"));
+            session.ReadMeta(KekFingerprint);
+            return session.ReadMeta(StoreIdName)
+                ?? throw new KeyAdminException(KeyAdminError.StoreCorrupt, $"The store '{Description.Location}' records no store id.", Description.Location);
         });
     }
 }

@@ -12,21 +12,19 @@ internal sealed partial class StoreSession
 {
     private const string AuditHeadName = "audit_head";
 
+    /// <summary>
+    /// Inserts the record under the next sequence; <see cref="Complete"/> seals it when the transaction is done.
+    /// The head is checked first: nothing is appended to a chain whose end is not the one KeyAdmin sealed.
+    /// </summary>
     public void Append(AuditEntry entry)
     {
         try
         {
-            var head = ReadAuditHead();
-            var previous = head?.Hash ?? AuditChain.Genesis;
-            // One past both the last row and the sealed head: a number is never reused, even after records were cut
-            // off the end. Writers hold the store's lock, so no two compute the same.
-            var sequence = QuerySingle(
+            var sequence = TransactionVersion() + appended.Count;
+            Execute(
                 "INSERT INTO audit (seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, account_id) " +
-                "SELECT CASE WHEN coalesce(max(seq), 0) > @head THEN max(seq) ELSE @head END + 1, " +
-                "@at, @actor, @host, @action, @account, @key, @target, @outcome, @reason, @confirmed, @detail, @accountId FROM audit " +
-                "RETURNING seq",
-                r => r.GetInt64(0),
-                ("head", head?.Sequence ?? 0L),
+                "VALUES (@seq, @at, @actor, @host, @action, @account, @key, @target, @outcome, @reason, @confirmed, @detail, @accountId)",
+                ("seq", sequence),
                 ("at", Time(entry.At)),
                 ("actor", entry.Actor),
                 ("host", entry.ActorHost),
@@ -39,17 +37,68 @@ internal sealed partial class StoreSession
                 ("confirmed", entry.ConfirmedBy),
                 ("detail", entry.Detail),
                 ("accountId", entry.AccountId));
-            Chain(entry with { Sequence = sequence }, previous);
+            appended.Add(entry with { Sequence = sequence, Rows = null, PreviousHash = null, Hash = null });
         }
         catch (DbException e) when (!dialect.IsRetryable(e))
         {
-            throw new KeyAdminException(KeyAdminError.AuditWriteFailed, $"The audit record for {entry.Action} could not be written, so the change was not made: {dialect.Message(e)}", entry.Action, e);
+            throw AuditWriteFailed(entry.Action, e);
+        }
+    }
+
+    /// <summary>
+    /// Seals what this transaction appended, just before the engine commits: the rows it changed are listed on its
+    /// first record and in the row index, every record is chained to the one before it, and the head moves to the
+    /// last. A transaction that changed a sealed row without an audit record is refused (fail closed).
+    /// </summary>
+    internal void Complete()
+    {
+        if (appended.Count == 0)
+        {
+            if (changed.Count > 0)
+            {
+                throw new KeyAdminException(KeyAdminError.AuditWriteFailed, "A change was about to be committed without its audit record, so it was not made.", string.Join(",", changed));
+            }
+
+            return;
+        }
+
+        try
+        {
+            var rows = changed.Count == 0 ? null : string.Join(",", changed);
+            var previous = head?.Hash ?? AuditChain.Genesis;
+            for (var i = 0; i < appended.Count; i++)
+            {
+                var entry = i == 0 ? appended[i] with { Rows = rows } : appended[i];
+                var hash = chain.Hash(entry, previous);
+                Execute(
+                    "UPDATE audit SET prev_hash = @previous, hash = @hash, row_refs = @rows WHERE seq = @seq",
+                    ("previous", previous),
+                    ("hash", hash),
+                    ("rows", entry.Rows),
+                    ("seq", entry.Sequence));
+                previous = hash;
+            }
+
+            foreach (var row in changed)
+            {
+                Execute("INSERT INTO audit_rows (row_ref, seq) VALUES (@ref, @seq)", ("ref", row), ("seq", version!.Value));
+            }
+
+            var last = appended[^1].Sequence;
+            Execute(
+                $"INSERT INTO {dialect.Table(Tables.Meta)} (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                ("name", AuditHeadName),
+                ("value", $"{last.ToString(CultureInfo.InvariantCulture)}|{previous}|{chain.HeadSeal(last, previous)}"));
+        }
+        catch (DbException e) when (!dialect.IsRetryable(e))
+        {
+            throw AuditWriteFailed(appended[0].Action, e);
         }
     }
 
     public AuditHead? ReadAuditHead()
     {
-        var value = ReadMeta(AuditHeadName);
+        var value = QuerySingle($"SELECT value FROM {dialect.Table(Tables.Meta)} WHERE name = @name", r => r.GetString(0), ("name", AuditHeadName));
         if (value is null)
         {
             return null;
@@ -61,22 +110,35 @@ internal sealed partial class StoreSession
             : new AuditHead(0, value, string.Empty);
     }
 
-    /// <summary>Seals records written before the chain existed (a store migrated from schema 1 or 2), in order.</summary>
-    public int SealUnchainedAudit()
+    /// <summary>
+    /// The chain's head, when it is the one KeyAdmin sealed and the log ends at it; null for a store with no records.
+    /// A head without a valid seal, records past it or missing up to it, or a different record at its place: StoreTampered.
+    /// </summary>
+    private AuditHead? RequireIntactHead()
     {
-        var unsealed = StreamAudit(new AuditQuery()).Where(e => e.Hash is null).ToList();
-        if (unsealed.Count == 0)
+        var current = ReadAuditHead();
+        var (last, hashAtHead) = QuerySingle(
+            "SELECT max(seq), (SELECT hash FROM audit WHERE seq = @seq) FROM audit",
+            r => (r.IsDBNull(0) ? (long?)null : r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)),
+            ("seq", current?.Sequence ?? 0L));
+        if (current is null)
         {
-            return 0;
+            return last is null ? null : throw Tampered("audit", AuditHeadName, $"the log holds records up to {last} but no sealed head");
         }
 
-        var previous = ReadAuditHead()?.Hash ?? AuditChain.Genesis;
-        foreach (var entry in unsealed)
+        if (!chain.IsSealed(current))
         {
-            previous = Chain(entry, previous);
+            throw Tampered("audit", AuditHeadName, "the head's seal does not match it");
         }
 
-        return unsealed.Count;
+        if (last != current.Sequence || !string.Equals(hashAtHead, current.Hash, StringComparison.Ordinal))
+        {
+            throw Tampered("audit", AuditHeadName, last > current.Sequence
+                ? $"record {last} was added after the sealed head {current.Sequence}"
+                : $"the log does not end at its sealed head {current.Sequence} (it ends at {last?.ToString(CultureInfo.InvariantCulture) ?? "nothing"})");
+        }
+
+        return current;
     }
 
     public IEnumerable<AuditEntry> StreamAudit(AuditQuery query)
@@ -85,44 +147,81 @@ internal sealed partial class StoreSession
         return Stream(sql, ReadAudit, parameters);
     }
 
-    /// <summary>Records <paramref name="value"/> under <paramref name="name"/> unless a value is there; returns the value that is.</summary>
-    public string ClaimMeta(string name, string value)
-    {
-        Execute($"INSERT INTO {dialect.Table("meta")} (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING", ("name", name), ("value", value));
-        return ReadMeta(name)!;
-    }
+    /// <summary>
+    /// The records (all, oldest first) with the row references the row index holds for each, as the chain check
+    /// compares them with the references the record was sealed with.
+    /// </summary>
+    public IEnumerable<(AuditEntry Entry, string? IndexedRows)> StreamAuditWithIndex() => Stream(
+        $"SELECT {AuditColumns}, (SELECT {dialect.StringAggregate("ix.row_ref")} FROM audit_rows ix WHERE ix.seq = audit.seq) FROM audit ORDER BY seq",
+        r => (ReadAudit(r), NullableString(r, AuditIndexedRows)));
 
+    /// <summary>Index entries that point at no record, or at a record that does not list them.</summary>
+    public long? FirstStrayIndexEntry() => QuerySingle(
+        "SELECT min(ix.seq) FROM audit_rows ix LEFT JOIN audit a ON a.seq = ix.seq " +
+        $"WHERE a.seq IS NULL OR a.row_refs IS NULL OR NOT ({dialect.Contains("',' || a.row_refs || ','", "',' || ix.row_ref || ','")})",
+        r => r.IsDBNull(0) ? (long?)null : r.GetInt64(0));
+
+    /// <summary>A store value, checked against its seal; null when there is none.</summary>
     public string? ReadMeta(string name) =>
-        QuerySingle($"SELECT value FROM {dialect.Table("meta")} WHERE name = @name", r => r.GetString(0), ("name", name));
+        QuerySingle(
+            $"SELECT value, {Stamp(Tables.Meta, "name")} FROM {dialect.Table(Tables.Meta)} WHERE name = @name",
+            r =>
+            {
+                var value = r.GetString(0);
+                return Verified(value, Tables.Meta, name, ReadStamp(r, 1), c => c.Add(value));
+            },
+            ("name", name));
+
+    /// <summary>A store value as it stands, unchecked: only to compare it with what it must be (the key's fingerprint).</summary>
+    public string? ReadMetaUnchecked(string name) =>
+        QuerySingle($"SELECT value FROM {dialect.Table(Tables.Meta)} WHERE name = @name", r => r.GetString(0), ("name", name));
+
+    /// <summary>Writes a sealed store value.</summary>
+    public void WriteMeta(string name, string value)
+    {
+        var (rowVersion, mac) = Seal(Tables.Meta, name, c => c.Add(value));
+        Execute(
+            $"INSERT INTO {dialect.Table(Tables.Meta)} (name, value, row_version, row_mac) VALUES (@name, @value, @version, @mac) " +
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value, row_version = excluded.row_version, row_mac = excluded.row_mac",
+            ("name", name),
+            ("value", value),
+            ("version", rowVersion),
+            ("mac", mac));
+    }
 
     public RotationRecord? FindRotation(string rotationId) =>
-        QuerySingle($"SELECT {RotationColumns} FROM rotations WHERE rotation_id = @id", ReadRotation, ("id", rotationId));
+        QuerySingle($"SELECT {RotationSelect} FROM rotations WHERE rotation_id = @id", VerifiedRotation, ("id", rotationId));
 
     public IReadOnlyList<RotationRecord> ListRotations(bool unfinishedOnly) => QueryList(
-        $"SELECT {RotationColumns} FROM rotations" + (unfinishedOnly ? " WHERE state NOT IN ('Completed', 'RolledBack')" : string.Empty) + " ORDER BY started_at DESC, rotation_id",
-        ReadRotation);
+        $"SELECT {RotationSelect} FROM rotations" + (unfinishedOnly ? " WHERE state NOT IN ('Completed', 'RolledBack')" : string.Empty) + " ORDER BY started_at DESC, rotation_id",
+        VerifiedRotation);
 
-    public void InsertRotation(RotationRecord rotation) => Execute(
-        $"INSERT INTO rotations ({RotationColumns}) VALUES (@id, @account, @old, @new, @vault, @secret, @held, @state, @grace, @remove, @test, @started, @by, @updated, @error)",
-        RotationParameters(rotation));
-
-    public void UpdateRotation(RotationRecord rotation) => Execute(
-        "UPDATE rotations SET new_key_id = @new, state = @state, updated_at = @updated, error = @error WHERE rotation_id = @id",
-        RotationParameters(rotation));
-
-    /// <summary>Writes the chain fields of a stored record and moves the head to it; returns its hash.</summary>
-    private string Chain(AuditEntry entry, string previous)
+    public void InsertRotation(RotationRecord rotation)
     {
-        var hash = chain.Hash(entry, previous);
-        Execute("UPDATE audit SET prev_hash = @previous, hash = @hash WHERE seq = @seq", ("previous", previous), ("hash", hash), ("seq", entry.Sequence));
+        var (rowVersion, mac) = Seal(Tables.Rotations, rotation.RotationId, c => RowSeal.Fields(c, rotation));
         Execute(
-            $"INSERT INTO {dialect.Table("meta")} (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            ("name", AuditHeadName),
-            ("value", $"{entry.Sequence.ToString(CultureInfo.InvariantCulture)}|{hash}|{chain.HeadSeal(entry.Sequence, hash)}"));
-        return hash;
+            $"INSERT INTO rotations ({RotationColumns}, row_version, row_mac) VALUES (@id, @account, @old, @new, @vault, @secret, @held, @state, @grace, @remove, @test, @started, @by, @updated, @error, @version, @mac)",
+            RotationParameters(rotation, rowVersion, mac));
     }
 
-    private static (string, object?)[] RotationParameters(RotationRecord r) => new (string, object?)[]
+    public void UpdateRotation(RotationRecord rotation)
+    {
+        var (rowVersion, mac) = Seal(Tables.Rotations, rotation.RotationId, c => RowSeal.Fields(c, rotation));
+        Execute(
+            "UPDATE rotations SET new_key_id = @new, state = @state, updated_at = @updated, error = @error, row_version = @version, row_mac = @mac WHERE rotation_id = @id",
+            RotationParameters(rotation, rowVersion, mac));
+    }
+
+    private RotationRecord VerifiedRotation(DbDataReader r)
+    {
+        var rotation = ReadRotation(r);
+        return Verified(rotation, Tables.Rotations, rotation.RotationId, ReadStamp(r, RotationStamp), c => RowSeal.Fields(c, rotation));
+    }
+
+    private KeyAdminException AuditWriteFailed(string action, DbException e) =>
+        new(KeyAdminError.AuditWriteFailed, $"The audit record for {action} could not be written, so the change was not made: {dialect.Message(e)}", action, e);
+
+    private static (string, object?)[] RotationParameters(RotationRecord r, long rowVersion, byte[] mac) => new (string, object?)[]
     {
         ("id", r.RotationId),
         ("account", r.AccountName),
@@ -139,5 +238,7 @@ internal sealed partial class StoreSession
         ("by", r.StartedBy),
         ("updated", Time(r.UpdatedAt)),
         ("error", r.Error),
+        ("version", rowVersion),
+        ("mac", mac),
     };
 }

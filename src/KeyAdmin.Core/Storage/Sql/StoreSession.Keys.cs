@@ -10,17 +10,32 @@ internal sealed partial class StoreSession
 {
     private const string KeyColumnList =
         "key_id, account_id, name, name_key, memo, permissions, ip_binding, unbound_sensitive, status, secret, created_at, created_by, expires_at, " +
-        "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to, withdrawal_failures, withdrawal_locked_until";
+        "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to, passphrase, key_versions, " +
+        "withdrawal_failures, withdrawal_locked_until, row_version, row_mac";
+
+    private const string KeyJoin = "api_keys k JOIN accounts a ON a.account_id = k.account_id";
 
     public ApiKey? FindKey(string keyId) =>
-        QuerySingle($"SELECT {KeyColumns} FROM api_keys k JOIN accounts a ON a.account_id = k.account_id WHERE k.key_id = @id", ReadKey, ("id", keyId));
+        QuerySingle($"SELECT {KeyColumns} FROM {KeyJoin} WHERE k.key_id = @id", r => CheckedKey(r).Require(), ("id", keyId));
 
-    public ApiKey? FindKeyByName(string accountId, string name) =>
+    public (ApiKey Key, Accounts.Account Account)? FindKeyWithAccount(string keyId) =>
         QuerySingle(
-            $"SELECT {KeyColumns} FROM api_keys k JOIN accounts a ON a.account_id = k.account_id WHERE k.account_id = @account AND k.name_key = @name AND k.status <> 'Deleted'",
-            ReadKey,
+            $"SELECT {KeyColumns} FROM {KeyJoin} WHERE k.key_id = @id",
+            r => ((ApiKey Key, Accounts.Account Account)?)(CheckedKey(r).Require(), StoreRows.ReadAccount(r, KeyAccount)),
+            ("id", keyId));
+
+    public ApiKey? FindKeyByName(string accountId, string name)
+    {
+        var key = QuerySingle(
+            $"SELECT {KeyColumns} FROM {KeyJoin} WHERE k.account_id = @account AND k.name_key = @name AND k.status <> 'Deleted'",
+            r => CheckedKey(r).Require(),
             ("account", accountId),
             ("name", Fold(name)));
+        // name_key and status are only an index: the sealed name and status decide.
+        return key is null || (Fold(key.Name) == Fold(name) && key.StoredStatus != ApiKeyStatus.Deleted)
+            ? key
+            : throw Tampered(Tables.Keys, key.KeyId, $"it is indexed as the live key '{name}' but is '{key.Name}' ({key.StoredStatus})");
+    }
 
     public int CountLiveKeys(string accountId) =>
         QuerySingle("SELECT count(*) FROM api_keys WHERE account_id = @id AND status <> 'Deleted'", r => (int)r.GetInt64(0), ("id", accountId));
@@ -28,9 +43,15 @@ internal sealed partial class StoreSession
     public byte[]? ReadSealedSecret(string keyId) =>
         QuerySingle("SELECT secret FROM api_keys WHERE key_id = @id AND secret IS NOT NULL", r => r.GetFieldValue<byte[]>(0), ("id", keyId));
 
-    public IEnumerable<ApiKey> StreamKeys(KeyQuery query)
+    public byte[]? ReadSealedPassphrase(string keyId) =>
+        QuerySingle("SELECT passphrase FROM api_keys WHERE key_id = @id AND passphrase IS NOT NULL", r => r.GetFieldValue<byte[]>(0), ("id", keyId));
+
+    public IEnumerable<ApiKey> StreamKeys(KeyQuery query) => StreamCheckedKeys(query).Select(k => k.Require());
+
+    /// <summary>Keys in listing order, each checked on its own: a row that fails its seal comes as its refusal.</summary>
+    public IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query)
     {
-        var sql = $"SELECT {KeyColumns} FROM {(query.KeyId is null ? dialect.KeyListingFrom : "api_keys k JOIN accounts a ON a.account_id = k.account_id")} WHERE 1 = 1";
+        var sql = $"SELECT {KeyColumns} FROM {(query.KeyId is null ? dialect.KeyListingFrom : KeyJoin)} WHERE 1 = 1";
         var parameters = new List<(string, object?)>();
         if (query.AccountId is not null)
         {
@@ -49,17 +70,29 @@ internal sealed partial class StoreSession
             sql += " AND k.status <> 'Deleted'";
         }
 
-        return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", ReadKey, parameters.ToArray());
+        // One account's row is checked once per stream, however many keys it holds.
+        var accounts = new Dictionary<string, string?>(StringComparer.Ordinal);
+        return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", r => CheckedKey(r, accounts), parameters.ToArray());
     }
 
-    public void InsertKey(ApiKey key, byte[] sealedSecret)
+    public void InsertKey(ApiKey key, byte[] sealedSecret, byte[]? sealedPassphrase)
     {
+        var (rowVersion, mac) = Seal(Tables.Keys, key.KeyId, c => RowSeal.Fields(c, key));
         try
         {
             Execute(
                 $"INSERT INTO api_keys ({KeyColumnList}) VALUES (@id, @account, @name, @key, @memo, @permissions, @binding, @unbound, @status, @secret, @created, @by, @expires, " +
-                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to, @withdrawalFails, @withdrawalLocked)",
-                KeyParameters(key, ("account", key.AccountId), ("secret", sealedSecret), ("created", Time(key.CreatedAt)), ("by", key.CreatedBy)));
+                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to, @passphrase, @versions, @withdrawalFails, @withdrawalLocked, @version, @mac)",
+                KeyParameters(
+                    key,
+                    rowVersion,
+                    mac,
+                    ("account", key.AccountId),
+                    ("secret", sealedSecret),
+                    ("created", Time(key.CreatedAt)),
+                    ("by", key.CreatedBy),
+                    ("passphrase", sealedPassphrase),
+                    ("versions", (int)key.KeyVersions)));
         }
         catch (DbException e) when (dialect.IsConstraintViolation(e))
         {
@@ -69,14 +102,15 @@ internal sealed partial class StoreSession
 
     public void UpdateKey(ApiKey key)
     {
+        var (rowVersion, mac) = Seal(Tables.Keys, key.KeyId, c => RowSeal.Fields(c, key));
         try
         {
             Execute(
                 "UPDATE api_keys SET name = @name, name_key = @key, memo = @memo, permissions = @permissions, ip_binding = @binding, unbound_sensitive = @unbound, " +
                 "status = @status, expires_at = @expires, disabled_at = @disabled, disabled_reason = @reason, pending_delivery = @pending, " +
                 "vault_name = @vault, vault_secret_name = @vaultName, rotated_from = @from, rotated_to = @to, " +
-                "withdrawal_failures = @withdrawalFails, withdrawal_locked_until = @withdrawalLocked WHERE key_id = @id",
-                KeyParameters(key));
+                "withdrawal_failures = @withdrawalFails, withdrawal_locked_until = @withdrawalLocked, row_version = @version, row_mac = @mac WHERE key_id = @id",
+                KeyParameters(key, rowVersion, mac));
         }
         catch (DbException e) when (dialect.IsConstraintViolation(e))
         {
@@ -91,19 +125,25 @@ internal sealed partial class StoreSession
 
     public void DestroyKey(ApiKey deleted)
     {
-        // SQLite's secure_delete (set on every connection) zeroes the freed bytes of the sealed secret in the file;
+        // The passphrase goes with the secret: the row is sealed as it will be, without one.
+        var row = deleted with { HasPassphrase = false };
+        var (rowVersion, mac) = Seal(Tables.Keys, deleted.KeyId, c => RowSeal.Fields(c, row));
+        // SQLite's secure_delete (set on every connection) zeroes the freed bytes of the sealed secret and passphrase in the file;
         // PostgreSQL's old row version is reclaimed by (auto)vacuum (see PostgresStore.PurgeDestroyed).
         Execute(
-            "UPDATE api_keys SET status = 'Deleted', deleted_at = @deleted, secret = NULL WHERE key_id = @id",
+            "UPDATE api_keys SET status = 'Deleted', deleted_at = @deleted, secret = NULL, passphrase = NULL, row_version = @version, row_mac = @mac WHERE key_id = @id",
             ("id", deleted.KeyId),
-            ("deleted", Time(deleted.DeletedAt)));
+            ("deleted", Time(deleted.DeletedAt)),
+            ("version", rowVersion),
+            ("mac", mac));
     }
 
     public void RecordUsage(IReadOnlyCollection<KeyUsage> usage)
     {
         foreach (var use in usage)
         {
-            // Never moves last use backwards: flushes of several verifiers may arrive out of order.
+            // Never moves last use backwards: flushes of several verifiers may arrive out of order. Last use is not
+            // part of the row's seal (RowSeal), so this touches neither.
             Execute(
                 "UPDATE api_keys SET last_used_at = @at, last_used_address = @address WHERE key_id = @id AND status <> 'Deleted' AND (last_used_at IS NULL OR last_used_at < @at)",
                 ("id", use.KeyId),
@@ -132,8 +172,36 @@ internal sealed partial class StoreSession
         r => new RefusalCount(r.GetString(0), r.GetString(1), r.GetInt64(2), FromTime(r.GetInt64(3))),
         keyId is null ? Array.Empty<(string, object?)>() : new (string, object?)[] { ("id", keyId) });
 
-    /// <summary>The mutable columns of a key, which inserts and updates bind alike, and <paramref name="more"/>.</summary>
-    private static (string, object?)[] KeyParameters(ApiKey key, params (string, object?)[] more) => new (string, object?)[]
+    /// <summary>
+    /// The key of a <see cref="StoreRows.KeyColumns"/> row, checked with its account's row (which gives its account
+    /// name); <paramref name="accounts"/> remembers accounts already checked in this stream, with their problem.
+    /// </summary>
+    private Checked<ApiKey> CheckedKey(DbDataReader r, Dictionary<string, string?>? accounts = null)
+    {
+        var key = ReadKey(r);
+        var keyProblem = Problem(Tables.Keys, key.KeyId, ReadStamp(r, KeyStamp), c => RowSeal.Fields(c, key));
+        if (keyProblem is not null)
+        {
+            return new Checked<ApiKey>(null, Tampered(Tables.Keys, key.KeyId, keyProblem));
+        }
+
+        if (accounts is null || !accounts.TryGetValue(key.AccountId, out var accountProblem))
+        {
+            var account = StoreRows.ReadAccount(r, KeyAccount);
+            accountProblem = Problem(Tables.Accounts, account.AccountId, ReadStamp(r, KeyAccountStamp), c => RowSeal.Fields(c, account));
+            if (accounts is not null)
+            {
+                accounts[key.AccountId] = accountProblem;
+            }
+        }
+
+        return accountProblem is null
+            ? new Checked<ApiKey>(key, null)
+            : new Checked<ApiKey>(null, Tampered(Tables.Accounts, key.AccountId, accountProblem));
+    }
+
+    /// <summary>The columns of a key, which inserts and updates bind alike, with its seal and <paramref name="more"/>.</summary>
+    private static (string, object?)[] KeyParameters(ApiKey key, long rowVersion, byte[] mac, params (string, object?)[] more) => new (string, object?)[]
     {
         ("id", key.KeyId),
         ("name", key.Name),
@@ -153,5 +221,7 @@ internal sealed partial class StoreSession
         ("to", key.RotatedTo),
         ("withdrawalFails", key.WithdrawalFailedCodeCount),
         ("withdrawalLocked", Time(key.WithdrawalLockedUntil)),
+        ("version", rowVersion),
+        ("mac", mac),
     }.Concat(more).ToArray();
 }

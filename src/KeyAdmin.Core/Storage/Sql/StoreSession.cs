@@ -1,10 +1,7 @@
 using System.Data.Common;
-using KeyAdmin.Core.Accounts;
 using KeyAdmin.Core.Audit;
+using KeyAdmin.Core.Crypto;
 using KeyAdmin.Core.Errors;
-using KeyAdmin.Core.Policy;
-using KeyAdmin.Core.TwoFactor;
-using static KeyAdmin.Core.Storage.StoreRows;
 
 namespace KeyAdmin.Core.Storage.Sql;
 
@@ -13,6 +10,13 @@ namespace KeyAdmin.Core.Storage.Sql;
 /// connection inside one transaction that the engine's store opened (and, for writes, locked against every
 /// other writer). What the engines do differently is asked of the <see cref="SqlDialect"/>.
 /// </summary>
+/// <remarks>
+/// The one place where rows are sealed and checked (docs/SECURITY.md). Every row that decides security is written
+/// with a <see cref="RowSeal"/> over its contents and its version — the sequence of the first audit record of the
+/// transaction that wrote it — and every read checks the seal and that the version is the latest the audit chain's
+/// row index records. <see cref="Complete"/> seals the transaction's audit records, their row index and the chain's
+/// head just before the engine commits: nothing else ever seals a record.
+/// </remarks>
 internal sealed partial class StoreSession : IStoreWriter
 {
     private readonly DbConnection connection;
@@ -20,167 +24,98 @@ internal sealed partial class StoreSession : IStoreWriter
     private readonly ICommandSource commands;
     private readonly SqlDialect dialect;
     private readonly AuditChain chain;
+    private readonly RowSeal seal;
 
-    public StoreSession(DbConnection connection, DbTransaction transaction, ICommandSource commands, SqlDialect dialect, AuditChain chain)
+    // What this transaction changed: its audit records (sealed at Complete) and the rows it wrote or deleted.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ParameterNames = new(StringComparer.Ordinal);
+    private readonly List<AuditEntry> appended = new();
+    private readonly SortedSet<string> changed = new(StringComparer.Ordinal);
+    private long? version;
+    private AuditHead? head;
+
+    public StoreSession(DbConnection connection, DbTransaction transaction, ICommandSource commands, SqlDialect dialect, StoreIntegrity integrity)
     {
         this.connection = connection;
         this.transaction = transaction;
         this.commands = commands;
         this.dialect = dialect;
-        this.chain = chain;
+        chain = integrity.Chain;
+        seal = integrity.Rows;
     }
 
-    public KeyAdminPolicy ReadPolicy() =>
-        QuerySingle(
-            "SELECT max_keys, max_failed_codes, lockout_seconds, confirmation_seconds, recovery_seconds FROM policy WHERE id = 1",
-            reader => new KeyAdminPolicy
-            {
-                MaxKeysPerAccount = reader.GetInt32(0),
-                MaxFailedCodes = reader.GetInt32(1),
-                LockoutDuration = TimeSpan.FromSeconds(reader.GetInt64(2)),
-                ConfirmationLifetime = TimeSpan.FromSeconds(reader.GetInt64(3)),
-                RecoveryCoolingOff = TimeSpan.FromSeconds(reader.GetInt64(4)),
-            })
-        ?? KeyAdminPolicy.Default;
-
-    public void WritePolicy(KeyAdminPolicy policy) => Execute(
-        "INSERT INTO policy (id, max_keys, max_failed_codes, lockout_seconds, confirmation_seconds, recovery_seconds) VALUES (1, @max, @fails, @lock, @confirm, @recovery) " +
-        "ON CONFLICT (id) DO UPDATE SET max_keys = excluded.max_keys, max_failed_codes = excluded.max_failed_codes, " +
-        "lockout_seconds = excluded.lockout_seconds, confirmation_seconds = excluded.confirmation_seconds, recovery_seconds = excluded.recovery_seconds",
-        ("max", policy.MaxKeysPerAccount),
-        ("fails", policy.MaxFailedCodes),
-        ("lock", (long)policy.LockoutDuration.TotalSeconds),
-        ("confirm", (long)policy.ConfirmationLifetime.TotalSeconds),
-        ("recovery", (long)policy.RecoveryCoolingOff.TotalSeconds));
-
-    public Account? FindAccount(string name) =>
-        QuerySingle($"SELECT {AccountColumns} FROM accounts WHERE name_key = @name", ReadAccount, ("name", Fold(name)));
-
-    public Account? FindAccountById(string accountId) =>
-        QuerySingle($"SELECT {AccountColumns} FROM accounts WHERE account_id = @id", ReadAccount, ("id", accountId));
-
-    public IReadOnlyList<Account> ListAccounts() =>
-        QueryList($"SELECT {AccountColumns} FROM accounts ORDER BY name_key", ReadAccount);
-
-    public void InsertAccount(Account account)
+    /// <summary>
+    /// The version of the rows this transaction writes: the sequence its first audit record takes, one past the
+    /// chain's sealed head. Taken on the first write, under the engine's write lock, after the head is checked.
+    /// </summary>
+    private long TransactionVersion()
     {
-        try
+        if (version is null)
         {
-            Execute(
-                $"INSERT INTO accounts ({AccountColumns}, name_key) VALUES (@id, @name, @email, @created, @by, @limit, @fails, @locked, @withdrawal, @recoveryStarted, @recoveryUntil, @key)",
-                ("id", account.AccountId),
-                ("name", account.Name),
-                ("email", account.Email),
-                ("created", Time(account.CreatedAt)),
-                ("by", account.CreatedBy),
-                ("limit", account.KeyLimit),
-                ("fails", account.FailedCodeCount),
-                ("locked", Time(account.LockedUntil)),
-                ("withdrawal", account.RequireWithdrawalCode),
-                ("recoveryStarted", Time(account.RecoveryStartedAt)),
-                ("recoveryUntil", Time(account.RecoveryUntil)),
-                ("key", Fold(account.Name)));
+            head = RequireIntactHead();
+            version = (head?.Sequence ?? 0) + 1;
         }
-        catch (DbException e) when (dialect.IsConstraintViolation(e))
-        {
-            throw new KeyAdminException(KeyAdminError.AccountExists, $"An account named '{account.Name}' already exists.", account.Name, e);
-        }
+
+        return version.Value;
     }
 
-    public void UpdateAccount(Account account) => Execute(
-        "UPDATE accounts SET email = @email, key_limit = @limit, failed_codes = @fails, locked_until = @locked, require_withdrawal_code = @withdrawal, " +
-        "recovery_started_at = @recoveryStarted, recovery_until = @recoveryUntil WHERE account_id = @id",
-        ("id", account.AccountId),
-        ("email", account.Email),
-        ("withdrawal", account.RequireWithdrawalCode),
-        ("limit", account.KeyLimit),
-        ("fails", account.FailedCodeCount),
-        ("locked", Time(account.LockedUntil)),
-        ("recoveryStarted", Time(account.RecoveryStartedAt)),
-        ("recoveryUntil", Time(account.RecoveryUntil)));
-
-    public void DeleteAccount(string accountId)
+    /// <summary>The version and seal of a row this transaction writes; the row joins the transaction's row index.</summary>
+    private (long Version, byte[] Mac) Seal(string table, string id, Action<Canonical> fields)
     {
-        Execute("DELETE FROM api_keys WHERE account_id = @id AND status = 'Deleted'", ("id", accountId));
-        Execute("DELETE FROM recovery_codes WHERE account_id = @id", ("id", accountId));
-        Execute("DELETE FROM authenticators WHERE account_id = @id", ("id", accountId));
-        Execute("DELETE FROM accounts WHERE account_id = @id", ("id", accountId));
+        var rowVersion = TransactionVersion();
+        changed.Add(RowSeal.Ref(table, id));
+        return (rowVersion, seal.Of(table, id, rowVersion, fields));
     }
 
-    public IReadOnlyList<Authenticator> ListAuthenticators(string accountId) =>
-        QueryList($"SELECT {AuthenticatorColumns} FROM authenticators WHERE account_id = @id ORDER BY created_at, name_key", ReadAuthenticator, ("id", accountId));
-
-    public byte[]? ReadSealedSeed(string authenticatorId) =>
-        QuerySingle("SELECT seed FROM authenticators WHERE authenticator_id = @id AND seed IS NOT NULL", r => r.GetFieldValue<byte[]>(0), ("id", authenticatorId));
-
-    public void InsertAuthenticator(Authenticator authenticator, byte[] sealedSeed)
+    /// <summary>Records in the row index that this transaction removed a row, so that a copy put back later is seen as old.</summary>
+    private void Removed(string table, string id)
     {
-        try
-        {
-            Execute(
-                $"INSERT INTO authenticators ({AuthenticatorColumns}, name_key, seed) VALUES (@id, @account, @name, @kind, @status, @created, @by, @confirmed, @revoked, @step, @used, @scope, @suspended, @key, @seed)",
-                ("id", authenticator.AuthenticatorId),
-                ("account", authenticator.AccountId),
-                ("name", authenticator.Name),
-                ("kind", authenticator.Kind.ToString()),
-                ("status", authenticator.Status.ToString()),
-                ("created", Time(authenticator.CreatedAt)),
-                ("by", authenticator.CreatedBy),
-                ("confirmed", Time(authenticator.ConfirmedAt)),
-                ("revoked", Time(authenticator.RevokedAt)),
-                ("step", authenticator.LastUsedStep),
-                ("used", Time(authenticator.LastUsedAt)),
-                ("scope", (int)authenticator.Scope),
-                ("suspended", Time(authenticator.SuspendedAt)),
-                ("key", Fold(authenticator.Name)),
-                ("seed", sealedSeed));
-        }
-        catch (DbException e) when (dialect.IsConstraintViolation(e))
-        {
-            throw new KeyAdminException(KeyAdminError.AuthenticatorExists, $"The account already has an authenticator named '{authenticator.Name}'.", authenticator.Name, e);
-        }
+        TransactionVersion();
+        changed.Add(RowSeal.Ref(table, id));
     }
 
-    public void UpdateAuthenticator(Authenticator authenticator) => Execute(
-        "UPDATE authenticators SET status = @status, confirmed_at = @confirmed, revoked_at = @revoked, last_used_step = @step, last_used_at = @used, " +
-        "scope = @scope, suspended_at = @suspended, seed = CASE WHEN @status = 'Revoked' THEN NULL ELSE seed END WHERE authenticator_id = @id",
-        ("id", authenticator.AuthenticatorId),
-        ("status", authenticator.Status.ToString()),
-        ("confirmed", Time(authenticator.ConfirmedAt)),
-        ("revoked", Time(authenticator.RevokedAt)),
-        ("step", authenticator.LastUsedStep),
-        ("used", Time(authenticator.LastUsedAt)),
-        ("scope", (int)authenticator.Scope),
-        ("suspended", Time(authenticator.SuspendedAt)));
+    /// <summary><paramref name="value"/>, when its row passes the integrity check; otherwise StoreTampered.</summary>
+    private T Verified<T>(T value, string table, string id, RowStamp stamp, Action<Canonical> fields)
+    {
+        var problem = Problem(table, id, stamp, fields);
+        return problem is null ? value : throw Tampered(table, id, problem);
+    }
 
-    public bool TryAdvanceStep(string authenticatorId, long step, DateTimeOffset at) => Execute(
-        "UPDATE authenticators SET last_used_step = @step, last_used_at = @at WHERE authenticator_id = @id AND last_used_step < @step",
-        ("id", authenticatorId),
-        ("step", step),
-        ("at", Time(at))) == 1;
+    /// <summary>What is wrong with a row as read, or null when its seal and version hold.</summary>
+    private string? Problem(string table, string id, RowStamp stamp, Action<Canonical> fields)
+    {
+        if (stamp.Version is not { } rowVersion || !seal.Matches(stamp.Mac, table, id, rowVersion, fields))
+        {
+            return "its seal does not match its contents (it was written or changed without the key-encryption key)";
+        }
 
-    public IReadOnlyList<RecoveryCodeHash> ListRecoveryCodes(string accountId) =>
-        QueryList($"SELECT {RecoveryCodeColumns} FROM recovery_codes WHERE account_id = @id ORDER BY created_at, code_id", ReadRecoveryCode, ("id", accountId));
+        if (rowVersion == version && changed.Contains(RowSeal.Ref(table, id)))
+        {
+            return null; // written by this transaction: its index entry is written at Complete
+        }
 
-    public void InsertRecoveryCode(RecoveryCodeHash code) => Execute(
-        $"INSERT INTO recovery_codes ({RecoveryCodeColumns}) VALUES (@id, @account, @hash, @created)",
-        ("id", code.CodeId),
-        ("account", code.AccountId),
-        ("hash", code.Hash),
-        ("created", Time(code.CreatedAt)));
+        if (stamp.Latest is not { } latest || latest < rowVersion)
+        {
+            return $"the audit chain's row index does not record its version {rowVersion}";
+        }
 
-    public bool DeleteRecoveryCode(string codeId) =>
-        Execute("DELETE FROM recovery_codes WHERE code_id = @id", ("id", codeId)) == 1;
+        return latest > rowVersion
+            ? $"it was set back to an older version ({rowVersion}); the audit chain records version {latest}"
+            : null;
+    }
 
-    public void DeleteRecoveryCodes(string accountId) =>
-        Execute("DELETE FROM recovery_codes WHERE account_id = @id", ("id", accountId));
+    public static KeyAdminException Tampered(string table, string id, string problem) => new(
+        KeyAdminError.StoreTampered,
+        $"The store's {table} row '{id}' fails its integrity check: {problem}. KeyAdmin refuses to use it (docs/SECURITY.md says what to do).",
+        RowSeal.Ref(table, id));
 
     private static void Bind(DbCommand command, (string Name, object? Value)[] parameters)
     {
         foreach (var (name, value) in parameters)
         {
             var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
+            // As the SQL writes it: Microsoft.Data.Sqlite looks a bare name up under each prefix in turn, building a
+            // string for each, on every execution; Npgsql accepts the prefix.
+            parameter.ParameterName = ParameterNames.GetOrAdd(name, n => "@" + n);
             parameter.Value = value ?? DBNull.Value;
             command.Parameters.Add(parameter);
         }

@@ -21,6 +21,10 @@ internal sealed class SqliteDialect : SqlDialect
     // store, seconds and a temp file as large as the table (docs/PERFORMANCE.md).
     public override string KeyListingFrom => "accounts a CROSS JOIN api_keys k ON a.account_id = k.account_id";
 
+    public override string StringAggregate(string column) => $"group_concat({column}, ',')";
+
+    public override string Contains(string haystack, string needle) => $"instr({haystack}, {needle}) > 0";
+
     // SQLITE_CONSTRAINT: unique indexes, checks and the triggers' RAISE(ABORT).
     public override bool IsConstraintViolation(DbException e) => e is SqliteException { SqliteErrorCode: 19 };
 
@@ -45,6 +49,8 @@ internal sealed class SqliteDialect : SqlDialect
     };
 
     public override string Changed(string column) => $"NEW.{column} IS NOT OLD.{column}";
+
+    public override string DropTrigger(string name, string table) => $"DROP TRIGGER {name};";
 
     public override string RefuseUpdateTrigger(string name, string table, IReadOnlyList<string>? ofColumns, string condition, string error) =>
         $"CREATE TRIGGER {name} BEFORE UPDATE{(ofColumns is null ? string.Empty : " OF " + string.Join(", ", ofColumns))} ON {table} WHEN {condition}\n" +

@@ -17,22 +17,49 @@ public sealed class SqliteStore : SqlStore
     private readonly string connectionString;
     private readonly SqliteConnectionPool connections;
 
-    private SqliteStore(string path, string connectionString, SecretBox secrets, string kekDescription)
-        : base(secrets, new StoreDescription(SqliteDialect.Instance.Engine, path, kekDescription, SqliteSchema.CurrentVersion))
+    private SqliteStore(string path, string connectionString, SecretBox secrets, string kekDescription, bool readOnly)
+        : base(secrets, new StoreDescription(SqliteDialect.Instance.Engine, path, kekDescription, SqliteSchema.CurrentVersion), readOnly)
     {
         this.connectionString = connectionString;
         connections = new SqliteConnectionPool(connectionString);
     }
 
-    /// <summary>Opens (creating on first use) the store at <paramref name="path"/>, with its key-encryption key.</summary>
-    public static SqliteStore Open(string path, IKeyEncryptionKeySource kekSource)
+    /// <summary>
+    /// Opens the store at <paramref name="path"/> with its key-encryption key, creating it on first use, or with
+    /// <paramref name="readOnly"/> only an existing store of the current schema, through connections SQLite itself
+    /// keeps from writing: opening it, and everything done with it, leaves the file as it was.
+    /// </summary>
+    public static SqliteStore Open(string path, IKeyEncryptionKeySource kekSource, bool readOnly = false)
     {
         SqliteBootstrap.EnsureInitialized();
         path = Path.GetFullPath(path);
         try
         {
-            OwnerOnlyFile.EnsureDirectory(Path.GetDirectoryName(path)!);
-            OwnerOnlyFile.EnsureFile(path);
+            if (readOnly)
+            {
+                if (!File.Exists(path))
+                {
+                    throw new KeyAdminException(KeyAdminError.StoreUnavailable, $"There is no store at '{path}'.", path);
+                }
+            }
+            else
+            {
+                if (!File.Exists(path) && new FileInfo(path).LinkTarget is null && kekSource is FileKeyEncryptionKeySource file &&
+                    string.Equals(file.Path, StoreLocation.KeyFileFor(path), StringComparison.Ordinal) && File.Exists(file.Path))
+                {
+                    // A store is created before its key, so a key beside a store that does not exist was planted.
+                    throw new KeyAdminException(
+                        KeyAdminError.StoreFileUnsafe,
+                        $"The key-encryption key file '{file.Path}' already exists beside the store '{path}' that is about to be created: a key that someone else may know. " +
+                        "Remove it, or pass the key you mean with -KeyFile.",
+                        file.Path);
+                }
+
+                OwnerOnlyFile.EnsureDirectory(Path.GetDirectoryName(path)!);
+                OwnerOnlyFile.EnsureFile(path);
+            }
+
+            OwnerOnlyFile.RequireSafe(path, "store");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
@@ -42,7 +69,7 @@ public sealed class SqliteStore : SqlStore
         var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
-            Mode = SqliteOpenMode.ReadWrite,
+            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite,
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
@@ -50,11 +77,11 @@ public sealed class SqliteStore : SqlStore
         byte[]? kek = null;
         try
         {
-            var isNew = Migrate(path, connectionString);
+            var version = Inspect(path, connectionString);
             kek = kekSource.Load();
             if (kek is null)
             {
-                if (!isNew)
+                if (version > 0 || readOnly)
                 {
                     throw new KeyAdminException(
                         KeyAdminError.KeyEncryptionKeyMissing,
@@ -66,8 +93,30 @@ public sealed class SqliteStore : SqlStore
             }
 
             var secrets = new SecretBox(kek);
-            var store = new SqliteStore(path, connectionString, secrets, kekSource.Description);
-            store.Attach(kekSource.Description);
+            if (version < SqliteSchema.CurrentVersion)
+            {
+                if (readOnly)
+                {
+                    throw new KeyAdminException(
+                        KeyAdminError.StoreReadOnly,
+                        $"The store '{path}' has schema version {version} and must be upgraded to {SqliteSchema.CurrentVersion} before it can be read; open it once to change it.",
+                        path);
+                }
+
+                Migrate(path, connectionString, StoreIntegrity.From(secrets));
+            }
+
+            var store = new SqliteStore(path, connectionString, secrets, kekSource.Description, readOnly);
+            try
+            {
+                store.Attach(kekSource.Description);
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
+            }
+
             return store;
         }
         catch (SqliteException e)
@@ -147,7 +196,7 @@ public sealed class SqliteStore : SqlStore
                 ? connection.Connection.BeginTransaction(IsolationLevel.Serializable, deferred: false)
                 : connection.Connection.BeginTransaction(deferred: true))
             {
-                result = work(Session(connection, transaction));
+                result = InSession(Session(connection, transaction), write, work);
                 if (write)
                 {
                     transaction.Commit();
@@ -203,34 +252,54 @@ public sealed class SqliteStore : SqlStore
     }
 
     private StoreSession Session(PreparedConnection connection, SqliteTransaction transaction) =>
-        new(connection.Connection, transaction, connection.Commands, SqliteDialect.Instance, AuditChain);
+        new(connection.Connection, transaction, connection.Commands, SqliteDialect.Instance, Integrity);
 
-    /// <summary>Applies pending migrations; true when the file was empty (a new store).</summary>
-    private static bool Migrate(string path, string connectionString)
+    /// <summary>The schema version of the file (0 for a new one), refusing one that is not a KeyAdmin store it knows; writes nothing.</summary>
+    private static long Inspect(string path, string connectionString)
     {
         using var connection = new SqliteConnection(connectionString);
         connection.Open();
-        Execute(connection, "PRAGMA busy_timeout = 30000;");
+        return CheckKnown(path, connection, null);
+    }
+
+    /// <summary>
+    /// Applies pending migrations in one transaction; one that introduces row seals seals the existing rows in it
+    /// under <paramref name="integrity"/>. Another process may have migrated meanwhile: the version is read again
+    /// under the write lock.
+    /// </summary>
+    private static void Migrate(string path, string connectionString, StoreIntegrity integrity)
+    {
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;");
         // Look before writing anything: switching to WAL rewrites the file header, and a file that is refused
         // (another application's database, a newer store) must be left exactly as it was.
         CheckKnown(path, connection, null);
         // WAL is a property of the file: set once, every later connection uses it.
         Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
         using var transaction = connection.BeginTransaction(deferred: false);
-        var version = CheckKnown(path, connection, transaction);
+        var version = (int)CheckKnown(path, connection, transaction);
+        if (version == SqliteSchema.CurrentVersion)
+        {
+            return;
+        }
 
-        for (var next = (int)version; next < SqliteSchema.CurrentVersion; next++)
+        for (var next = version; next < SqliteSchema.CurrentVersion; next++)
         {
             ExecuteIn(connection, transaction, SqliteSchema.Migrations[next]);
         }
 
-        if (version < SqliteSchema.CurrentVersion)
+        if (version > 0 && version < StoreSchema.SealedSince)
         {
-            ExecuteIn(connection, transaction, $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = {SqliteSchema.CurrentVersion};");
+            InSession(new StoreSession(connection, transaction, new FreshCommands(connection), SqliteDialect.Instance, integrity), write: true, session =>
+            {
+                session.SealExistingRows(version);
+                return true;
+            });
         }
 
+        ExecuteIn(connection, transaction, $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = {SqliteSchema.CurrentVersion};");
         transaction.Commit();
-        return version == 0;
     }
 
     /// <summary>Refuses a file that is not a KeyAdmin store of a schema this module knows; returns its schema version.</summary>

@@ -10,6 +10,8 @@ namespace KeyAdmin.Cmdlets.Accounts;
 [OutputType(typeof(AccountInfo))]
 public sealed class GetKeyAdminAccountCommand : KeyAdminCmdlet
 {
+    internal override bool ReadsOnly => true;
+
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [Alias("Account")]

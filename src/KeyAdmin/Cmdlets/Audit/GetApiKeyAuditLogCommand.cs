@@ -10,6 +10,8 @@ namespace KeyAdmin.Cmdlets.Audit;
 [OutputType(typeof(AuditEntry))]
 public sealed class GetApiKeyAuditLogCommand : KeyAdminCmdlet
 {
+    internal override bool ReadsOnly => true;
+
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completion.AccountCompleter))]
     public string? Account { get; set; }

@@ -15,10 +15,20 @@ namespace KeyAdmin.Cmdlets.Audit;
 [OutputType(typeof(AuditChainReport))]
 public sealed class TestApiKeyAuditLogCommand : KeyAdminCmdlet
 {
+    internal override bool ReadsOnly => true;
+
+    /// <summary>
+    /// <para type="description">A head reported earlier (the report's Head, "sequence,hash"), kept outside the store: the chain must still contain it.</para>
+    /// </summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? ExpectedHead { get; set; }
+
     protected override void ProcessRecord()
     {
+        var expected = ExpectedHead is null ? null : Terminating(() => PinnedAuditHead.Parse(ExpectedHead));
         var progress = new ProgressRecord(1, "Test-ApiKeyAuditLog", "Checking the audit chain");
-        var report = Terminating(() => Authority.Audit.Verify(count =>
+        var report = Terminating(() => Authority.Audit.Verify(expected, count =>
         {
             if (count % 5000 == 0)
             {

@@ -15,6 +15,8 @@ namespace KeyAdmin.Cmdlets.Compliance;
 [OutputType(typeof(ComplianceFinding))]
 public sealed class TestApiKeyComplianceCommand : KeyAdminCmdlet
 {
+    internal override bool ReadsOnly => true;
+
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completion.AccountCompleter))]
     public string? Account { get; set; }

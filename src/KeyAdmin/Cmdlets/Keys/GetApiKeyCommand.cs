@@ -10,6 +10,8 @@ namespace KeyAdmin.Cmdlets.Keys;
 [OutputType(typeof(ApiKeyInfo))]
 public sealed class GetApiKeyCommand : KeyAdminCmdlet
 {
+    internal override bool ReadsOnly => true;
+
     private const string ByFilter = "ByFilter";
     private const string ById = "ById";
 
@@ -53,8 +55,16 @@ public sealed class GetApiKeyCommand : KeyAdminCmdlet
         var matched = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         Terminating(() =>
         {
-            foreach (var key in Authority.Keys.List(Account, includeDeleted))
+            foreach (var row in Authority.Keys.ListChecked(Account, includeDeleted))
             {
+                if (row.Tampered is { } tampered)
+                {
+                    // Reported where it stands, and the listing goes on: the other keys are still worth seeing.
+                    WriteError(ErrorMap.ToErrorRecord(tampered));
+                    continue;
+                }
+
+                var key = row.Value!;
                 var status = key.StatusAt(now);
                 if ((Status is not null && !Status.Contains(status)) ||
                     (key.Permissions & wanted) != wanted ||

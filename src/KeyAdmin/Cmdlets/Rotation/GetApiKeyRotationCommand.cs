@@ -10,6 +10,8 @@ namespace KeyAdmin.Cmdlets.Rotation;
 [OutputType(typeof(RotationRecord))]
 public sealed class GetApiKeyRotationCommand : KeyAdminCmdlet
 {
+    internal override bool ReadsOnly => true;
+
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     public string[]? RotationId { get; set; }
 

@@ -10,5 +10,7 @@ namespace KeyAdmin.Cmdlets.Stores;
 [OutputType(typeof(KeyAdminPolicy))]
 public sealed class GetKeyAdminPolicyCommand : KeyAdminCmdlet
 {
+    internal override bool ReadsOnly => true;
+
     protected override void ProcessRecord() => WriteObject(Terminating(() => Authority.Policy.Get()));
 }

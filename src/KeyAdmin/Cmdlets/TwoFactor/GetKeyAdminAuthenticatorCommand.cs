@@ -9,6 +9,8 @@ namespace KeyAdmin.Cmdlets.TwoFactor;
 [OutputType(typeof(AuthenticatorInfo))]
 public sealed class GetKeyAdminAuthenticatorCommand : KeyAdminCmdlet
 {
+    internal override bool ReadsOnly => true;
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = SubjectParameters.Account)]
     [Alias("Name")]
     [ArgumentCompleter(typeof(Completion.AccountCompleter))]

@@ -1,0 +1,16 @@
+using KeyAdmin.Core.Errors;
+
+namespace KeyAdmin.Core.Storage;
+
+/// <summary>
+/// A row read from a stream: its value, or why it cannot be trusted (<see cref="KeyAdminError.StoreTampered"/>).
+/// Streams carry the refusal in band, so that one bad row is reported where it stands and the rest still flow.
+/// </summary>
+public readonly record struct Checked<T>(T? Value, KeyAdminException? Tampered)
+    where T : class
+{
+    public T Require() => Value ?? throw Tampered!;
+}
+
+/// <summary>A row that fails its integrity check, as the integrity scan reports it.</summary>
+public sealed record TamperedRow(string Table, string RowId, string Problem);

@@ -1,0 +1,187 @@
+using System.Data.Common;
+using System.Globalization;
+using KeyAdmin.Core.Audit;
+using KeyAdmin.Core.Crypto;
+using KeyAdmin.Core.Errors;
+using static KeyAdmin.Core.Storage.StoreRows;
+
+namespace KeyAdmin.Core.Storage.Sql;
+
+/// <summary>The integrity scan of the small sealed tables, and the one-time sealing of a store written before seals existed.</summary>
+internal sealed partial class StoreSession
+{
+    /// <summary>The action of the audit record that seals a store's rows for the first time.</summary>
+    public const string UpgradeAction = "Store.Upgrade";
+
+    /// <summary>
+    /// Every row of the sealed tables except keys (which <see cref="StreamCheckedKeys"/> checks as it lists them)
+    /// that fails its check, with what is wrong. Reads only.
+    /// </summary>
+    public IReadOnlyList<TamperedRow> ScanIntegrity()
+    {
+        var found = new List<TamperedRow>();
+        void Check<T>(string sql, string table, Func<DbDataReader, T> read, Func<T, string> id, int stampAt, Action<Canonical, T> fields)
+        {
+            foreach (var (row, stamp) in QueryList(sql, r => (read(r), ReadStamp(r, stampAt))))
+            {
+                if (Problem(table, id(row), stamp, c => fields(c, row)) is { } problem)
+                {
+                    found.Add(new TamperedRow(table, id(row), problem));
+                }
+            }
+        }
+
+        Check($"SELECT {AccountSelect} FROM accounts ORDER BY name_key", Tables.Accounts, r => StoreRows.ReadAccount(r), a => a.AccountId, AccountStamp, RowSeal.Fields);
+        Check($"SELECT {AuthenticatorSelect} FROM authenticators ORDER BY account_id, created_at", Tables.Authenticators, ReadAuthenticator, a => a.AuthenticatorId, AuthenticatorStamp, RowSeal.Fields);
+        Check($"SELECT {RotationSelect} FROM rotations ORDER BY started_at", Tables.Rotations, ReadRotation, r => r.RotationId, RotationStamp, RowSeal.Fields);
+        Check($"SELECT {PolicySelect} FROM policy", Tables.Policy, StoreRows.ReadPolicy, _ => PolicyId, PolicyStamp, RowSeal.Fields);
+        Check($"SELECT {RecoveryCodeSelect} FROM recovery_codes ORDER BY account_id, code_id", Tables.RecoveryCodes, StoreRows.ReadRecoveryCode, c => c.CodeId, RecoveryCodeStamp, RowSeal.Fields);
+        Check(
+            $"SELECT name, value, {Stamp(Tables.Meta, "name")} FROM {dialect.Table(Tables.Meta)} WHERE name <> '{AuditHeadName}' AND name <> 'schema_version' ORDER BY name",
+            Tables.Meta,
+            r => (Name: r.GetString(0), Value: r.GetString(1)),
+            m => m.Name,
+            2,
+            (c, m) => c.Add(m.Value));
+        if (found.All(t => t.Table != Tables.Policy))
+        {
+            try
+            {
+                ReadPolicy(); // a deleted policy row: the row scan above found nothing to check
+            }
+            catch (KeyAdminException e) when (e.Error == KeyAdminError.StoreTampered)
+            {
+                found.Add(new TamperedRow(Tables.Policy, PolicyId, e.Message));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// Seals every row of a store migrated from <paramref name="fromVersion"/> (before row seals), in the migration's
+    /// transaction, and records it with one audit record. Refused when the store's audit chain is broken, or when the
+    /// chain shows that the store was sealed before (its seals were removed since): sealing then would bless
+    /// whatever was changed meanwhile.
+    /// </summary>
+    public void SealExistingRows(int fromVersion)
+    {
+        var records = StreamAudit(new AuditQuery()).ToList();
+        if (records.FirstOrDefault(e => e.Action is UpgradeAction or SqlStore.CreateAction && SchemaVersionOf(e.Detail) >= StoreSchema.SealedSince) is { } earlier)
+        {
+            throw Tampered("audit", earlier.Sequence.ToString(CultureInfo.InvariantCulture),
+                "the store was sealed before (this record), yet its rows have no seals now: they were removed outside KeyAdmin");
+        }
+
+        var unchained = 0;
+        if (fromVersion < 3)
+        {
+            // Written before the audit chain existed: chained now, in order, and said so in the upgrade record.
+            if (records.Any(e => e.Hash is not null))
+            {
+                throw Tampered("audit", "chain", "records of a store from before the audit chain carry chain hashes");
+            }
+
+            var previous = AuditChain.Genesis;
+            foreach (var entry in records)
+            {
+                var hash = chain.Hash(entry, previous);
+                Execute("UPDATE audit SET prev_hash = @previous, hash = @hash WHERE seq = @seq", ("previous", previous), ("hash", hash), ("seq", entry.Sequence));
+                previous = hash;
+            }
+
+            if (records.Count > 0)
+            {
+                var last = records[^1].Sequence;
+                Execute(
+                    $"INSERT INTO {dialect.Table(Tables.Meta)} (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    ("name", AuditHeadName),
+                    ("value", $"{last.ToString(CultureInfo.InvariantCulture)}|{previous}|{chain.HeadSeal(last, previous)}"));
+            }
+
+            unchained = records.Count;
+        }
+        else
+        {
+            var report = chain.Verify(records, ReadAuditHead());
+            if (!report.IsIntact)
+            {
+                throw Tampered("audit", report.FirstBrokenSequence?.ToString(CultureInfo.InvariantCulture) ?? "chain",
+                    $"the audit chain is broken ({report.Problem}), so the store's rows cannot be sealed as they are");
+            }
+        }
+
+        var sealedRows = 0;
+        foreach (var account in QueryList($"SELECT {AccountColumns} FROM accounts", r => StoreRows.ReadAccount(r)))
+        {
+            Reseal(Tables.Accounts, "account_id", account.AccountId, c => RowSeal.Fields(c, account));
+            sealedRows++;
+        }
+
+        foreach (var authenticator in QueryList($"SELECT {AuthenticatorColumns} FROM authenticators", ReadAuthenticator))
+        {
+            Reseal(Tables.Authenticators, "authenticator_id", authenticator.AuthenticatorId, c => RowSeal.Fields(c, authenticator));
+            sealedRows++;
+        }
+
+        foreach (var key in QueryList($"SELECT {KeyColumns} FROM api_keys k JOIN accounts a ON a.account_id = k.account_id", ReadKey))
+        {
+            Reseal(Tables.Keys, "key_id", key.KeyId, c => RowSeal.Fields(c, key));
+            sealedRows++;
+        }
+
+        foreach (var rotation in QueryList($"SELECT {RotationColumns} FROM rotations", ReadRotation))
+        {
+            Reseal(Tables.Rotations, "rotation_id", rotation.RotationId, c => RowSeal.Fields(c, rotation));
+            sealedRows++;
+        }
+
+        foreach (var code in QueryList($"SELECT {RecoveryCodeColumns} FROM recovery_codes", StoreRows.ReadRecoveryCode))
+        {
+            Reseal(Tables.RecoveryCodes, "code_id", code.CodeId, c => RowSeal.Fields(c, code));
+            sealedRows++;
+        }
+
+        if (QuerySingle($"SELECT {PolicyColumns} FROM policy WHERE id = 1", StoreRows.ReadPolicy) is { } policy)
+        {
+            Reseal(Tables.Policy, "id", PolicyId, c => RowSeal.Fields(c, policy), 1);
+            sealedRows++;
+        }
+
+        foreach (var (name, value) in QueryList(
+            $"SELECT name, value FROM {dialect.Table(Tables.Meta)} WHERE name <> '{AuditHeadName}' AND name <> 'schema_version'",
+            r => (r.GetString(0), r.GetString(1))))
+        {
+            Reseal(Tables.Meta, "name", name, c => c.Add(value));
+            sealedRows++;
+        }
+
+        Append(new AuditEntry
+        {
+            At = DateTimeOffset.UtcNow,
+            Actor = Actor.Current().User,
+            ActorHost = Actor.Current().Host,
+            Action = UpgradeAction,
+            Target = "store",
+            Outcome = AuditOutcome.Succeeded,
+            Detail = string.Create(CultureInfo.InvariantCulture, $"FromSchema={fromVersion}; SchemaVersion={StoreSchema.CurrentVersion}; SealedRows={sealedRows}; ChainedRecords={unchained}"),
+        });
+    }
+
+    /// <summary>The SchemaVersion a Store.Create or Store.Upgrade record names; 0 when it names none.</summary>
+    private static int SchemaVersionOf(string? detail)
+    {
+        var part = detail?.Split("; ").FirstOrDefault(p => p.StartsWith("SchemaVersion=", StringComparison.Ordinal));
+        return part is not null && int.TryParse(part["SchemaVersion=".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : 0;
+    }
+
+    private void Reseal(string table, string idColumn, string id, Action<Canonical> fields, object? idValue = null)
+    {
+        var (rowVersion, mac) = Seal(table, id, fields);
+        Execute(
+            $"UPDATE {dialect.Table(table)} SET row_version = @version, row_mac = @mac WHERE {idColumn} = @id",
+            ("version", rowVersion),
+            ("mac", mac),
+            ("id", idValue ?? id));
+    }
+}
