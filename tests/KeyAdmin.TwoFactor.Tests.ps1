@@ -15,22 +15,8 @@ BeforeAll {
         $folder = New-TestFolder 'keyadmin-pester-child'
         $file = Join-Path $folder 'child.ps1'
         Set-Content -LiteralPath $file -Value $Script -Encoding utf8
-        $start = [Diagnostics.ProcessStartInfo]::new($Pwsh)
-        foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $file, $ModuleManifest, $folder) {
-            $start.ArgumentList.Add($argument)
-        }
-        $start.RedirectStandardInput = $true
-        $start.RedirectStandardOutput = $true
-        $start.RedirectStandardError = $true
-        $process = [Diagnostics.Process]::Start($start)
-        $process.StandardInput.Close()
-        $stdout = $process.StandardOutput.ReadToEndAsync()
-        $stderr = $process.StandardError.ReadToEndAsync()
-        if (-not $process.WaitForExit(120000)) {
-            $process.Kill($true)
-            throw 'The child pwsh did not finish within two minutes.'
-        }
-        [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Errors = $stderr.Result; Folder = $folder }
+        $run = Invoke-Pwsh -Arguments '-File', $file, $ModuleManifest, $folder
+        $run | Add-Member -NotePropertyName Folder -NotePropertyValue $folder -PassThru
     }
 
     # The child's result: its last line of output, JSON (before it, the host shows warnings and what KeyAdmin draws).

@@ -8,6 +8,30 @@ $script:ModuleManifest = Join-Path $script:ModuleFolder 'KeyAdmin.psd1'
 # PowerShell .NET tool the process is `dotnet`.
 $script:Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
 
+# Runs the same pwsh as a scheduler would: no profile, no prompts (-NonInteractive, stdin closed), and returns its
+# exit code, output and error output. Two minutes at most: a child that waits for input is a failure.
+function script:Invoke-Pwsh([string[]] $Arguments, [hashtable] $Environment = @{}) {
+    $start = [Diagnostics.ProcessStartInfo]::new($script:Pwsh)
+    foreach ($argument in @('-NoProfile', '-NonInteractive') + $Arguments) {
+        $start.ArgumentList.Add($argument)
+    }
+    foreach ($name in $Environment.Keys) {
+        $start.Environment[$name] = $Environment[$name]
+    }
+    $start.RedirectStandardInput = $true
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $process = [Diagnostics.Process]::Start($start)
+    $process.StandardInput.Close()
+    $stdout = $process.StandardOutput.ReadToEndAsync()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    if (-not $process.WaitForExit(120000)) {
+        $process.Kill($true)
+        throw "pwsh $($Arguments -join ' ') did not finish within two minutes: it must never wait for input."
+    }
+    [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Errors = $stderr.Result }
+}
+
 function script:New-TestFolder([string] $Prefix = 'keyadmin-pester') {
     $folder = Join-Path ([IO.Path]::GetTempPath()) ($Prefix + '-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
     $null = New-Item -ItemType Directory -Path $folder -Force

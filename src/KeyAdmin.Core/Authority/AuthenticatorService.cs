@@ -234,11 +234,10 @@ public sealed class AuthenticatorService
     /// <summary>Spends one of the person's recovery codes; a wrong one counts as a wrong code (lockout), and is audited.</summary>
     private KeyAdminException? SpendRecoveryCode(IStoreWriter tx, Account account, string code, string reason)
     {
-        var policy = tx.ReadPolicy();
         if (account.IsLockedAt(ops.Now))
         {
             tx.Append(ops.Audit("Authenticator.Reset", account, AuthenticatorNames.Primary, reason: reason) with { Outcome = Audit.AuditOutcome.Refused, Detail = KeyAdminError.TwoFactorLockedOut.ToString() });
-            return new KeyAdminException(KeyAdminError.TwoFactorLockedOut, $"Sensitive operations of {account.Describe()} are locked until {account.LockedUntil:u} after repeated wrong codes.", account.Name);
+            return new KeyAdminException(KeyAdminError.TwoFactorLockedOut, TwoFactorGate.LockedMessage(account), account.Name);
         }
 
         var match = ops.RecoveryCodes.Match(account.AccountId, code, tx.ListRecoveryCodes(account.AccountId));
@@ -252,18 +251,11 @@ public sealed class AuthenticatorService
             return null;
         }
 
-        var failures = account.FailedCodeCount + 1;
-        var locked = failures >= policy.MaxFailedCodes;
-        tx.UpdateAccount(locked ? account with { FailedCodeCount = 0, LockedUntil = ops.Now + policy.LockoutDuration } : account with { FailedCodeCount = failures });
+        var locked = ops.CountWrongCode(tx, account);
         tx.Append(ops.Audit("Authenticator.Reset", account, AuthenticatorNames.Primary, reason: reason) with { Outcome = Audit.AuditOutcome.Refused, Detail = KeyAdminError.RecoveryCodeInvalid.ToString() });
-        if (locked)
-        {
-            tx.Append(ops.Audit("TwoFactor.LockedOut", account, null, detail: $"{failures} consecutive wrong codes; locked until {ops.Now + policy.LockoutDuration:u}") with { Outcome = Audit.AuditOutcome.Refused });
-        }
-
         return new KeyAdminException(
             locked ? KeyAdminError.TwoFactorLockedOut : KeyAdminError.RecoveryCodeInvalid,
-            $"That is not an unused recovery code of {account.Describe()}." + (locked ? $" It is now locked for {policy.LockoutDuration.TotalMinutes:0} minutes." : string.Empty),
+            $"That is not an unused recovery code of {account.Describe()}." + (locked ? $" It is now locked for {tx.ReadPolicy().LockoutDuration.TotalMinutes:0} minutes." : string.Empty),
             account.Name);
     }
 

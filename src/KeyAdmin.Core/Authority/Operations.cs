@@ -82,6 +82,9 @@ internal sealed class Operations
     /// <summary>Ends a reset whose cooling-off is over, inside <paramref name="tx"/>.</summary>
     public Account Settle(IStoreWriter tx, Account account) => gate.Settle(tx, account);
 
+    /// <summary>Counts a wrong code against the account; true when it locked the account (audited).</summary>
+    public bool CountWrongCode(IStoreWriter tx, Account account) => gate.CountWrongCode(tx, account, null);
+
     /// <summary>
     /// Runs a change that the account's authenticator must confirm. The code is obtained before the transaction
     /// (a prompt never holds the store's write lock); it is checked inside the transaction of the change, so it

@@ -42,7 +42,7 @@ internal sealed class TwoFactorGate
         {
             return Refuse(tx, account, key, need, target, KeyAdminError.TwoFactorLockedOut, key is not null
                 ? $"Withdrawals of key '{key.Name}' are locked until {key.WithdrawalLockedUntil:u} after repeated wrong codes."
-                : $"Sensitive operations of {account.Describe()} are locked until {account.LockedUntil:u} after repeated wrong codes.", countFailure: false);
+                : LockedMessage(account), countFailure: false);
         }
 
         if (need.RefusedWhileRecovering && account.IsRecoveringAt(now))
@@ -247,26 +247,40 @@ internal sealed class TwoFactorGate
                 tx.UpdateKey(key with { WithdrawalFailedCodeCount = failures });
             }
         }
-        else if (countFailure)
+        else if (countFailure && CountWrongCode(tx, account, target))
         {
-            var failures = account.FailedCodeCount + 1;
-            if (failures >= policy.MaxFailedCodes)
-            {
-                account = account with { FailedCodeCount = 0, LockedUntil = now + policy.LockoutDuration };
-                tx.UpdateAccount(account);
-                tx.Append(Record(now, "TwoFactor.LockedOut", account, null, target, AuditOutcome.Refused, null, $"{failures} consecutive wrong codes; locked until {account.LockedUntil:u}"));
-                error = KeyAdminError.TwoFactorLockedOut;
-                message += $" {Capitalised(account.Describe())} is now locked for {policy.LockoutDuration.TotalMinutes:0} minutes.";
-            }
-            else
-            {
-                tx.UpdateAccount(account with { FailedCodeCount = failures });
-            }
+            error = KeyAdminError.TwoFactorLockedOut;
+            message += $" {Capitalised(account.Describe())} is now locked for {policy.LockoutDuration.TotalMinutes:0} minutes.";
         }
 
         tx.Append(Record(now, need.Action, account, key, target, AuditOutcome.Refused, reason, null));
         return GateResult.Refused(new KeyAdminException(error, message, account.Name));
     }
+
+    /// <summary>
+    /// Counts one wrong code against the account (a TOTP code or a recovery code): at the policy's limit the account
+    /// locks and the lockout is audited. True when this code locked it.
+    /// </summary>
+    public bool CountWrongCode(IStoreWriter tx, Account account, string? target)
+    {
+        var now = clock.GetUtcNow();
+        var policy = tx.ReadPolicy();
+        var failures = account.FailedCodeCount + 1;
+        if (failures < policy.MaxFailedCodes)
+        {
+            tx.UpdateAccount(account with { FailedCodeCount = failures });
+            return false;
+        }
+
+        var locked = account with { FailedCodeCount = 0, LockedUntil = now + policy.LockoutDuration };
+        tx.UpdateAccount(locked);
+        tx.Append(Record(now, "TwoFactor.LockedOut", locked, null, target, AuditOutcome.Refused, null, $"{failures} consecutive wrong codes; locked until {locked.LockedUntil:u}"));
+        return true;
+    }
+
+    /// <summary>Why a locked account's sensitive operations are refused.</summary>
+    public static string LockedMessage(Account account) =>
+        $"Sensitive operations of {account.Describe()} are locked until {account.LockedUntil:u} after repeated wrong codes.";
 
     private AuditEntry Record(DateTimeOffset now, string action, Account account, ApiKey? key, string? target, AuditOutcome outcome, string? reason, string? detail) => new()
     {

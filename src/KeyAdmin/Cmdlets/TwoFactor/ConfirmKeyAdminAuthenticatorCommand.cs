@@ -7,16 +7,8 @@ namespace KeyAdmin.Cmdlets.TwoFactor;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Confirm, "KeyAdminAuthenticator", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = SubjectParameters.Account)]
 [OutputType(typeof(AuthenticatorInfo))]
-public sealed class ConfirmKeyAdminAuthenticatorCommand : KeyAdminCmdlet
+public sealed class ConfirmKeyAdminAuthenticatorCommand : SubjectCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = SubjectParameters.Account)]
-    [ArgumentCompleter(typeof(Completion.AccountCompleter))]
-    public string Account { get; set; } = string.Empty;
-
-    /// <summary>The store administrator's enrolment instead of an account's.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = SubjectParameters.StoreAdministrator)]
-    public SwitchParameter StoreAdministrator { get; set; }
-
     /// <summary>A code of the new authenticator; for a suspended automation authenticator, a code of the person's.</summary>
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = SubjectParameters.Account)]
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = SubjectParameters.StoreAdministrator)]
@@ -32,16 +24,15 @@ public sealed class ConfirmKeyAdminAuthenticatorCommand : KeyAdminCmdlet
 
     protected override void ProcessRecord()
     {
-        var subject = SubjectParameters.Of(StoreAdministrator, Account);
-        PerItem(SubjectParameters.Describe(StoreAdministrator, Account), () =>
+        PerItem(Who, () =>
         {
-            if (ShouldProcess(SubjectParameters.Describe(StoreAdministrator, Account) + (Name is null ? string.Empty : "/" + Name), "Confirm authenticator"))
+            if (ShouldProcess(Who + (Name is null ? string.Empty : "/" + Name), "Confirm authenticator"))
             {
-                var confirmed = Authority.Authenticators.Confirm(subject, Name, ProofFrom(Code));
-                WriteVerbose($"Authenticator '{confirmed.Name}' of {SubjectParameters.Describe(StoreAdministrator, Account)} is active.");
+                var confirmed = Authority.Authenticators.Confirm(Subject, Name, ProofFrom(Code));
+                WriteVerbose($"Authenticator '{confirmed.Name}' of {Who} is active.");
                 if (PassThru)
                 {
-                    WriteObject(new AuthenticatorInfo(subject, confirmed));
+                    WriteObject(new AuthenticatorInfo(Subject, confirmed));
                 }
             }
         });

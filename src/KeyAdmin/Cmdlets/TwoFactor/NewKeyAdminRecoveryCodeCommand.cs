@@ -7,16 +7,8 @@ namespace KeyAdmin.Cmdlets.TwoFactor;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "KeyAdminRecoveryCode", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = SubjectParameters.Account)]
 [OutputType(typeof(KeyAdminRecoveryCodes))]
-public sealed class NewKeyAdminRecoveryCodeCommand : KeyAdminCmdlet
+public sealed class NewKeyAdminRecoveryCodeCommand : SubjectCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = SubjectParameters.Account)]
-    [ArgumentCompleter(typeof(Completion.AccountCompleter))]
-    public string Account { get; set; } = string.Empty;
-
-    /// <summary>The store administrator's recovery codes instead of an account's.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = SubjectParameters.StoreAdministrator)]
-    public SwitchParameter StoreAdministrator { get; set; }
-
     /// <summary>A code of the person's authenticator.</summary>
     [Parameter]
     public string? Code { get; set; }
@@ -29,10 +21,9 @@ public sealed class NewKeyAdminRecoveryCodeCommand : KeyAdminCmdlet
 
     protected override void ProcessRecord()
     {
-        var who = SubjectParameters.Describe(StoreAdministrator, Account);
-        PerItem(who, () =>
+        PerItem(Who, () =>
         {
-            if (!ShouldProcess(who, "Replace the recovery codes with ten new ones"))
+            if (!ShouldProcess(Who, "Replace the recovery codes with ten new ones"))
             {
                 return;
             }
@@ -43,14 +34,13 @@ public sealed class NewKeyAdminRecoveryCodeCommand : KeyAdminCmdlet
                 Handover.WarnIfTranscribing(this, Handover.DrawingUnderTranscript);
             }
 
-            var subject = SubjectParameters.Of(StoreAdministrator, Account);
-            var codes = Authority.Authenticators.NewRecoveryCodes(subject, ProofFrom(Code));
+            var codes = Authority.Authenticators.NewRecoveryCodes(Subject, ProofFrom(Code));
             if (draws)
             {
-                Handover.DrawRecoveryCodes(this, subject, codes);
+                Handover.DrawRecoveryCodes(this, Subject, codes);
             }
 
-            WriteObject(new KeyAdminRecoveryCodes(subject, codes, DateTimeOffset.UtcNow));
+            WriteObject(new KeyAdminRecoveryCodes(Subject, codes, DateTimeOffset.UtcNow));
         });
     }
 }

@@ -7,16 +7,8 @@ namespace KeyAdmin.Cmdlets.TwoFactor;
 /// </summary>
 [Cmdlet(VerbsCommon.Reset, "KeyAdminAuthenticator", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = SubjectParameters.Account)]
 [OutputType(typeof(KeyAdminEnrollment))]
-public sealed class ResetKeyAdminAuthenticatorCommand : KeyAdminCmdlet
+public sealed class ResetKeyAdminAuthenticatorCommand : SubjectCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = SubjectParameters.Account)]
-    [ArgumentCompleter(typeof(Completion.AccountCompleter))]
-    public string Account { get; set; } = string.Empty;
-
-    /// <summary>The store administrator's authenticator instead of an account's.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = SubjectParameters.StoreAdministrator)]
-    public SwitchParameter StoreAdministrator { get; set; }
-
     /// <summary>Why the authenticator is replaced; recorded in the audit log.</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
@@ -35,13 +27,12 @@ public sealed class ResetKeyAdminAuthenticatorCommand : KeyAdminCmdlet
 
     protected override void ProcessRecord()
     {
-        var who = SubjectParameters.Describe(StoreAdministrator, Account);
-        PerItem(who, () =>
+        PerItem(Who, () =>
         {
             var what = RecoveryCode is null
                 ? "Start a reset of the person's authenticator that cools off before the new one may confirm what takes the account over (pass -RecoveryCode to replace it at once)"
                 : "Revoke the person's authenticator at once with a recovery code and start a new enrolment";
-            if (!ShouldProcess(who, what))
+            if (!ShouldProcess(Who, what))
             {
                 return;
             }
@@ -52,7 +43,7 @@ public sealed class ResetKeyAdminAuthenticatorCommand : KeyAdminCmdlet
                 Handover.WarnIfTranscribing(this, Handover.DrawingUnderTranscript);
             }
 
-            var enrollment = Authority.Authenticators.Reset(SubjectParameters.Of(StoreAdministrator, Account), Reason, RecoveryCode);
+            var enrollment = Authority.Authenticators.Reset(Subject, Reason, RecoveryCode);
             if (draws)
             {
                 Handover.DrawEnrolment(this, enrollment);

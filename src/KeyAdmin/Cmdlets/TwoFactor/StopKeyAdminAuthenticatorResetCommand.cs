@@ -7,16 +7,8 @@ namespace KeyAdmin.Cmdlets.TwoFactor;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Stop, "KeyAdminAuthenticatorReset", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = SubjectParameters.Account)]
 [OutputType(typeof(AuthenticatorInfo))]
-public sealed class StopKeyAdminAuthenticatorResetCommand : KeyAdminCmdlet
+public sealed class StopKeyAdminAuthenticatorResetCommand : SubjectCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = SubjectParameters.Account)]
-    [ArgumentCompleter(typeof(Completion.AccountCompleter))]
-    public string Account { get; set; } = string.Empty;
-
-    /// <summary>The store administrator's pending reset instead of an account's.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = SubjectParameters.StoreAdministrator)]
-    public SwitchParameter StoreAdministrator { get; set; }
-
     /// <summary>A code of the authenticator the reset is replacing (the old phone).</summary>
     [Parameter]
     public string? Code { get; set; }
@@ -26,16 +18,14 @@ public sealed class StopKeyAdminAuthenticatorResetCommand : KeyAdminCmdlet
 
     protected override void ProcessRecord()
     {
-        var who = SubjectParameters.Describe(StoreAdministrator, Account);
-        PerItem(who, () =>
+        PerItem(Who, () =>
         {
-            if (ShouldProcess(who, "Cancel the pending reset of the person's authenticator"))
+            if (ShouldProcess(Who, "Cancel the pending reset of the person's authenticator"))
             {
-                var subject = SubjectParameters.Of(StoreAdministrator, Account);
-                var restored = Authority.Authenticators.CancelReset(subject, ProofFrom(Code));
+                var restored = Authority.Authenticators.CancelReset(Subject, ProofFrom(Code));
                 if (PassThru)
                 {
-                    WriteObject(new AuthenticatorInfo(subject, restored));
+                    WriteObject(new AuthenticatorInfo(Subject, restored));
                 }
             }
         });
