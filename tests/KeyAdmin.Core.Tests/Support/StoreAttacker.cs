@@ -1,0 +1,82 @@
+using System.Net;
+using System.Text;
+using KeyAdmin.Core.Compliance;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Verification;
+
+namespace KeyAdmin.Core.Tests.Support;
+
+/// <summary>
+/// Whoever writes the database without the key-encryption key, as the attack suites play them: raw SQL on the
+/// store of a <see cref="Harness"/> with its triggers out of the way (dropped in SQLite; on PostgreSQL run as the
+/// cluster's superuser with <c>session_replication_role = replica</c>), and the requests a key holder signs.
+/// </summary>
+public sealed class StoreAttacker
+{
+#if POSTGRES
+    public const string Meta = "keyadmin_meta";
+#else
+    public const string Meta = "meta";
+#endif
+    public const string Caller = "203.0.113.7";
+    private readonly Harness h;
+
+    public StoreAttacker(Harness h, TestAccount account)
+    {
+        this.h = h;
+        Account = account;
+    }
+
+    /// <summary>The account whose keys <see cref="NewKey"/> creates.</summary>
+    public TestAccount Account { get; }
+
+    /// <summary>Raw SQL as the attacker runs it: with the tables' triggers out of the way first.</summary>
+    public void Attack(string sql)
+    {
+#if POSTGRES
+        RawDb.Execute(h.StorePath, $"SET session_replication_role = replica; {sql}; SET session_replication_role = DEFAULT");
+#else
+        DropKeyTriggers();
+        RawDb.Execute(h.StorePath, sql);
+#endif
+    }
+
+    public void DropKeyTriggers()
+    {
+#if !POSTGRES
+        RawDb.Execute(h.StorePath, "DROP TRIGGER IF EXISTS api_keys_permissions_immutable; DROP TRIGGER IF EXISTS api_keys_deleted_final;");
+#endif
+    }
+
+    /// <summary>A key of <see cref="Account"/>, with its secret as the key holder has it.</summary>
+    public (ApiKey Key, byte[] Secret) NewKey(string name, ApiKeyPermission permissions, string? binding = null, int? expiresInDays = null)
+    {
+        var issued = h.CreateKey(Account, name, r => r with
+        {
+            Permissions = permissions,
+            IpAddresses = binding is null ? Array.Empty<string>() : new[] { binding },
+            AllowUnboundSensitive = true,
+            ExpiresInDays = expiresInDays,
+        });
+        return (issued.Key, Encoding.ASCII.GetBytes(Harness.Reveal(issued.Secret)));
+    }
+
+    public SignedRequest Sign(ApiKey key, byte[] secret, ApiKeyPermission permission, string caller = Caller)
+    {
+        var timestamp = h.Now.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var body = Encoding.UTF8.GetBytes("{}");
+        return new SignedRequest
+        {
+            KeyId = key.KeyId,
+            Timestamp = timestamp,
+            Signature = RequestSigner.Sign(secret, timestamp, "POST", "/api/v1/orders", body),
+            Method = "POST",
+            PathAndQuery = "/api/v1/orders",
+            Body = body,
+            CallerAddress = IPAddress.Parse(caller),
+            RequiredPermission = permission,
+        };
+    }
+
+    public List<ComplianceFinding> Review() => h.Authority.Compliance.Review(new ComplianceOptions()).ToList();
+}
