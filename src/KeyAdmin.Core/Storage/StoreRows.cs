@@ -27,6 +27,7 @@ internal static class StoreRows
     public const string PolicyColumns = "max_keys, max_failed_codes, lockout_seconds, confirmation_seconds";
 
     public const string AuditColumns = "seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, prev_hash, hash, row_refs";
+    public const int AuditColumnCount = 15;
 
     /// <summary>The key's columns (k), then its stamp, then its account's columns (a) and stamp: one row says all a verifier needs.</summary>
     public static readonly string KeyColumns =
@@ -155,7 +156,7 @@ internal static class StoreRows
         AccountName = NullableString(r, 5),
         KeyId = NullableString(r, 6),
         Target = NullableString(r, 7),
-        Outcome = Enum.TryParse<AuditOutcome>(r.GetString(8), out var parsed) ? parsed : (AuditOutcome)(-1),
+        Outcome = ReadOutcome(r.GetString(8)),
         Reason = NullableString(r, 9),
         ConfirmedBy = NullableString(r, 10),
         Detail = NullableString(r, 11),
@@ -163,6 +164,13 @@ internal static class StoreRows
         Hash = NullableString(r, 13),
         Rows = NullableString(r, 14),
     };
+
+    /// <summary>
+    /// An outcome only as KeyAdmin spells it: "Refused " or "1" would read as Refused (so the hash fits) but escape the
+    /// filter <c>outcome = 'Refused'</c>. Anything else reads as an outcome KeyAdmin never writes, which no hash fits.
+    /// </summary>
+    private static AuditOutcome ReadOutcome(string text) =>
+        Enum.TryParse<AuditOutcome>(text, out var parsed) && string.Equals(parsed.ToString(), text, StringComparison.Ordinal) ? parsed : (AuditOutcome)(-1);
 
     public static string Fold(string name) => name.ToLowerInvariant();
 

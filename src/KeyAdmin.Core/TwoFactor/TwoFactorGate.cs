@@ -81,7 +81,17 @@ internal sealed class TwoFactorGate
                 continue;
             }
 
-            var seed = secrets.Open(sealedSeed, SealIdentity.Authenticator(authenticator.AuthenticatorId));
+            byte[] seed;
+            try
+            {
+                seed = secrets.Open(sealedSeed, SealIdentity.Authenticator(authenticator.AuthenticatorId));
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                // The seed is sealed under its authenticator's id: one that does not open was put there outside KeyAdmin.
+                throw Storage.Sql.StoreSession.Tampered(Storage.Tables.Authenticators, authenticator.AuthenticatorId, "its sealed seed does not open under its id");
+            }
+
             long? step;
             try
             {

@@ -176,6 +176,11 @@ public abstract class SqlStore : IKeyAdminStore
 
         StoreId = Run(write: false, session =>
         {
+            if (session.ScanSchema().FirstOrDefault() is { } unfaithful)
+            {
+                throw StoreSession.Tampered(unfaithful.Table, unfaithful.RowId, unfaithful.Problem);
+            }
+
             session.ReadMeta(KekFingerprint);
             return session.ReadMeta(StoreIdName)
                 ?? throw new KeyAdminException(KeyAdminError.StoreCorrupt, $"The store '{Description.Location}' records no store id.", Description.Location);

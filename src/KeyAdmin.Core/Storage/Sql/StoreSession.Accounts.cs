@@ -14,7 +14,7 @@ internal sealed partial class StoreSession
 
     public KeyAdminPolicy ReadPolicy()
     {
-        var row = QuerySingle($"SELECT {PolicySelect} FROM policy WHERE id = 1", r => (Policy: StoreRows.ReadPolicy(r), Stamp: ReadStamp(r, PolicyStamp)));
+        var row = QuerySingle($"SELECT {PolicySelect} FROM policy WHERE id = 1", r => (Policy: Decode(r, Tables.Policy, StoreRows.ReadPolicy, PolicyId), Stamp: ReadStamp(r, PolicyStamp)));
         if (row.Policy is not null)
         {
             return Verified(row.Policy, Tables.Policy, PolicyId, row.Stamp, c => RowSeal.Fields(c, row.Policy));
@@ -163,13 +163,13 @@ internal sealed partial class StoreSession
 
     private Account VerifiedAccount(DbDataReader r)
     {
-        var account = StoreRows.ReadAccount(r);
+        var account = Decode(r, Tables.Accounts, StoreRows.ReadAccount);
         return Verified(account, Tables.Accounts, account.AccountId, ReadStamp(r, AccountStamp), c => RowSeal.Fields(c, account));
     }
 
     private Authenticator VerifiedAuthenticator(DbDataReader r)
     {
-        var authenticator = ReadAuthenticator(r);
+        var authenticator = Decode(r, Tables.Authenticators, ReadAuthenticator);
         return Verified(authenticator, Tables.Authenticators, authenticator.AuthenticatorId, ReadStamp(r, AuthenticatorStamp), c => RowSeal.Fields(c, authenticator));
     }
 

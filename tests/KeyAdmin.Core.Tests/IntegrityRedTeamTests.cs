@@ -1,0 +1,517 @@
+using System.Text;
+using KeyAdmin.Core.Accounts;
+using KeyAdmin.Core.Audit;
+using KeyAdmin.Core.Compliance;
+using KeyAdmin.Core.Errors;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Tests.Support;
+using KeyAdmin.Core.TwoFactor;
+using KeyAdmin.Core.Verification;
+
+namespace KeyAdmin.Core.Tests;
+
+/// <summary>
+/// The second round of attacks on the integrity of issue 12, by whoever writes the database without the
+/// key-encryption key (and, on PostgreSQL, its superuser): rows read through other queries than the checked ones,
+/// values that SQL and KeyAdmin read differently, index columns, the row index, the upgrade, duplicates where a
+/// constraint was dropped. Each test is named for its attack; docs/SECURITY.md names the line it proves.
+/// </summary>
+public sealed class IntegrityRedTeamTests : IDisposable
+{
+    private const string Meta = StoreAttacker.Meta;
+    private readonly Harness h = new();
+    private readonly TestAccount desk;
+    private readonly StoreAttacker attacker;
+    private readonly RequestVerifier verifier;
+
+    public IntegrityRedTeamTests()
+    {
+        desk = h.NewAccount();
+        attacker = new StoreAttacker(h, desk);
+        verifier = new RequestVerifier(h.Store, h.Clock, new VerifierOptions { RevalidateAfter = TimeSpan.Zero, FlushInterval = TimeSpan.FromHours(1) });
+    }
+
+    public void Dispose()
+    {
+        verifier.Dispose();
+        h.Dispose();
+    }
+
+    // ---- The audit log: values that SQL filters see differently from the chain check ----
+
+    [Fact]
+    public void AuditOutcome_RespelledSoThatTheOutcomeFilterMissesIt_BreaksTheChain()
+    {
+        // "Refused " and "1" read as Refused, so the record's hash still fits, but Get-ApiKeyAuditLog -Outcome Refused
+        // (outcome = 'Refused') no longer finds it.
+        Assert.Throws<KeyAdminException>(() => h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "bot" }, TwoFactorProof.FromCode(h.WrongCode(desk.Seed))));
+        var refused = h.Audit().Single(r => r.Outcome == AuditOutcome.Refused);
+        attacker.Attack($"UPDATE audit SET outcome = 'Refused ' WHERE seq = {refused.Sequence}");
+
+        Assert.Empty(h.Authority.Audit.Read(new AuditQuery { Outcome = AuditOutcome.Refused }));
+        var report = h.Authority.Audit.Verify();
+
+        Assert.False(report.IsIntact);
+        Assert.Equal(refused.Sequence, report.FirstBrokenSequence);
+    }
+
+#if !POSTGRES
+    [Theory]
+    [InlineData("key_id")]
+    [InlineData("outcome")]
+    [InlineData("at")]
+    public void AuditColumn_StoredAsABlobSoThatFiltersMissIt_BreaksTheChain(string column)
+    {
+        // SQLite keeps a BLOB in any column: KeyAdmin reads it as the same text or number (and hashes that), but
+        // key_id = @key, outcome = @outcome and at <= @until compare it as a BLOB and never match.
+        var key = attacker.NewKey("bot", ApiKeyPermission.Read).Key;
+        var created = h.Audit().Single(r => r.Action == "ApiKey.Create");
+        attacker.Attack($"UPDATE audit SET {column} = CAST({column} AS BLOB) WHERE seq = {created.Sequence}");
+
+        Assert.DoesNotContain(h.Authority.Audit.Read(new AuditQuery { KeyId = key.KeyId, Outcome = AuditOutcome.Succeeded, Until = h.Now }), r => r.Sequence == created.Sequence);
+        var report = h.Authority.Audit.Verify();
+
+        Assert.False(report.IsIntact);
+        Assert.Equal(created.Sequence, report.FirstBrokenSequence);
+    }
+
+    [Fact]
+    public void KeyRolledBack_TheLaterRowIndexEntryStoredAsABlob_IsReportedByTheAuditCheck()
+    {
+        // The index entry of the later version, turned into a BLOB, is invisible to the read check (row_ref = text)
+        // yet reads as the same text where the chain check compares the index with the record.
+        var (key, _) = attacker.NewKey("bot", ApiKeyPermission.Trade);
+        var enabled = RawDb.Row(h.StorePath, "api_keys", $"key_id = '{key.KeyId}'");
+        h.Authority.Keys.Disable(key.KeyId, "leaked");
+        var disabled = h.Audit().Single(r => r.Action == "ApiKey.Disable").Sequence;
+        attacker.DropKeyTriggers();
+        RawDb.PutBack(h.StorePath, "api_keys", enabled, $"key_id = '{key.KeyId}'");
+        attacker.Attack($"UPDATE audit_rows SET row_ref = CAST(row_ref AS BLOB) WHERE row_ref = 'api_keys:{key.KeyId}' AND seq = {disabled}");
+
+        var report = h.Authority.Audit.Verify();
+
+        Assert.False(report.IsIntact);
+        Assert.Equal(disabled, report.FirstBrokenSequence);
+    }
+#endif
+
+    // ---- Rows read through other queries than the checked ones ----
+
+    [Fact]
+    public void KeySecret_SwappedForAnotherKeysSealedSecret_OpensForNeither()
+    {
+        // The sealed secret is not part of the row's seal: AES-GCM binds it to its key id instead.
+        var (a, secretA) = attacker.NewKey("bot-a", ApiKeyPermission.Read);
+        var (b, secretB) = attacker.NewKey("bot-b", ApiKeyPermission.Read);
+        attacker.Attack($"UPDATE api_keys SET secret = (SELECT secret FROM api_keys WHERE key_id = '{b.KeyId}') WHERE key_id = '{a.KeyId}'");
+
+        Assert.NotEqual(VerificationReason.Accepted, verifier.Verify(attacker.Sign(a, secretB, ApiKeyPermission.Read)).Reason);
+        Assert.NotEqual(VerificationReason.Accepted, verifier.Verify(attacker.Sign(a, secretA, ApiKeyPermission.Read)).Reason);
+        Assert.Equal(VerificationReason.Accepted, verifier.Verify(attacker.Sign(b, secretB, ApiKeyPermission.Read)).Reason);
+    }
+
+    [Fact]
+    public void KeyDeleted_ItsRowFromBeforeTheDeletePutBackWithItsSecret_IsRefused()
+    {
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Read);
+        h.Authority.Keys.Disable(key.KeyId, "retired");
+        var disabled = RawDb.Row(h.StorePath, "api_keys", $"key_id = '{key.KeyId}'");
+        h.Authority.Keys.Remove(key.KeyId, h.Proof(desk.Seed));
+        h.NextStep();
+        attacker.DropKeyTriggers();
+        RawDb.PutBack(h.StorePath, "api_keys", disabled, $"key_id = '{key.KeyId}'");
+
+        Assert.NotNull(RawDb.Row(h.StorePath, "api_keys", $"key_id = '{key.KeyId}'")["secret"]);
+        Assert.NotEqual(VerificationReason.Accepted, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Read)).Reason);
+        var e = Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Enable(key.KeyId, h.Proof(desk.Seed)));
+        Assert.Contains("set back", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AccountWithdrawalConfirmation_SwitchedOffInItsRow_DoesNotLetAWithdrawalThroughWithoutACode()
+    {
+        h.Authority.Accounts.Update("desk", new AccountChanges { RequireWithdrawalCode = true }, h.Proof(desk.Seed));
+        h.NextStep();
+        var (key, secret) = attacker.NewKey("payouts", ApiKeyPermission.Withdraw, "203.0.113.0/24");
+        Assert.Equal(VerificationReason.TwoFactorRequired, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Withdraw)).Reason);
+        attacker.Attack($"UPDATE accounts SET require_withdrawal_code = {Flag(false)}");
+
+        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Withdraw)).Reason);
+    }
+
+    [Fact]
+    public void VerifierCache_ARowTamperedAfterItWasCached_IsRefusedAtTheNextRevalidation()
+    {
+        // The seal is checked when a row enters the cache, not per request: a change made behind the verifier's back
+        // is seen at the next revalidation (RevalidateAfter, one second by default), as a disable in another process is.
+        using var cached = new RequestVerifier(h.Store, h.Clock, new VerifierOptions { FlushInterval = TimeSpan.FromHours(1) });
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Read);
+        Assert.Equal(VerificationReason.Accepted, cached.Verify(attacker.Sign(key, secret, ApiKeyPermission.Read)).Reason);
+        attacker.Attack($"UPDATE api_keys SET permissions = 15 WHERE key_id = '{key.KeyId}'");
+
+        h.Clock.Advance(new VerifierOptions().RevalidateAfter);
+
+        Assert.Equal(VerificationReason.StoreTampered, cached.Verify(attacker.Sign(key, secret, ApiKeyPermission.Withdraw)).Reason);
+    }
+
+    [Fact]
+    public void AuditLogCut_BackToAnEarlierSealedHeadWithItsIndex_RowsWrittenSinceAreRefusedAndThePinCatchesIt()
+    {
+        // The head check at every write accepts an earlier head that KeyAdmin sealed, with the log cut to it: the cut
+        // is a rollback of the log alone. The rows written since then carry versions the index no longer records.
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Trade);
+        var headThen = RawDb.Text(h.StorePath, $"SELECT value FROM {Meta} WHERE name = 'audit_head'")!;
+        var sequenceThen = long.Parse(headThen.Split('|')[0], System.Globalization.CultureInfo.InvariantCulture);
+        h.Authority.Keys.Disable(key.KeyId, "leaked");
+        var pinned = h.Authority.Audit.Verify().Head!;
+        attacker.Attack($"DELETE FROM audit WHERE seq > {sequenceThen}; DELETE FROM audit_rows WHERE seq > {sequenceThen}; UPDATE {Meta} SET value = '{headThen}' WHERE name = 'audit_head'");
+
+        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Trade)).Reason);
+        Assert.Contains(attacker.Review(), f => f.Rule == ComplianceRule.StoreTampered && f.KeyId == key.KeyId);
+        Assert.False(h.Authority.Audit.Verify(PinnedAuditHead.Parse(pinned)).IsIntact);
+    }
+
+    [Fact]
+    public void AuthenticatorSeed_SwappedForAnotherAuthenticatorsSeed_IsRefusedAsTampered()
+    {
+        var job = h.RegisterAutomation(desk, "job");
+        attacker.Attack($"UPDATE authenticators SET seed = (SELECT seed FROM authenticators WHERE name = 'job') WHERE name = 'primary'");
+
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "bot" }, h.Proof(desk.Seed)));
+        Assert.Contains(h.Audit(), r => r.Action == "Store.TamperDetected" && r.Target!.StartsWith("authenticators:", StringComparison.Ordinal));
+        Assert.NotEmpty(job);
+    }
+
+    // ---- Values KeyAdmin never writes: a tampered row, not a crash ----
+
+    [Theory]
+    [InlineData("status = 'Bogus'")]
+    [InlineData("ip_binding = 'not-an-address'")]
+    [InlineData("created_by = NULL")]
+    [InlineData("row_mac = NULL, row_version = NULL")]
+    public void KeyRow_AValueKeyAdminNeverWrites_IsRefusedAsTamperedEverywhere(string assignment)
+    {
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Read);
+#if POSTGRES
+        attacker.Attack("ALTER TABLE api_keys ALTER COLUMN created_by DROP NOT NULL");
+#else
+        if (assignment.Contains("NULL", StringComparison.Ordinal))
+        {
+            // NOT NULL lives in the schema text, which whoever writes the file may rewrite.
+            attacker.Attack("PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, 'created_by TEXT NOT NULL', 'created_by TEXT') WHERE name = 'api_keys'; PRAGMA writable_schema = OFF");
+        }
+#endif
+        attacker.Attack($"UPDATE api_keys SET {assignment} WHERE key_id = '{key.KeyId}'");
+
+        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Read)).Reason);
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Get(key.KeyId));
+        Assert.Single(h.Authority.Keys.ListChecked("desk"), r => r.Tampered?.Error == KeyAdminError.StoreTampered);
+        Assert.Contains(attacker.Review(), f => f.Rule == ComplianceRule.StoreTampered && f.KeyId == key.KeyId);
+    }
+
+    [Fact]
+    public void AuthenticatorKind_AValueKeyAdminNeverWrites_IsRefusedAsTamperedAndReported()
+    {
+        attacker.Attack("UPDATE authenticators SET kind = 'Bogus'");
+
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "bot" }, h.Proof(desk.Seed)));
+        Assert.Contains(attacker.Review(), f => f.Rule == ComplianceRule.StoreTampered && f.Message.Contains("authenticators", StringComparison.Ordinal));
+    }
+
+    // ---- Queries that decide from unsealed index columns ----
+
+    [Fact]
+    public void KeyLimit_LiveKeysMarkedDeletedInTheStatusColumnWhileAnotherIsCreated_IsNotExceeded()
+    {
+        // Five live keys hidden from the count by the status column, a sixth created, the column put back: six
+        // valid keys where the limit is five.
+        var keys = Enumerable.Range(1, 5).Select(i => attacker.NewKey($"bot-{i}", ApiKeyPermission.Read).Key).ToList();
+        attacker.Attack("UPDATE api_keys SET status = 'Deleted'");
+
+        Assert.ThrowsAny<KeyAdminException>(() => h.CreateKey(desk, "one-too-many"));
+
+        attacker.Attack("UPDATE api_keys SET status = 'Enabled'");
+        Assert.Equal(5, h.Authority.Keys.ListChecked("desk").Count(r => r.Value is not null));
+    }
+
+    [Fact]
+    public void KeyName_TwoLiveKeysUnderOneNameWhileItsIndexWasHidden_IsRefusedWhenLookedUpByName()
+    {
+        // bot-a hidden from the name index while an administrator creates another bot-a, then shown again: a lookup
+        // by name must not pick one of the two.
+        var first = attacker.NewKey("bot-a", ApiKeyPermission.Read).Key;
+        attacker.Attack($"DROP INDEX ux_api_keys_name; UPDATE api_keys SET name_key = 'hidden' WHERE key_id = '{first.KeyId}'");
+        var second = attacker.NewKey("bot-a", ApiKeyPermission.Read).Key;
+        attacker.Attack($"UPDATE api_keys SET name_key = 'bot-a' WHERE key_id = '{first.KeyId}'");
+
+        var e = Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Get("desk", "bot-a"));
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Update(first.KeyId, new KeyChanges { NewName = "bot-a" }, h.Proof(desk.Seed)));
+        Assert.NotEqual(first.KeyId, second.KeyId);
+        Assert.Contains("bot-a", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Listing_AnAccountRowDuplicatedWithAnOlderCopy_ReportsTheCopyRatherThanListingTheKeyTwice()
+    {
+        var key = attacker.NewKey("bot", ApiKeyPermission.Read).Key;
+        var accountId = h.AccountRecord("desk").AccountId;
+        attacker.Attack("CREATE TABLE kept AS SELECT * FROM accounts");
+        h.Authority.Accounts.Update("desk", new AccountChanges { KeyLimit = 3 }, h.Proof(desk.Seed));
+#if POSTGRES
+        attacker.Attack("ALTER TABLE accounts DROP CONSTRAINT accounts_pkey CASCADE; ALTER TABLE accounts DROP CONSTRAINT accounts_name_key_key; INSERT INTO accounts SELECT * FROM kept");
+#else
+        attacker.Attack("PRAGMA foreign_keys = OFF; CREATE TABLE accounts_copy AS SELECT * FROM accounts; DROP TABLE accounts; ALTER TABLE accounts_copy RENAME TO accounts; " +
+                        "INSERT INTO accounts SELECT * FROM kept");
+#endif
+
+        var rows = h.Authority.Keys.ListChecked().ToList();
+
+        Assert.Single(rows, r => r.Value?.KeyId == key.KeyId);
+        Assert.Contains(rows, r => r.Tampered?.Target as string == "accounts:" + accountId);
+    }
+
+#if POSTGRES
+    [Fact]
+    public void KeyRolledBack_WithRowSecurityHidingTheLaterIndexEntryFromTheReadCheckOnly_IsReportedAndRefusedOnOpen()
+    {
+        // The table owner (the role KeyAdmin connects as, not only the superuser) may give its tables row security:
+        // a policy that hides the later version's index entry from the read check's statement alone, so that the
+        // server shows the verifier an older copy of the row as the latest and the chain check the whole index.
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Trade);
+        var enabled = RawDb.Row(h.StorePath, "api_keys", $"key_id = '{key.KeyId}'");
+        h.Authority.Keys.Disable(key.KeyId, "leaked");
+        var disabled = h.Audit().Single(r => r.Action == "ApiKey.Disable").Sequence;
+        RawDb.PutBack(h.StorePath, "api_keys", enabled, $"key_id = '{key.KeyId}'");
+        RawDb.Execute(
+            h.StorePath,
+            $"SET ROLE {KeyAdmin.TestSupport.PostgresCluster.Role}; ALTER TABLE audit_rows ENABLE ROW LEVEL SECURITY; ALTER TABLE audit_rows FORCE ROW LEVEL SECURITY; " +
+            $"CREATE POLICY hide ON audit_rows FOR SELECT USING (NOT (row_ref = 'api_keys:{key.KeyId}' AND seq = {disabled} AND current_query() LIKE '%max(ix.seq)%')); " +
+            "CREATE POLICY add ON audit_rows FOR INSERT WITH CHECK (true); CREATE POLICY change ON audit_rows FOR UPDATE USING (true); " +
+            "CREATE POLICY remove ON audit_rows FOR DELETE USING (true)");
+
+        // What a store open before the policy came still believes (docs/SECURITY.md: it is reopened to notice) ...
+        Assert.Equal(VerificationReason.Accepted, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Trade)).Reason);
+        // ... while the audit check, compliance and every open see the schema the server answers through.
+        var report = h.Authority.Audit.Verify();
+        Assert.False(report.IsIntact);
+        Assert.Contains("row security", report.Problem, StringComparison.Ordinal);
+        Assert.Contains(attacker.Review(), f => f.Rule == ComplianceRule.StoreTampered && f.Message.Contains("audit_rows", StringComparison.Ordinal));
+        var e = Refusal.Expect(KeyAdminError.StoreTampered, () => h.OpenStore());
+        Assert.Equal("schema:audit_rows", e.Target);
+    }
+#endif
+
+    // ---- The upgrade ----
+
+    [Fact]
+    public void Upgrade_OfAStoreMadeToLookOlderThanTheAuditChain_IsRefusedRatherThanItsEditsSealed()
+    {
+        // A store of schema 2 had no chain: the upgrade would chain its log afresh and seal its rows as they are.
+        // Whoever writes the database makes a current store look like one: drops the chain and the seals, renames
+        // the schema version in its records, re-enables a disabled key, and waits for the next open.
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Read);
+        h.Authority.Keys.Disable(key.KeyId, "leaked");
+        StripToSchemaTwo($"UPDATE api_keys SET status = 'Enabled', disabled_at = NULL, disabled_reason = NULL WHERE key_id = '{key.KeyId}'");
+
+        var e = Refusal.Expect(KeyAdminError.StoreTampered, () => h.OpenStore());
+
+        Assert.Contains("audit chain", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2L, SchemaVersion());
+        _ = secret;
+    }
+
+    // ---- Commands that only read ----
+
+    [Fact]
+    public void CommandsThatOnlyRead_OnAWritableStoreWithTamperedRows_WriteNothing()
+    {
+        var key = attacker.NewKey("bot", ApiKeyPermission.Read).Key;
+        h.Authority.Policy.Set(p => p with { MaxFailedCodes = 3 });
+        attacker.Attack($"UPDATE api_keys SET memo = 'changed' WHERE key_id = '{key.KeyId}'; UPDATE policy SET max_keys = 1000; UPDATE authenticators SET last_used_step = 0");
+        var before = Snapshot();
+
+        Assert.Throws<KeyAdminException>(() => h.Authority.Keys.Get(key.KeyId));
+        Assert.Throws<KeyAdminException>(() => h.Authority.Keys.Get("desk", "bot"));
+        _ = h.Authority.Keys.ListChecked().ToList();
+        Assert.ThrowsAny<KeyAdminException>(() => h.Authority.Accounts.List());
+        Assert.ThrowsAny<KeyAdminException>(() => h.Authority.Policy.Get());
+        _ = attacker.Review();
+        _ = h.Authority.Audit.Verify();
+        _ = h.Authority.Audit.Read(new AuditQuery()).ToList();
+        _ = h.Authority.Rotations.List();
+
+        Assert.Equal(before, Snapshot());
+    }
+
+    // ---- What a refusal carries ----
+
+    [Fact]
+    public void StoreTampered_MessagesTargetsAndAuditRecords_CarryNoSecretMaterial()
+    {
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Read);
+        var sealedSecret = (byte[])RawDb.Row(h.StorePath, "api_keys", $"key_id = '{key.KeyId}'")["secret"]!;
+        var sealedSeed = (byte[])RawDb.Row(h.StorePath, "authenticators", "1 = 1")["seed"]!;
+        var code = h.Code(desk.Seed);
+        attacker.Attack($"UPDATE api_keys SET memo = 'changed' WHERE key_id = '{key.KeyId}'; UPDATE authenticators SET last_used_step = 0");
+
+        var said = new List<string?>
+        {
+            verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Read)).Message,
+        };
+        foreach (var act in new Action[]
+        {
+            () => h.Authority.Keys.Get(key.KeyId),
+            () => h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "other" }, TwoFactorProof.FromCode(code)),
+            () => h.Authority.Keys.Disable(key.KeyId, "x"),
+        })
+        {
+            var e = Assert.ThrowsAny<KeyAdminException>(act);
+            said.Add(e.Message);
+            said.Add(e.Target?.ToString());
+        }
+
+        verifier.Flush();
+        said.AddRange(attacker.Review().Select(f => f.Message));
+        said.AddRange(h.Audit().SelectMany(r => new[] { r.Target, r.Detail, r.Reason, r.ConfirmedBy }));
+
+        var forbidden = new[]
+        {
+            Encoding.ASCII.GetString(secret), Convert.ToBase64String(sealedSecret), Convert.ToHexString(sealedSecret), Convert.ToBase64String(sealedSeed),
+            Convert.ToHexString(sealedSeed), Totp.ToBase32(desk.Seed), Convert.ToHexString(desk.Seed), code,
+        };
+        foreach (var text in said.Where(t => t is not null))
+        {
+            foreach (var secretText in forbidden)
+            {
+                Assert.DoesNotContain(secretText, text!, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+    }
+
+    /// <summary>Makes the store look like one of schema 2 (before the audit chain), with <paramref name="edit"/> made on the way.</summary>
+    private void StripToSchemaTwo(string edit)
+    {
+        var sealedTables = new[] { "accounts", "authenticators", "api_keys", "policy", Meta };
+        var dropped = sealedTables.SelectMany(t => new[] { $"ALTER TABLE {t} DROP COLUMN row_version", $"ALTER TABLE {t} DROP COLUMN row_mac" })
+            .Concat(new[] { "pending_delivery", "vault_name", "vault_secret_name", "rotated_from", "rotated_to" }.Select(c => $"ALTER TABLE api_keys DROP COLUMN {c}"))
+            .Concat(new[] { "row_refs", "hash", "prev_hash" }.Select(c => $"ALTER TABLE audit DROP COLUMN {c}"));
+#if POSTGRES
+        attacker.Attack($"DROP TRIGGER api_keys_deleted_final ON api_keys; {edit}; DROP TABLE audit_rows; DROP TABLE rotations; " +
+                        string.Join("; ", dropped.Select(d => d + " CASCADE")) + "; " +
+                        Storage.Postgres.PostgresDialect.Instance.RefuseUpdateTrigger("api_keys_deleted_final", "api_keys", null, "OLD.status = 'Deleted'", "KeyAdmin.KeyDeleted") +
+                        $"; DELETE FROM {Meta} WHERE name = 'audit_head'; UPDATE {Meta} SET value = '2' WHERE name = 'schema_version'" +
+                        "; UPDATE audit SET detail = replace(detail, 'SchemaVersion=5', 'SchemaVersion=2')");
+#else
+        attacker.Attack($"{edit}; DROP TABLE audit_rows; DROP TABLE rotations; " + string.Join("; ", dropped) + "; " +
+                        Storage.Sqlite.SqliteDialect.Instance.RefuseUpdateTrigger("api_keys_deleted_final", "api_keys", null, "OLD.status = 'Deleted'", "KeyAdmin.KeyDeleted") +
+                        $" DELETE FROM {Meta} WHERE name = 'audit_head'; UPDATE audit SET detail = replace(detail, 'SchemaVersion=5', 'SchemaVersion=2'); PRAGMA user_version = 2");
+#endif
+    }
+
+#if POSTGRES
+    private static string Flag(bool value) => value ? "TRUE" : "FALSE";
+#else
+    private static string Flag(bool value) => value ? "1" : "0";
+#endif
+
+#if POSTGRES
+    private long SchemaVersion() => long.Parse(RawDb.Text(h.StorePath, $"SELECT value FROM {Meta} WHERE name = 'schema_version'")!, System.Globalization.CultureInfo.InvariantCulture);
+#else
+    private long SchemaVersion() => RawDb.Scalar(h.StorePath, "PRAGMA user_version");
+#endif
+
+    private string Snapshot() => string.Join("\n--\n", new[] { "accounts", "authenticators", "api_keys", "policy", "rotations", "audit", "audit_rows", "verification_refusals", Meta }
+        .Select(t => RawDb.Dump(h.StorePath, t)));
+}
+
+#if !POSTGRES
+/// <summary>
+/// Another local user against the store's files: a key file planted in the moment between its check and its read, a
+/// folder others may write to. SQLite only (a file on disk); the key file check is the same code for both engines.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[System.Runtime.Versioning.SupportedOSPlatform("macos")]
+public sealed class IntegrityRedTeamFileTests : IDisposable
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "keyadmin-core-tests", Guid.NewGuid().ToString("N"));
+
+    public IntegrityRedTeamFileTests() => Directory.CreateDirectory(folder);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [UnixFact]
+    public void KeyFile_PlantedBetweenItsCheckAndItsRead_IsNeverUsed()
+    {
+        // A key file that is missing when it is looked at and present when it is read: one that others may open (here
+        // 644; as another user's, the same), moved in and out as fast as the machine allows.
+        var kek = Path.Combine(folder, "race.kek");
+        var planted = Path.Combine(folder, "planted.kek");
+        var attackersKey = Enumerable.Repeat((byte)0xA5, 32).ToArray();
+        File.WriteAllBytes(planted, attackersKey);
+        File.SetUnixFileMode(planted, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        using var stop = new CancellationTokenSource();
+        var toggler = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                File.Move(planted, kek);
+                File.Move(kek, planted);
+            }
+        });
+        var source = new Crypto.FileKeyEncryptionKeySource(kek);
+        var (used, refused, missing) = (0, 0, 0);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            try
+            {
+                if (source.Load() is { } loaded)
+                {
+                    used += loaded.SequenceEqual(attackersKey) ? 1 : 0;
+                }
+                else
+                {
+                    missing++;
+                }
+            }
+            catch (KeyAdminException)
+            {
+                refused++;
+            }
+        }
+
+        stop.Cancel();
+        toggler.Wait();
+        Assert.True(refused > 0 && missing > 0, $"the race ran both ways ({refused} refused, {missing} missing)");
+        Assert.Equal(0, used);
+    }
+
+    [UnixTheory]
+    [InlineData(UnixFileMode.OtherWrite)]
+    [InlineData(UnixFileMode.GroupWrite)]
+    public void StoreFolder_ThatOthersMayWriteTo_IsRefusedBeforeAnythingIsCreatedInIt(UnixFileMode write)
+    {
+        // Whoever may write the folder may plant the store's write-ahead log there (a file of theirs, 666, that SQLite
+        // then writes every change into), or swap the store between its check and its open.
+        var shared = Path.Combine(folder, "shared");
+        Directory.CreateDirectory(shared);
+        File.SetUnixFileMode(shared, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute |
+                                     UnixFileMode.OtherRead | UnixFileMode.OtherExecute | write | UnixFileMode.StickyBit);
+        var store = Path.Combine(shared, "keyadmin.db");
+
+        var e = Refusal.Expect(KeyAdminError.StoreFileUnsafe, () => Storage.Sqlite.SqliteStore.Open(store, new Crypto.FileKeyEncryptionKeySource(store + ".kek")));
+
+        Assert.Contains("chmod go-w", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(shared));
+    }
+}
+#endif
