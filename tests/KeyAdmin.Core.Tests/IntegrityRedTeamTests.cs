@@ -182,6 +182,42 @@ public sealed class IntegrityRedTeamTests : IDisposable
         Assert.NotEmpty(job);
     }
 
+    [Fact]
+    public void StoreId_SwappedWithTheKeyFingerprintRowDeleted_IsNotSealedAgainAsANewStore()
+    {
+        // A store without a recorded key fingerprint is taken for a new one and initialised, sealing the store id it
+        // finds: the swapped id would be blessed, unless a store whose log has records is never taken for new.
+        attacker.Attack($"UPDATE {Meta} SET value = 'someone-elses-store' WHERE name = 'store_id'; DELETE FROM {Meta} WHERE name = 'kek_fingerprint'");
+
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.OpenStore());
+
+        Assert.Null(RawDb.Text(h.StorePath, $"SELECT value FROM {Meta} WHERE name = 'kek_fingerprint'"));
+    }
+
+    [Fact]
+    public void RotationState_RespelledSoThatTheUnfinishedFilterTakesIt_IsRefusedAsTampered()
+    {
+        // "Completed " reads as Completed (so the seal fits) but escapes state NOT IN ('Completed', 'RolledBack'):
+        // a finished rotation would block the next one of its key and be reported as unfinished.
+        var key = attacker.NewKey("bot", ApiKeyPermission.Read).Key;
+        var rotation = new Rotation.RotationRecord
+        {
+            RotationId = "rot_1", AccountName = "desk", OldKeyId = key.KeyId, Vault = "Prod", SecretName = "bot", VaultHeldOldKey = true,
+            State = Rotation.RotationState.Completed, StartedAt = h.Now, StartedBy = "tester", UpdatedAt = h.Now,
+        };
+        h.Store.Write(tx =>
+        {
+            tx.InsertRotation(rotation);
+            tx.Append(new AuditEntry { At = h.Now, Actor = "tester", ActorHost = "host", Action = "ApiKey.Rotate", Target = "rot_1", Outcome = AuditOutcome.Succeeded });
+            return true;
+        });
+        Assert.Empty(h.Authority.Rotations.List(unfinishedOnly: true));
+        attacker.Attack("UPDATE rotations SET state = 'Completed ' WHERE rotation_id = 'rot_1'");
+
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Rotations.List(unfinishedOnly: true));
+        Assert.Contains(attacker.Review(), f => f.Rule == ComplianceRule.StoreTampered && f.Message.Contains("rotations", StringComparison.Ordinal));
+    }
+
     // ---- Values KeyAdmin never writes: a tampered row, not a crash ----
 
     [Theory]

@@ -83,8 +83,8 @@ internal static class StoreRows
         AuthenticatorId = r.GetString(0),
         AccountId = r.GetString(1),
         Name = r.GetString(2),
-        Kind = Enum.Parse<AuthenticatorKind>(r.GetString(3)),
-        Status = Enum.Parse<AuthenticatorStatus>(r.GetString(4)),
+        Kind = Exact<AuthenticatorKind>(r.GetString(3)),
+        Status = Exact<AuthenticatorStatus>(r.GetString(4)),
         CreatedAt = FromTime(r.GetInt64(5)),
         CreatedBy = r.GetString(6),
         ConfirmedAt = NullableTime(r, 7),
@@ -103,7 +103,7 @@ internal static class StoreRows
         Permissions = (ApiKeyPermission)r.GetInt32(5),
         IpBinding = IpBinding.Deserialize(r.GetString(6)),
         UnboundSensitiveAllowed = r.GetBoolean(7),
-        StoredStatus = Enum.Parse<ApiKeyStatus>(r.GetString(8)),
+        StoredStatus = Exact<ApiKeyStatus>(r.GetString(8)),
         CreatedAt = FromTime(r.GetInt64(9)),
         CreatedBy = r.GetString(10),
         ExpiresAt = NullableTime(r, 11),
@@ -128,7 +128,7 @@ internal static class StoreRows
         Vault = r.GetString(4),
         SecretName = r.GetString(5),
         VaultHeldOldKey = r.GetBoolean(6),
-        State = Enum.Parse<RotationState>(r.GetString(7)),
+        State = Exact<RotationState>(r.GetString(7)),
         GracePeriod = r.IsDBNull(8) ? null : TimeSpan.FromSeconds(r.GetInt64(8)),
         RemoveOld = r.GetBoolean(9),
         TestRequired = r.GetBoolean(10),
@@ -166,11 +166,23 @@ internal static class StoreRows
     };
 
     /// <summary>
-    /// An outcome only as KeyAdmin spells it: "Refused " or "1" would read as Refused (so the hash fits) but escape the
-    /// filter <c>outcome = 'Refused'</c>. Anything else reads as an outcome KeyAdmin never writes, which no hash fits.
+    /// An outcome only as KeyAdmin spells it (<see cref="Exact{T}"/>); anything else reads as an outcome KeyAdmin
+    /// never writes, which no record's hash fits.
     /// </summary>
-    private static AuditOutcome ReadOutcome(string text) =>
-        Enum.TryParse<AuditOutcome>(text, out var parsed) && string.Equals(parsed.ToString(), text, StringComparison.Ordinal) ? parsed : (AuditOutcome)(-1);
+    private static AuditOutcome ReadOutcome(string text) => TryExact<AuditOutcome>(text, out var outcome) ? outcome : (AuditOutcome)(-1);
+
+    /// <summary>
+    /// A state, status or kind only as KeyAdmin spells it. Enum.Parse also reads "Completed " and "5" as Completed, so
+    /// the row's seal (over the parsed value) would fit while SQL, which compares the text (<c>state NOT IN
+    /// ('Completed', 'RolledBack')</c>, <c>status &lt;&gt; 'Deleted'</c>), took the row for another. FormatException otherwise.
+    /// </summary>
+    private static T Exact<T>(string text)
+        where T : struct, Enum =>
+        TryExact<T>(text, out var value) ? value : throw new FormatException($"'{text}' is not a {typeof(T).Name} as KeyAdmin writes it.");
+
+    private static bool TryExact<T>(string text, out T value)
+        where T : struct, Enum =>
+        Enum.TryParse(text, out value) && Enum.IsDefined(value) && string.Equals(value.ToString(), text, StringComparison.Ordinal);
 
     public static string Fold(string name) => name.ToLowerInvariant();
 
