@@ -76,6 +76,21 @@ public sealed class IntegrityRedTeamTests : IDisposable
     }
 
     [Fact]
+    public void AuditForgery_RecordNumberedBetweenTheHeadAndTheNext_IsReportedAndRefusesWrites()
+    {
+        // A sequence of head + 0.5 reads back (max(seq), GetInt64) as the head's own number. The sequence is SQLite's
+        // rowid, which holds integers only, until the table is rebuilt without it; then the head check must still see
+        // the record after the head, or every later record is chained after the forgery.
+        var last = h.Audit().Last().Sequence;
+        var forge = $"INSERT INTO audit (seq, at, actor, actor_host, action, outcome) VALUES ({last}.5, 0, 'mallory', 'host', 'Policy.Set', 'Succeeded')";
+        Assert.ThrowsAny<System.Data.Common.DbException>(() => attacker.Attack(forge));
+        attacker.Attack("CREATE TABLE audit_copy AS SELECT * FROM audit; DROP TABLE audit; ALTER TABLE audit_copy RENAME TO audit; " + forge);
+
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Policy.Set(p => p with { MaxKeysPerAccount = 3 }));
+        Assert.False(h.Authority.Audit.Verify().IsIntact);
+    }
+
+    [Fact]
     public void KeyRolledBack_TheLaterRowIndexEntryStoredAsABlob_IsReportedByTheAuditCheck()
     {
         // The index entry of the later version, turned into a BLOB, is invisible to the read check (row_ref = text)

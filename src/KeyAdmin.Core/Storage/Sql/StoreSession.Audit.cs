@@ -116,9 +116,11 @@ internal sealed partial class StoreSession
     private AuditHead? RequireIntactHead()
     {
         var current = ReadAuditHead();
-        var (last, hashAtHead) = QuerySingle(
-            "SELECT max(seq), (SELECT hash FROM audit WHERE seq = @seq) FROM audit",
-            r => (r.IsDBNull(0) ? (long?)null : r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)),
+        // Records past the head are counted, not only inferred from max(seq): a sequence of head + 0.5 (in a table
+        // rebuilt without its integer key) reads back as the head's own number.
+        var (last, hashAtHead, past) = QuerySingle(
+            "SELECT max(seq), (SELECT hash FROM audit WHERE seq = @seq), (SELECT count(*) FROM audit WHERE seq > @seq) FROM audit",
+            r => (r.IsDBNull(0) ? (long?)null : r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2)),
             ("seq", current?.Sequence ?? 0L));
         if (current is null)
         {
@@ -130,10 +132,10 @@ internal sealed partial class StoreSession
             throw Tampered("audit", AuditHeadName, "the head's seal does not match it");
         }
 
-        if (last != current.Sequence || !string.Equals(hashAtHead, current.Hash, StringComparison.Ordinal))
+        if (last != current.Sequence || past > 0 || !string.Equals(hashAtHead, current.Hash, StringComparison.Ordinal))
         {
-            throw Tampered("audit", AuditHeadName, last > current.Sequence
-                ? $"record {last} was added after the sealed head {current.Sequence}"
+            throw Tampered("audit", AuditHeadName, last > current.Sequence || past > 0
+                ? $"records were added after the sealed head {current.Sequence} (the log ends at {last})"
                 : $"the log does not end at its sealed head {current.Sequence} (it ends at {last?.ToString(CultureInfo.InvariantCulture) ?? "nothing"})");
         }
 
