@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text;
 using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Compliance;
 using KeyAdmin.Core.Errors;
@@ -21,24 +19,15 @@ public sealed class IntegrityAttackTests : IDisposable
 {
     private const string Meta = StoreAttacker.Meta;
     private const string Caller = StoreAttacker.Caller;
-    private readonly Harness h = new();
-    private readonly TestAccount desk;
-    private readonly RequestVerifier verifier;
-    private readonly StoreAttacker attacker;
+    private readonly StoreAttacker attacker = new();
 
-    public IntegrityAttackTests()
-    {
-        desk = h.NewAccount();
-        attacker = new StoreAttacker(h, desk);
-        // Revalidation on every request: each verification reads the store, as the first one after a change does.
-        verifier = new RequestVerifier(h.Store, h.Clock, new VerifierOptions { RevalidateAfter = TimeSpan.Zero, FlushInterval = TimeSpan.FromHours(1) });
-    }
+    private Harness h => attacker.Harness;
 
-    public void Dispose()
-    {
-        verifier.Dispose();
-        h.Dispose();
-    }
+    private TestAccount desk => attacker.Account;
+
+    private RequestVerifier verifier => attacker.Verifier;
+
+    public void Dispose() => attacker.Dispose();
 
     [Fact]
     public void AuditForgery_ResealedOnOpen_StaysBrokenAfterTheStoreIsOpenedAgain()
@@ -193,10 +182,7 @@ public sealed class IntegrityAttackTests : IDisposable
     public void KeyRolledBack_AnOlderValidCopyPutBackAfterDisable_IsRefusedAsSetBack()
     {
         var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Trade);
-        var enabled = RawDb.Row(h.StorePath, "api_keys", $"key_id = '{key.KeyId}'");
-        h.Authority.Keys.Disable(key.KeyId, "leaked");
-        attacker.DropKeyTriggers();
-        RawDb.PutBack(h.StorePath, "api_keys", enabled, $"key_id = '{key.KeyId}'");
+        attacker.DisableAndPutBackTheEnabledRow(key);
 
         Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Trade, Caller)).Reason);
         var e = Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Get(key.KeyId));
@@ -210,11 +196,7 @@ public sealed class IntegrityAttackTests : IDisposable
         // The limit of a check at read time (docs/SECURITY.md): a row set back together with the index entry of its
         // later version passes there, and the chain check names the record whose index was cut.
         var (key, _) = attacker.NewKey("bot", ApiKeyPermission.Trade);
-        var enabled = RawDb.Row(h.StorePath, "api_keys", $"key_id = '{key.KeyId}'");
-        h.Authority.Keys.Disable(key.KeyId, "leaked");
-        var disabled = h.Audit().Single(r => r.Action == "ApiKey.Disable").Sequence;
-        attacker.DropKeyTriggers();
-        RawDb.PutBack(h.StorePath, "api_keys", enabled, $"key_id = '{key.KeyId}'");
+        var disabled = attacker.DisableAndPutBackTheEnabledRow(key);
         attacker.Attack($"DELETE FROM audit_rows WHERE row_ref = 'api_keys:{key.KeyId}' AND seq = {disabled}");
 
         var report = h.Authority.Audit.Verify();

@@ -7,11 +7,12 @@ using KeyAdmin.Core.Verification;
 namespace KeyAdmin.Core.Tests.Support;
 
 /// <summary>
-/// Whoever writes the database without the key-encryption key, as the attack suites play them: raw SQL on the
-/// store of a <see cref="Harness"/> with its triggers out of the way (dropped in SQLite; on PostgreSQL run as the
-/// cluster's superuser with <c>session_replication_role = replica</c>), and the requests a key holder signs.
+/// Whoever writes the database without the key-encryption key, as the attack suites play them: a fresh store (a
+/// <see cref="Harness"/>) with an account, "desk", and a verifier that reads the store on every request; raw SQL on it
+/// with its triggers out of the way (dropped in SQLite; on PostgreSQL run as the cluster's superuser with
+/// <c>session_replication_role = replica</c>); and the requests a key holder signs.
 /// </summary>
-public sealed class StoreAttacker
+public sealed class StoreAttacker : IDisposable
 {
 #if POSTGRES
     public const string Meta = "keyadmin_meta";
@@ -19,16 +20,27 @@ public sealed class StoreAttacker
     public const string Meta = "meta";
 #endif
     public const string Caller = "203.0.113.7";
-    private readonly Harness h;
+    private readonly Harness h = new();
 
-    public StoreAttacker(Harness h, TestAccount account)
+    public StoreAttacker()
     {
-        this.h = h;
-        Account = account;
+        Account = h.NewAccount();
+        // Revalidation on every request: each verification reads the store, as the first one after a change does.
+        Verifier = new RequestVerifier(h.Store, h.Clock, new VerifierOptions { RevalidateAfter = TimeSpan.Zero, FlushInterval = TimeSpan.FromHours(1) });
     }
 
-    /// <summary>The account whose keys <see cref="NewKey"/> creates.</summary>
+    public Harness Harness => h;
+
+    /// <summary>The account "desk", whose keys <see cref="NewKey"/> creates.</summary>
     public TestAccount Account { get; }
+
+    public RequestVerifier Verifier { get; }
+
+    public void Dispose()
+    {
+        Verifier.Dispose();
+        h.Dispose();
+    }
 
     /// <summary>Raw SQL as the attacker runs it: with the tables' triggers out of the way first.</summary>
     public void Attack(string sql)
@@ -59,6 +71,20 @@ public sealed class StoreAttacker
             ExpiresInDays = expiresInDays,
         });
         return (issued.Key, Encoding.ASCII.GetBytes(Harness.Reveal(issued.Secret)));
+    }
+
+    /// <summary>
+    /// Disables <paramref name="key"/>, then puts its row back as it was while enabled (a copy that was valid once);
+    /// returns the sequence of the disable's record, whose index entry records the later version.
+    /// </summary>
+    public long DisableAndPutBackTheEnabledRow(ApiKey key)
+    {
+        var enabled = RawDb.Row(h.StorePath, "api_keys", $"key_id = '{key.KeyId}'");
+        h.Authority.Keys.Disable(key.KeyId, "leaked");
+        var disabled = h.Audit().Single(r => r.Action == "ApiKey.Disable" && r.KeyId == key.KeyId).Sequence;
+        DropKeyTriggers();
+        RawDb.PutBack(h.StorePath, "api_keys", enabled, $"key_id = '{key.KeyId}'");
+        return disabled;
     }
 
     public SignedRequest Sign(ApiKey key, byte[] secret, ApiKeyPermission permission, string caller = Caller)
