@@ -219,6 +219,23 @@ public sealed class IntegrityRedTeamTests : IDisposable
         Assert.Contains(attacker.Review(), f => f.Rule == ComplianceRule.StoreTampered && f.Message.Contains("rotations", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void AuditRecord_AValueItAlwaysHasSetToNull_IsNamedByTheChainCheckRatherThanCrashingIt()
+    {
+        var last = h.Audit().Last().Sequence;
+#if POSTGRES
+        attacker.Attack("ALTER TABLE audit ALTER COLUMN actor DROP NOT NULL");
+#else
+        attacker.Attack("PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, 'actor TEXT NOT NULL', 'actor TEXT') WHERE name = 'audit'; PRAGMA writable_schema = OFF");
+#endif
+        attacker.Attack($"UPDATE audit SET actor = NULL WHERE seq = {last}");
+
+        var report = h.Authority.Audit.Verify();
+
+        Assert.False(report.IsIntact);
+        Assert.Equal(last, report.FirstBrokenSequence);
+    }
+
     // ---- Values KeyAdmin never writes: a tampered row, not a crash ----
 
     [Theory]
@@ -303,6 +320,24 @@ public sealed class IntegrityRedTeamTests : IDisposable
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Update(first.KeyId, new KeyChanges { NewName = "bot-a" }, h.Proof(desk.Seed)));
         Assert.NotEqual(first.KeyId, second.KeyId);
         Assert.Contains("bot-a", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AccountName_TwoAccountsUnderOneNameWhileItsIndexWasHidden_IsRefusedWhenLookedUpByName()
+    {
+        // desk hidden from the name index while an administrator creates another desk (with a phone of its own), then
+        // shown again: commands for "desk" must not act on whichever of the two the engine returns first.
+#if POSTGRES
+        attacker.Attack("ALTER TABLE accounts DROP CONSTRAINT accounts_name_key_key; UPDATE accounts SET name_key = 'hidden'");
+#else
+        attacker.Attack("PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, 'name_key TEXT NOT NULL UNIQUE', 'name_key TEXT NOT NULL') WHERE name = 'accounts'; " +
+                        "DELETE FROM sqlite_schema WHERE name = 'sqlite_autoindex_accounts_2'; PRAGMA writable_schema = OFF; UPDATE accounts SET name_key = 'hidden'");
+#endif
+        h.Authority.Accounts.Create("desk", "other@example.com");
+        attacker.Attack("UPDATE accounts SET name_key = 'desk'");
+
+        var e = Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "bot" }, h.Proof(desk.Seed)));
+        Assert.Contains("accounts named 'desk'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -545,6 +580,23 @@ public sealed class IntegrityRedTeamFileTests : IDisposable
         toggler.Wait();
         Assert.True(refused > 0 && missing > 0, $"the race ran both ways ({refused} refused, {missing} missing)");
         Assert.Equal(0, used);
+    }
+
+    [UnixFact]
+    public void StoreOrKeyFile_ThatIsAFolder_IsRefusedAndNothingIsCreated()
+    {
+        var store = Path.Combine(folder, "store.db");
+        Directory.CreateDirectory(store);
+        Assert.ThrowsAny<KeyAdminException>(() => Storage.Sqlite.SqliteStore.Open(store, new Crypto.FileKeyEncryptionKeySource(store + ".kek")));
+
+        var other = Path.Combine(folder, "other.db");
+        Storage.Sqlite.SqliteStore.Open(other, new Crypto.FileKeyEncryptionKeySource(other + ".kek")).Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(other + ".kek");
+        Directory.CreateDirectory(other + ".kek");
+        Refusal.Expect(KeyAdminError.KeyEncryptionKeyMissing, () => Storage.Sqlite.SqliteStore.Open(other, new Crypto.FileKeyEncryptionKeySource(other + ".kek")));
+
+        Assert.False(File.Exists(store + ".kek"));
     }
 
     [UnixTheory]

@@ -44,11 +44,17 @@ internal sealed partial class StoreSession
 
     public Account? FindAccount(string name)
     {
-        var account = QuerySingle($"SELECT {AccountSelect} FROM accounts WHERE name_key = @name", VerifiedAccount, ("name", Fold(name)));
-        // name_key is only an index: a row found under another account's name is that other account.
-        return account is null || Fold(account.Name) == Fold(name)
-            ? account
-            : throw Tampered(Tables.Accounts, account.AccountId, $"it is indexed under the name '{name}' but is account '{account.Name}'");
+        var accounts = QueryList($"SELECT {AccountSelect} FROM accounts WHERE name_key = @name", VerifiedAccount, ("name", Fold(name)));
+        // name_key is only an index: a row found under another account's name is that other account, and two accounts
+        // found under one name (one hidden from the index while the other was created) are refused, not one picked.
+        if (accounts.FirstOrDefault(a => Fold(a.Name) != Fold(name)) is { } misfiled)
+        {
+            throw Tampered(Tables.Accounts, misfiled.AccountId, $"it is indexed under the name '{name}' but is account '{misfiled.Name}'");
+        }
+
+        return accounts.Count > 1
+            ? throw Tampered(Tables.Accounts, accounts[1].AccountId, $"it is one of {accounts.Count} accounts named '{name}'; names are unique")
+            : accounts.SingleOrDefault();
     }
 
     public Account? FindAccountById(string accountId) =>
