@@ -1,62 +1,111 @@
 using System.Net;
+using KeyAdmin.AspNetCore;
 using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Verification;
+using Microsoft.AspNetCore.HttpOverrides;
 
 namespace KeyAdmin.ExampleService;
 
 /// <summary>
-/// The service: three endpoints that need Read, Trade and Withdraw. A filter verifies every request with the
-/// KeyAdmin verifier before the endpoint runs and answers 401/403 with the refusal reason otherwise.
+/// A small KuCoin-compatible API on KeyAdmin's authentication handler: public market data for clients that load
+/// markets, then accounts and orders (Read), new orders (Trade) and withdrawals (Withdraw), each answered in
+/// KuCoin's envelope. KuCoin's own client libraries (kucoin-universal-sdk, ccxt) use it unmodified.
 /// </summary>
 public static class ExampleService
 {
-    public static WebApplication Build(RequestVerifier verifier, string url = "http://127.0.0.1:0")
+    public static WebApplication Build(RequestVerifier verifier, ExampleServiceOptions? options = null)
     {
+        options ??= new ExampleServiceOptions();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(url);
+        builder.WebHost.UseUrls(options.Url);
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(verifier);
-        var app = builder.Build();
+        builder.Services.AddSingleton(new Exchange(TimeProvider.System));
+        builder.Services.AddAuthentication(KeyAdminAuthenticationDefaults.AuthenticationScheme).AddKeyAdmin();
+        var behindProxy = options.KnownProxies.Count > 0 || options.KnownNetworks.Count > 0;
+        if (behindProxy)
+        {
+            builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
+            {
+                // Only the operator's proxies may name the client: without this, any caller could claim to be
+                // inside a key's IP binding by sending X-Forwarded-For. The defaults (loopback) are cleared too.
+                forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+                forwarded.KnownProxies.Clear();
+                forwarded.KnownIPNetworks.Clear();
+                foreach (var proxy in options.KnownProxies)
+                {
+                    forwarded.KnownProxies.Add(proxy);
+                }
 
-        app.MapGet("/api/v1/accounts", (HttpContext context) => Results.Json(new { account = Caller(context), balance = "1000.00" }))
-            .AddEndpointFilter(Verify(ApiKeyPermission.Read));
-        app.MapPost("/api/v1/orders", (HttpContext context) => Results.Json(new { order = Guid.NewGuid(), account = Caller(context) }))
-            .AddEndpointFilter(Verify(ApiKeyPermission.Trade));
-        app.MapPost("/api/v1/withdrawals", (HttpContext context) => Results.Json(new { withdrawal = Guid.NewGuid(), account = Caller(context) }))
-            .AddEndpointFilter(Verify(ApiKeyPermission.Withdraw));
+                foreach (var network in options.KnownNetworks)
+                {
+                    forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+                }
+            });
+        }
+
+        var app = builder.Build();
+        if (behindProxy)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        app.UseAuthentication();
+        app.UseAuthorization();
+        MapPublic(app);
+        MapPrivate(app);
         return app;
     }
 
-    private static string? Caller(HttpContext context) => context.Items["KeyAdmin.Account"] as string;
+    private static void MapPublic(WebApplication app)
+    {
+        app.MapGet("/api/v1/timestamp", (Exchange exchange) => KuCoinResponses.Success(exchange.Now.ToUnixTimeMilliseconds()));
+        app.MapGet("/api/v2/symbols", () => KuCoinResponses.Success(Market.Symbols));
+        app.MapGet("/api/v3/currencies", () => KuCoinResponses.Success(Market.Currencies));
+    }
 
-    private static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> Verify(ApiKeyPermission permission) =>
-        async (invocation, next) =>
-        {
-            var http = invocation.HttpContext;
-            using var body = new MemoryStream();
-            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
-            var result = http.RequestServices.GetRequiredService<RequestVerifier>().Verify(new SignedRequest
-            {
-                KeyId = http.Request.Headers[RequestSigner.KeyHeader],
-                Timestamp = http.Request.Headers[RequestSigner.TimestampHeader],
-                Signature = http.Request.Headers[RequestSigner.SignatureHeader],
-                Method = http.Request.Method,
-                PathAndQuery = http.Request.Path.Value + http.Request.QueryString.Value,
-                Body = body.ToArray(),
-                CallerAddress = http.Connection.RemoteIpAddress ?? IPAddress.None,
-                RequiredPermission = permission,
-                TwoFactorCode = http.Request.Headers["KA-2FA-CODE"],
-            });
+    private static void MapPrivate(WebApplication app)
+    {
+        app.MapGet("/api/v1/accounts", (HttpContext http, Exchange exchange, string? currency, string? type) =>
+                KuCoinResponses.Success(exchange.Accounts(Account(http), currency, type)))
+            .RequireAuthorization(KeyAdminPolicies.Read);
+        app.MapGet("/api/v1/orders", (HttpContext http, Exchange exchange, string? status, string? symbol, string? side) =>
+                KuCoinResponses.Success(exchange.Orders(Account(http), status, symbol, side)))
+            .RequireAuthorization(KeyAdminPolicies.Read);
+        app.MapPost("/api/v1/orders", async (HttpContext http, Exchange exchange) =>
+                Answer(exchange.PlaceOrder(Account(http), await Body(http))))
+            .RequireAuthorization(KeyAdminPolicies.Trade);
+        app.MapPost("/api/v1/withdrawals", async (HttpContext http, Exchange exchange) =>
+                Answer(exchange.Withdraw(Account(http), await Body(http), addressField: "address")))
+            .RequireAuthorization(KeyAdminPolicies.Withdraw);
+        app.MapPost("/api/v3/withdrawals", async (HttpContext http, Exchange exchange) =>
+                Answer(exchange.Withdraw(Account(http), await Body(http), addressField: "toAddress")))
+            .RequireAuthorization(KeyAdminPolicies.Withdraw);
+    }
 
-            if (!result.Accepted)
-            {
-                var status = result.Reason is VerificationReason.AddressNotAllowed or VerificationReason.PermissionMissing
-                    ? StatusCodes.Status403Forbidden
-                    : StatusCodes.Status401Unauthorized;
-                return Results.Json(new { reason = result.Reason.ToString(), message = result.Message }, statusCode: status);
-            }
+    private static string Account(HttpContext http) => http.User.FindFirst(KeyAdminClaimTypes.Account)!.Value;
 
-            http.Items["KeyAdmin.Account"] = result.Account;
-            return await next(invocation);
-        };
+    private static async Task<System.Text.Json.JsonElement> Body(HttpContext http)
+    {
+        // The handler has checked that a body is the JSON its Content-Type says; no body reads as an empty object.
+        using var copy = new MemoryStream();
+        await http.Request.Body.CopyToAsync(copy, http.RequestAborted);
+        using var document = System.Text.Json.JsonDocument.Parse(copy.Length == 0 ? "{}"u8.ToArray() : copy.ToArray());
+        return document.RootElement.Clone();
+    }
+
+    private static IResult Answer((object? Data, string? Problem) outcome) =>
+        outcome.Problem is null ? KuCoinResponses.Success(outcome.Data) : KuCoinResponses.Error(StatusCodes.Status400BadRequest, "400100", outcome.Problem);
+}
+
+/// <summary>Where the example service listens, and which proxies may name the client with X-Forwarded-For.</summary>
+public sealed record ExampleServiceOptions
+{
+    public string Url { get; init; } = "http://127.0.0.1:0";
+
+    /// <summary>Proxies whose X-Forwarded-For is believed; none by default (the connection's address is the caller).</summary>
+    public IReadOnlyList<IPAddress> KnownProxies { get; init; } = Array.Empty<IPAddress>();
+
+    /// <summary>Networks (CIDR) of such proxies.</summary>
+    public IReadOnlyList<string> KnownNetworks { get; init; } = Array.Empty<string>();
 }

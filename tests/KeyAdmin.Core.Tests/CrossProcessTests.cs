@@ -1,5 +1,6 @@
 using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Authority;
+using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Tests.Support;
 using KeyAdmin.Core.TwoFactor;
 
@@ -19,6 +20,43 @@ public sealed class CrossProcessTests : IDisposable
     private readonly Harness h = new();
 
     public void Dispose() => h.Dispose();
+
+    [Fact]
+    public void Verify_ATradeRequestAcceptedInOneProcess_IsReplayedInAnother()
+    {
+        var desk = h.NewAccount();
+        var key = h.CreateKey(desk, "trader", r => r with { Permissions = ApiKeyPermission.Trade });
+        var first = Workers.Start(h, "verify-request", Path.Combine(h.Folder, "request-1"));
+        var second = Workers.Start(h, "verify-request", Path.Combine(h.Folder, "request-2"));
+        try
+        {
+            Assert.Equal(("READY", "READY"), (Workers.ReadLine(first, Timeout), Workers.ReadLine(second, Timeout)));
+            // Signed now by the real clock, which the workers verify against; the same request goes to both.
+            var request = Requests.Sign(key, DateTimeOffset.UtcNow, "POST", "/api/v1/orders", "{\"size\":1}", ApiKeyPermission.Trade);
+            var json = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["KeyId"] = request.KeyId!,
+                ["Timestamp"] = request.Timestamp!,
+                ["Signature"] = request.Signature!,
+                ["Method"] = request.Method!,
+                ["Path"] = request.PathAndQuery!,
+                ["Body"] = "{\"size\":1}",
+                ["Permission"] = "Trade",
+            });
+
+            File.Move(Workers.WriteCredential(h.Folder, json), Path.Combine(h.Folder, "request-1"));
+            var firstAnswer = Workers.ReadLine(first, Timeout);
+            File.Move(Workers.WriteCredential(h.Folder, json), Path.Combine(h.Folder, "request-2"));
+            var secondAnswer = Workers.ReadLine(second, Timeout);
+
+            Assert.Equal(("ACCEPTED", "REFUSED Replayed"), (firstAnswer, secondAnswer));
+        }
+        finally
+        {
+            Workers.Stop(first);
+            Workers.Stop(second);
+        }
+    }
 
     [Fact]
     public void CreateKey_SixProcessesAtOnceOnAnAccountOfFive_ExactlyFiveSucceedAndOneGetsKeyLimitReached()

@@ -1,3 +1,4 @@
+using System.Text;
 using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Compliance;
 using KeyAdmin.Core.Errors;
@@ -151,6 +152,21 @@ public sealed class IntegrityAttackTests : IDisposable
 
         Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Trade, Caller)).Reason);
         AssertRefusedEverywhere(key.KeyId);
+    }
+
+    [Theory]
+    [InlineData("key_versions = 7")]
+    [InlineData("passphrase = NULL, key_versions = 0")]
+    public void KeyPassphrase_VersionsWidenedOrPassphraseStrippedWithItsVersions_IsRefused(string change)
+    {
+        var issued = h.CreateKey(desk, "kucoin", r => r with { Permissions = ApiKeyPermission.Trade, Passphrase = Requests.Secure("Kc-Passphrase-1"), AllowUnboundSensitive = true });
+        var secret = Encoding.ASCII.GetBytes(Harness.Reveal(issued.Secret));
+        attacker.Attack($"UPDATE api_keys SET {change} WHERE key_id = '{issued.Key.KeyId}'");
+
+        // Either way the key's seal no longer matches: a key version it never accepted, or KeyAdmin's scheme
+        // without the passphrase, is refused as tampered rather than tried.
+        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(issued.Key, secret, ApiKeyPermission.Trade, Caller)).Reason);
+        AssertRefusedEverywhere(issued.Key.KeyId);
     }
 
     [Fact]

@@ -173,6 +173,26 @@ public sealed class IntegrityRedTeamTests : IDisposable
     }
 
     [Fact]
+    public void KeyPassphrase_SwappedForAnotherKeysSealedPassphraseOrRemoved_IsRefusedAsTamperedNotThrown()
+    {
+        // The sealed passphrase is outside the row's seal, bound to its key id by AES-GCM: one that does not open, or
+        // is gone while the seal says it is there, is a tampered row, and the verifier answers, it does not throw.
+        var a = h.CreateKey(desk, "kucoin-a", r => r with { Permissions = ApiKeyPermission.Trade, Passphrase = Requests.Secure("Kc-Passphrase-1"), AllowUnboundSensitive = true });
+        var b = h.CreateKey(desk, "kucoin-b", r => r with { Permissions = ApiKeyPermission.Trade, Passphrase = Requests.Secure("Kc-Passphrase-2"), AllowUnboundSensitive = true });
+        attacker.Attack($"UPDATE api_keys SET passphrase = (SELECT passphrase FROM api_keys WHERE key_id = '{b.Key.KeyId}') WHERE key_id = '{a.Key.KeyId}'; " +
+                        $"UPDATE api_keys SET passphrase = NULL WHERE key_id = '{b.Key.KeyId}'");
+
+        foreach (var key in new[] { a, b })
+        {
+            var secret = Encoding.ASCII.GetBytes(Harness.Reveal(key.Secret));
+            Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(key.Key, secret, ApiKeyPermission.Trade)).Reason);
+        }
+
+        verifier.Flush();
+        Assert.Contains(h.Audit(), r => r.Action == "Store.TamperDetected" && r.Target == "api_keys:" + a.Key.KeyId);
+    }
+
+    [Fact]
     public void AuthenticatorSeed_SwappedForAnotherAuthenticatorsSeed_IsRefusedAsTampered()
     {
         var job = h.RegisterAutomation(desk, "job");
@@ -480,18 +500,19 @@ public sealed class IntegrityRedTeamTests : IDisposable
     {
         var sealedTables = new[] { "accounts", "authenticators", "api_keys", "policy", Meta };
         var dropped = sealedTables.SelectMany(t => new[] { $"ALTER TABLE {t} DROP COLUMN row_version", $"ALTER TABLE {t} DROP COLUMN row_mac" })
-            .Concat(new[] { "pending_delivery", "vault_name", "vault_secret_name", "rotated_from", "rotated_to" }.Select(c => $"ALTER TABLE api_keys DROP COLUMN {c}"))
+            .Concat(new[] { "pending_delivery", "vault_name", "vault_secret_name", "rotated_from", "rotated_to", "passphrase", "key_versions" }.Select(c => $"ALTER TABLE api_keys DROP COLUMN {c}"))
+            .Concat(new[] { "min_binding_prefix_v4", "min_binding_prefix_v6" }.Select(c => $"ALTER TABLE policy DROP COLUMN {c}"))
             .Concat(new[] { "row_refs", "hash", "prev_hash" }.Select(c => $"ALTER TABLE audit DROP COLUMN {c}"));
 #if POSTGRES
-        attacker.Attack($"DROP TRIGGER api_keys_deleted_final ON api_keys; {edit}; DROP TABLE audit_rows; DROP TABLE rotations; " +
+        attacker.Attack($"DROP TRIGGER api_keys_deleted_final ON api_keys; {edit}; DROP TABLE audit_rows; DROP TABLE rotations; DROP TABLE replay_guard; " +
                         string.Join("; ", dropped.Select(d => d + " CASCADE")) + "; " +
                         Storage.Postgres.PostgresDialect.Instance.RefuseUpdateTrigger("api_keys_deleted_final", "api_keys", null, "OLD.status = 'Deleted'", "KeyAdmin.KeyDeleted") +
                         $"; DELETE FROM {Meta} WHERE name = 'audit_head'; UPDATE {Meta} SET value = '2' WHERE name = 'schema_version'" +
-                        "; UPDATE audit SET detail = replace(detail, 'SchemaVersion=5', 'SchemaVersion=2')");
+                        $"; UPDATE audit SET detail = replace(detail, 'SchemaVersion={Storage.StoreSchema.CurrentVersion}', 'SchemaVersion=2')");
 #else
-        attacker.Attack($"{edit}; DROP TABLE audit_rows; DROP TABLE rotations; " + string.Join("; ", dropped) + "; " +
+        attacker.Attack($"{edit}; DROP TABLE audit_rows; DROP TABLE rotations; DROP TABLE replay_guard; " + string.Join("; ", dropped) + "; " +
                         Storage.Sqlite.SqliteDialect.Instance.RefuseUpdateTrigger("api_keys_deleted_final", "api_keys", null, "OLD.status = 'Deleted'", "KeyAdmin.KeyDeleted") +
-                        $" DELETE FROM {Meta} WHERE name = 'audit_head'; UPDATE audit SET detail = replace(detail, 'SchemaVersion=5', 'SchemaVersion=2'); PRAGMA user_version = 2");
+                        $" DELETE FROM {Meta} WHERE name = 'audit_head'; UPDATE audit SET detail = replace(detail, 'SchemaVersion={Storage.StoreSchema.CurrentVersion}', 'SchemaVersion=2'); PRAGMA user_version = 2");
 #endif
     }
 

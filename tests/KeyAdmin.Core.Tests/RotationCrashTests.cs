@@ -6,13 +6,15 @@ namespace KeyAdmin.Core.Tests;
 
 /// <summary>
 /// R11 under crashes: a worker process rotating a key is killed right after each journalled step. At every
-/// point the vault entry the applications read holds a working credential; the next run then completes or
-/// undoes the rotation, and the audit chain stays intact.
+/// point the vault entry the applications read holds a working credential (for this key, which has KuCoin's
+/// passphrase, a working triple: key id, secret and passphrase); the next run then completes or undoes the
+/// rotation, and the audit chain stays intact.
 /// </summary>
 [Collection(ProcessCollection.Name)]
 public sealed class RotationCrashTests : IDisposable
 {
     private const string Entry = "desk-bot-a";
+    private const string Passphrase = "Rotate-Me-1";
     private readonly Harness h = new();
     private readonly FileVault vault;
     private readonly string oldKeyId;
@@ -24,7 +26,7 @@ public sealed class RotationCrashTests : IDisposable
         var jobSeed = h.RegisterAutomation(desk, "rotation-job");
         File.WriteAllText(Path.Combine(h.Folder, "job.credential"), "seed:" + KeyAdmin.Core.TwoFactor.Totp.ToBase32(jobSeed));
         oldKeyId = h.Authority.Keys.CreateAndDeliver(
-            new NewKeyRequest { Account = "desk", Name = "bot-a", Permissions = ApiKeyPermission.Trade, IpAddresses = new[] { "203.0.113.7" } },
+            new NewKeyRequest { Account = "desk", Name = "bot-a", Permissions = ApiKeyPermission.Trade, IpAddresses = new[] { "203.0.113.7" }, Passphrase = Requests.Secure(Passphrase) },
             h.Proof(desk.Seed),
             vault,
             Entry).Key.KeyId;
@@ -41,7 +43,7 @@ public sealed class RotationCrashTests : IDisposable
         var rotation = CrashAfter(step);
         AssertVaultHoldsAWorkingCredential();
 
-        var outcome = h.Authority.Rotations.Resume(rotation.RotationId, KeyAdmin.Core.TwoFactor.TwoFactorProof.FromCode(null), _ => vault, (_, _) => true, undo: false);
+        var outcome = h.Authority.Rotations.Resume(rotation.RotationId, KeyAdmin.Core.TwoFactor.TwoFactorProof.FromCode(null), _ => vault, _ => true, undo: false);
 
         AssertVaultHoldsAWorkingCredential();
         Assert.True(h.Authority.Audit.Verify().IsIntact);
@@ -99,13 +101,21 @@ public sealed class RotationCrashTests : IDisposable
         return rotation;
     }
 
-    /// <summary>The entry the applications read names an enabled key whose secret is exactly what the vault holds.</summary>
+    /// <summary>
+    /// The entry the applications read names an enabled key whose secret and passphrase are exactly what the vault
+    /// holds, and a request signed with them is accepted (the passphrase is the old key's: the rotation keeps it).
+    /// </summary>
     private void AssertVaultHoldsAWorkingCredential()
     {
         var (keyId, secret) = vault.Peek(Entry)!.Value;
         var key = h.Authority.Keys.Get(keyId);
         Assert.Equal(ApiKeyStatus.Enabled, key.StatusAt(h.Now));
-        var stored = h.Authority.Keys.RevealForDelivery(keyId);
-        Assert.Equal(secret, new System.Net.NetworkCredential(string.Empty, stored).Password);
+        var stored = h.Authority.Keys.RevealCredential(keyId);
+        Assert.Equal(secret, Harness.Reveal(stored.Secret));
+        Assert.Equal(Passphrase, vault.PeekPassphrase(Entry));
+        Assert.Equal(Passphrase, Harness.Reveal(stored.Passphrase!));
+        using var verifier = new KeyAdmin.Core.Verification.RequestVerifier(h.Store, h.Clock);
+        var issued = new IssuedKey(key, Requests.Secure(secret));
+        Assert.True(verifier.Verify(Requests.SignKuCoin(issued, Passphrase, h.Now, "GET", "/api/v1/accounts")).Accepted);
     }
 }

@@ -59,6 +59,10 @@ public sealed class SecretsAtRestTests : IDisposable
             secrets["ops key " + i] = Encoding.ASCII.GetBytes(Harness.Reveal(h.CreateKey(ops, "ops-" + i).Secret));
         }
 
+        var kucoin = h.CreateKey(ops, "ops-kucoin", r => r with { Passphrase = Requests.Secure("Ops-Passphrase-42") });
+        secrets["ops KuCoin key"] = Encoding.ASCII.GetBytes(Harness.Reveal(kucoin.Secret));
+        secrets["ops KuCoin passphrase"] = Encoding.ASCII.GetBytes("Ops-Passphrase-42");
+
         var pending = Harness.SeedOf(h.Authority.Accounts.Create("pending", "pending@example.com"));
         AddSeed("pending primary", pending);
 

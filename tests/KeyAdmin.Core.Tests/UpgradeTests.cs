@@ -84,6 +84,60 @@ public sealed class UpgradeTests : IDisposable
     }
 
     [Fact]
+    public void Upgrade_FromSchemaFive_MigratesOnceAndEveryRowStillPassesItsCheck()
+    {
+        using (var current = Open())
+        {
+            var authority = new Authority.KeyAdminAuthority(current, TimeProvider.System, new Actor("tester", "host"));
+            authority.Accounts.Create("desk", "desk@example.com");
+            authority.Policy.Set(p => p with { MaxFailedCodes = 3 });
+        }
+
+        // A store of schema 5: sealed rows, none of what schema 6 added.
+        UndoSchemaSix();
+#if POSTGRES
+        RawDb.Execute(store, "UPDATE keyadmin_meta SET value = '5' WHERE name = 'schema_version'");
+#else
+        RawDb.Execute(store, "PRAGMA user_version = 5");
+#endif
+
+        using var upgraded = Open();
+        var reopened = new Authority.KeyAdminAuthority(upgraded, TimeProvider.System, new Actor("tester", "host"));
+        Assert.Equal(3, reopened.Policy.Get().MaxFailedCodes);
+        Assert.Equal(Policy.KeyAdminPolicy.DefaultMinBindingPrefixV4, reopened.Policy.Get().MinBindingPrefixV4);
+        Assert.Equal("desk", Assert.Single(reopened.Accounts.List()).Account.Name);
+        Assert.Empty(upgraded.Read(r => r.ScanIntegrity()));
+        Assert.True(reopened.Audit.Verify().IsIntact);
+        Assert.Equal(StoreSchema.CurrentVersion, upgraded.Description.SchemaVersion);
+    }
+
+    [Fact]
+    public void RowSeal_OfAKeyWithoutAPassphraseAndOfADefaultBindingMinimum_IsWhatSchemaFiveSealed()
+    {
+        // Schema 6 added fields to the seals of keys and of the policy, appended only when they are set, so that
+        // every row sealed under schema 5 still passes its check. The field lists of schema 5, written out:
+        var seal = new RowSeal(SecretBox.NewKey());
+        var key = new ApiKey
+        {
+            KeyId = KeyTokens.NewKeyId(), AccountId = "a1", AccountName = "desk", Name = "bot", Permissions = ApiKeyPermission.Read | ApiKeyPermission.Trade,
+            IpBinding = IpBinding.Build(new[] { "203.0.113.7" }), StoredStatus = ApiKeyStatus.Enabled, CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), CreatedBy = "tester@host",
+        };
+        var policy = new Policy.KeyAdminPolicy { MaxFailedCodes = 3 };
+        byte[] SchemaFiveKey(ApiKey k) => seal.Of(Tables.Keys, k.KeyId, 7, c => c
+            .Add(k.AccountId).Add(k.Name).Add(k.Memo).Add((long)k.Permissions).Add(IpBinding.Serialize(k.IpBinding)).Add(k.UnboundSensitiveAllowed)
+            .Add(k.StoredStatus.ToString()).Add(k.CreatedAt).Add(k.CreatedBy).Add(k.ExpiresAt).Add(k.DisabledAt).Add(k.DisabledReason).Add(k.DeletedAt)
+            .Add(k.PendingDelivery).Add(k.Vault).Add(k.VaultSecretName).Add(k.RotatedFrom).Add(k.RotatedTo));
+        byte[] SchemaFivePolicy(Policy.KeyAdminPolicy p) => seal.Of(Tables.Policy, "1", 7, c => c
+            .Add(p.MaxKeysPerAccount).Add(p.MaxFailedCodes).Add((long)p.LockoutDuration.TotalSeconds).Add((long)p.ConfirmationLifetime.TotalSeconds));
+
+        Assert.Equal(SchemaFiveKey(key), seal.Of(Tables.Keys, key.KeyId, 7, c => RowSeal.Fields(c, key)));
+        Assert.Equal(SchemaFivePolicy(policy), seal.Of(Tables.Policy, "1", 7, c => RowSeal.Fields(c, policy)));
+        // What schema 6 added is sealed once it is set.
+        Assert.NotEqual(SchemaFiveKey(key), seal.Of(Tables.Keys, key.KeyId, 7, c => RowSeal.Fields(c, key with { HasPassphrase = true, KeyVersions = KuCoinKeyVersions.V2 })));
+        Assert.NotEqual(SchemaFivePolicy(policy), seal.Of(Tables.Policy, "1", 7, c => RowSeal.Fields(c, policy with { MinBindingPrefixV4 = 8 })));
+    }
+
+    [Fact]
     public void Upgrade_OfAStoreWhoseSealsWereStrippedToLookOlder_IsRefused()
     {
         using (var current = Open())
@@ -92,7 +146,9 @@ public sealed class UpgradeTests : IDisposable
             authority.Accounts.Create("desk", "desk@example.com");
         }
 
-        // What a writer of the database would do to have its edits sealed by the next open.
+        // What a writer of the database would do to have its edits sealed by the next open: take away what
+        // schema 6 added (so that the migrations after 4 run again), then the seals.
+        UndoSchemaSix();
         foreach (var table in new[] { "accounts", "authenticators", "api_keys", "policy", "rotations", Meta })
         {
             RawDb.Execute(store, $"ALTER TABLE {table} DROP COLUMN row_version; ALTER TABLE {table} DROP COLUMN row_mac");
@@ -108,6 +164,19 @@ public sealed class UpgradeTests : IDisposable
         var e = Refusal.Expect(KeyAdminError.StoreTampered, () => Open());
 
         Assert.Contains("sealed before", e.Message, StringComparison.Ordinal);
+    }
+
+    private void UndoSchemaSix()
+    {
+#if POSTGRES
+        RawDb.Execute(store, "DROP TRIGGER api_keys_key_versions_immutable ON api_keys; DROP TRIGGER api_keys_deleted_final ON api_keys; " +
+            "CREATE TRIGGER api_keys_deleted_final BEFORE UPDATE ON api_keys FOR EACH ROW WHEN (OLD.status = 'Deleted') EXECUTE FUNCTION keyadmin_refuse('KeyAdmin.KeyDeleted')");
+#else
+        RawDb.Execute(store, "DROP TRIGGER api_keys_key_versions_immutable; DROP TRIGGER api_keys_deleted_final; " +
+            "CREATE TRIGGER api_keys_deleted_final BEFORE UPDATE ON api_keys WHEN OLD.status = 'Deleted' BEGIN SELECT RAISE(ABORT, 'KeyAdmin.KeyDeleted'); END");
+#endif
+        RawDb.Execute(store, "ALTER TABLE api_keys DROP COLUMN passphrase; ALTER TABLE api_keys DROP COLUMN key_versions; DROP TABLE replay_guard; " +
+            "ALTER TABLE policy DROP COLUMN min_binding_prefix_v4; ALTER TABLE policy DROP COLUMN min_binding_prefix_v6");
     }
 
 #if POSTGRES

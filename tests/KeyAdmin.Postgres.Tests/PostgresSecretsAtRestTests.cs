@@ -41,6 +41,10 @@ public sealed class PostgresSecretsAtRestTests : IDisposable
             secrets["desk key " + i] = Encoding.ASCII.GetBytes(Harness.Reveal(issued.Secret));
         }
 
+        var kucoin = h.CreateKey(desk, "desk-kucoin", r => r with { Passphrase = Requests.Secure("Desk-Passphrase-42") });
+        secrets["desk KuCoin key"] = Encoding.ASCII.GetBytes(Harness.Reveal(kucoin.Secret));
+        secrets["desk KuCoin passphrase"] = Encoding.ASCII.GetBytes("Desk-Passphrase-42");
+
         AddSeed("pending primary", Harness.SeedOf(h.Authority.Accounts.Create("pending", "pending@example.com")));
 
         Assert.Empty(Leaks(secrets));

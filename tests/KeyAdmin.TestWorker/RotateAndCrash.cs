@@ -30,7 +30,7 @@ internal static class RotateAndCrash
             }
         };
 
-        authority.Rotations.Rotate(keyId, new RotationOptions(), TwoFactorProof.FromCode(code), _ => vault, (_, _) => true);
+        authority.Rotations.Rotate(keyId, new RotationOptions(), TwoFactorProof.FromCode(code), _ => vault, _ => true);
         Console.WriteLine("COMPLETED");
         return 0;
     }

@@ -9,6 +9,11 @@
 //     is refused, "REFUSED <reason> <Unix ms when the last accepted request started>" and exits. Gives up with
 //     TIMEOUT after 30 s.
 //
+//   verify-request <store> <request file>
+//     A verifier in its own process: prints READY once the store is open, waits for the request file (a signed
+//     request as JSON: the headers, method, path, body and required permission; no secret), verifies it and
+//     prints "ACCEPTED" or "REFUSED <reason>".
+//
 // Never prints a seed, a code or a secret.
 using System.Diagnostics;
 using System.Globalization;
@@ -29,6 +34,7 @@ internal static class StoreCommands
             {
                 ["append-audit", var store, var prefix, var count, var goFile] => AppendAudit(store, prefix, int.Parse(count, CultureInfo.InvariantCulture), goFile),
                 ["watch-key", var store, var credentialFile] => WatchKey(store, credentialFile),
+                ["verify-request", var store, var requestFile] => VerifyRequest(store, requestFile),
                 _ => null,
             };
         }
@@ -103,6 +109,35 @@ internal static class StoreCommands
 
         Console.WriteLine("TIMEOUT");
         return 3;
+    }
+
+    private static int VerifyRequest(string storePath, string requestFile)
+    {
+        using var store = WorkerStore.Open(storePath);
+        using var verifier = new RequestVerifier(store, TimeProvider.System);
+        Console.WriteLine("READY");
+        Console.Out.Flush();
+        if (!WaitFor(requestFile))
+        {
+            Console.WriteLine("FAILED no request");
+            return 3;
+        }
+
+        var fields = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(requestFile))!;
+        var result = verifier.Verify(new SignedRequest
+        {
+            KeyId = fields["KeyId"],
+            Timestamp = fields["Timestamp"],
+            Signature = fields["Signature"],
+            Method = fields["Method"],
+            PathAndQuery = fields["Path"],
+            ContentType = "application/json",
+            Body = Encoding.UTF8.GetBytes(fields["Body"]),
+            CallerAddress = IPAddress.Loopback,
+            RequiredPermission = Enum.Parse<KeyAdmin.Core.Keys.ApiKeyPermission>(fields["Permission"]),
+        });
+        Console.WriteLine(result.Accepted ? "ACCEPTED" : "REFUSED " + result.Reason);
+        return 0;
     }
 
     private static bool WaitFor(string goFile)

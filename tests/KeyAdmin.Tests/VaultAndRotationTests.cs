@@ -217,11 +217,5 @@ public sealed class VaultAndRotationTests
         Assert.StartsWith("KeyAdmin.KeyEncryptionKeyMissing,", result.ErrorId(), StringComparison.Ordinal);
     }
 
-    private static ModuleSession VaultSession(out AccountHandle desk)
-    {
-        var session = new ModuleSession();
-        session.Run("Import-Module $args[0]; Register-TestVault -Name Prod", ModulePaths.SecretManagementStandIn).ThrowOnError();
-        desk = session.NewConfirmedAccount();
-        return session;
-    }
+    private static ModuleSession VaultSession(out AccountHandle desk) => ModuleSession.WithTestVault(out desk);
 }

@@ -29,6 +29,21 @@ public sealed class VerificationCmdletTests
     }
 
     [Fact]
+    public void TestApiKey_InAnotherSessionOnTheSameStore_RefusesARequestThisOneAcceptedAsReplayed()
+    {
+        using var session = new ModuleSession();
+        using var other = new ModuleSession(connect: false);
+        var desk = session.NewConfirmedAccount();
+        other.Run("Connect-KeyAdminStore -Path $args[0]", session.StorePath).ThrowOnError();
+
+        var request = session.Run(Sign + "\n$request", desk.NextCode()).ThrowOnError().Output.Single();
+        var first = session.Run("$args[0] | Test-ApiKey", request).ThrowOnError().Output.Single();
+        var second = other.Run("$args[0] | Test-ApiKey", request).ThrowOnError().Output.Single();
+
+        Assert.Equal(("Accepted", "Replayed", "400002"), (first.Text("Reason"), second.Text("Reason"), second.Text("KuCoinCode")));
+    }
+
+    [Fact]
     public void TestApiKey_AfterDisableApiKey_RefusesTheNextRequestAsDisabled()
     {
         using var session = new ModuleSession();

@@ -62,6 +62,41 @@ public sealed class Fixture : IDisposable
         return (issued.Key, Encoding.ASCII.GetBytes(Plain(issued.Secret)));
     }
 
+    /// <summary>A key with KuCoin's passphrase, used with the KC-API-* headers.</summary>
+    public (ApiKey Key, byte[] Secret) NewKuCoinKey(string name, ApiKeyPermission permissions, string passphrase, KuCoinKeyVersions? versions = null, params string[] ipAddresses)
+    {
+        var issued = Authority.Keys.Create(
+            new NewKeyRequest
+            {
+                Account = "desk",
+                Name = name,
+                Permissions = permissions,
+                IpAddresses = ipAddresses,
+                AllowUnboundSensitive = true,
+                Passphrase = new System.Net.NetworkCredential(string.Empty, passphrase).SecurePassword,
+                KeyVersions = versions,
+            },
+            KeyProof());
+        return (issued.Key, Encoding.ASCII.GetBytes(Plain(issued.Secret)));
+    }
+
+    /// <summary>
+    /// A request as a KuCoin client signs it: the signature over <paramref name="signedPath"/> (the decoded query,
+    /// as the clients sign it; the wire form by default), sent as <paramref name="path"/>, and the passphrase in the
+    /// form of <paramref name="version"/> (null: no version header, which is version 1).
+    /// </summary>
+    public SignedRequest SignKuCoin(ApiKey key, byte[] secret, string passphrase, string? version, string method, string path, string body, string caller, ApiKeyPermission permission, string? signedPath = null, DateTimeOffset? at = null)
+    {
+        var request = Sign(key, secret, method, signedPath ?? path, body, caller, permission, at);
+        return request with
+        {
+            Scheme = SigningScheme.KuCoin,
+            PathAndQuery = path,
+            Passphrase = version is null or "1" ? passphrase : KuCoinSigning.SignPassphrase(secret, Encoding.UTF8.GetBytes(passphrase)),
+            KeyVersion = version,
+        };
+    }
+
     /// <summary>One code confirms a test's key creations, as one code confirms one command's; renewed when it lapses.</summary>
     private TwoFactorProof KeyProof()
     {
@@ -85,6 +120,7 @@ public sealed class Fixture : IDisposable
             Signature = RequestSigner.Sign(secret, timestamp, method, path, bodyBytes),
             Method = method,
             PathAndQuery = path,
+            ContentType = bodyBytes.Length == 0 ? null : "application/json",
             Body = bodyBytes,
             CallerAddress = System.Net.IPAddress.Parse(caller),
             RequiredPermission = permission,

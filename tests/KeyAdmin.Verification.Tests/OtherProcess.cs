@@ -17,7 +17,7 @@ public sealed class OtherProcess : IDisposable
 
     public Uri Address { get; }
 
-    public static OtherProcess StartService(string storePath)
+    public static OtherProcess StartService(string storePath, params string[] options)
     {
         var port = FreePort();
         var service = Path.Combine(AppContext.BaseDirectory, "KeyAdmin.ExampleService.dll");
@@ -27,7 +27,7 @@ public sealed class OtherProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { service, "--store", storePath, "--urls", $"http://127.0.0.1:{port}" })
+        foreach (var argument in new[] { service, "--store", storePath, "--urls", $"http://127.0.0.1:{port}" }.Concat(options))
         {
             start.ArgumentList.Add(argument);
         }

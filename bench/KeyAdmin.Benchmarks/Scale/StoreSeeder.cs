@@ -66,7 +66,7 @@ public static class StoreSeeder
             {
                 foreach (var key in batch)
                 {
-                    tx.InsertKey(key, SealedSecret(store.Secrets, key.KeyId));
+                    tx.InsertKey(key, SealedSecret(store.Secrets, key.KeyId), sealedPassphrase: null);
                     if (key.StoredStatus == ApiKeyStatus.Disabled)
                     {
                         tx.UpdateKey(key);

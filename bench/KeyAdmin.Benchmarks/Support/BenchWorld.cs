@@ -80,6 +80,24 @@ public sealed class BenchWorld : IDisposable
         return (issued.Key, Encoding.ASCII.GetBytes(Reveal(issued.Secret)));
     }
 
+    /// <summary>A key with KuCoin's passphrase (accepting key versions 2 and 3), and its secret as a client signs with it.</summary>
+    public (ApiKey Key, byte[] Secret) NewKuCoinKey(BenchAccount account, string name, ApiKeyPermission permissions, string passphrase, params string[] ipAddresses)
+    {
+        var issued = Authority.Keys.Create(
+            new NewKeyRequest { Account = account.Name, Name = name, Permissions = permissions, IpAddresses = ipAddresses, Passphrase = new NetworkCredential(string.Empty, passphrase).SecurePassword },
+            account.KeyProof());
+        return (issued.Key, Encoding.ASCII.GetBytes(Reveal(issued.Secret)));
+    }
+
+    /// <summary>A request with KuCoin's five headers, as KuCoin's client libraries sign it (key version 2).</summary>
+    public SignedRequest SignKuCoin(ApiKey key, byte[] secret, string passphrase, string method, string pathAndQuery, string body, string caller, ApiKeyPermission permission) =>
+        Sign(key, secret, method, pathAndQuery, body, caller, permission) with
+        {
+            Scheme = SigningScheme.KuCoin,
+            Passphrase = KuCoinSigning.SignPassphrase(secret, Encoding.ASCII.GetBytes(passphrase)),
+            KeyVersion = "2",
+        };
+
     /// <summary>A signed request as a client sends it, timestamped by the world's clock.</summary>
     public SignedRequest Sign(ApiKey key, byte[] secret, string method, string pathAndQuery, string body, string caller, ApiKeyPermission permission)
     {
@@ -92,6 +110,7 @@ public sealed class BenchWorld : IDisposable
             Signature = RequestSigner.Sign(secret, timestamp, method, pathAndQuery, bodyBytes),
             Method = method,
             PathAndQuery = pathAndQuery,
+            ContentType = bodyBytes.Length == 0 ? null : "application/json",
             Body = bodyBytes,
             CallerAddress = IPAddress.Parse(caller),
             RequiredPermission = permission,

@@ -25,6 +25,10 @@ public sealed class ComplianceService
             yield return Tampered(row.Table, row.RowId, row.Problem);
         }
 
+        // The binding minimum is the store's policy's; a tampered policy row is its own finding, and the defaults apply.
+        var policy = tamperedRows.Any(t => t.Table == Storage.Tables.Policy) ? Policy.KeyAdminPolicy.Default : ops.Store.Read(r => r.ReadPolicy());
+        options = options with { MinBindingPrefixV4 = policy.MinBindingPrefixV4, MinBindingPrefixV6 = policy.MinBindingPrefixV6 };
+
         // Accounts are reviewed only when all of theirs can be trusted: a tampered row is its own finding above.
         var summaries = (tamperedRows.Any(t => t.Table is Storage.Tables.Accounts or Storage.Tables.Authenticators or Storage.Tables.Policy) ? new List<Accounts.AccountSummary>() : accounts.List())
             .Where(a => accountName is null || string.Equals(a.Account.Name, accountName, StringComparison.OrdinalIgnoreCase))

@@ -29,7 +29,7 @@ public sealed partial class KeyService
         var issued = Create(request with { PendingDelivery = true, StartDisabled = true }, proof);
         try
         {
-            VaultDelivery.Deliver(vault, entry, issued.Key, issued.Secret, ops.Store.StoreId);
+            VaultDelivery.Deliver(vault, entry, issued.Key, new VaultCredential(issued.Key.KeyId, issued.Secret) { Passphrase = request.Passphrase }, ops.Store.StoreId);
         }
         catch (KeyAdminException)
         {
@@ -85,12 +85,28 @@ public sealed partial class KeyService
         Changed(abandoned);
     }
 
-    /// <summary>The sealed secret of a key as a SecureString, for re-delivery by a rotation's undo or resume.</summary>
-    internal SecureString RevealForDelivery(string keyId)
+    /// <summary>
+    /// A key's credential as the vault holds it (id, secret and, for a key with one, passphrase), opened from the
+    /// store's sealed copies: for re-delivery by a rotation's undo or resume, and to carry a passphrase over to a
+    /// successor. Never output.
+    /// </summary>
+    internal VaultCredential RevealCredential(string keyId)
     {
-        var sealedSecret = ops.Store.Read(r => r.ReadSealedSecret(keyId))
-            ?? throw new KeyAdminException(KeyAdminError.KeyDeleted, $"The secret of key {keyId} is destroyed.", keyId);
-        var plain = ops.Store.Secrets.Open(sealedSecret, SealIdentity.ApiKey(keyId));
+        var (sealedSecret, sealedPassphrase) = ops.Store.Read(r => (r.ReadSealedSecret(keyId), r.ReadSealedPassphrase(keyId)));
+        if (sealedSecret is null)
+        {
+            throw new KeyAdminException(KeyAdminError.KeyDeleted, $"The secret of key {keyId} is destroyed.", keyId);
+        }
+
+        return new VaultCredential(keyId, Open(sealedSecret, SealIdentity.ApiKey(keyId)))
+        {
+            Passphrase = sealedPassphrase is null ? null : Open(sealedPassphrase, SealIdentity.ApiKeyPassphrase(keyId)),
+        };
+    }
+
+    private SecureString Open(byte[] sealedValue, string identity)
+    {
+        var plain = ops.Store.Secrets.Open(sealedValue, identity);
         try
         {
             var secure = new SecureString();

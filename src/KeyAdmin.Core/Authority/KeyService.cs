@@ -29,6 +29,7 @@ public sealed partial class KeyService
         var permissions = ApiKeyPermissions.Normalize(request.Permissions);
         var binding = IpBinding.Build(request.IpAddresses);
         var expiresAt = KeyExpiry.Resolve(ops.Now, request.ExpiresInDays, request.ExpiresAt);
+        var versions = KeyVersionsFor(request, name);
         if (permissions.IsSensitive() && binding.Count == 0 && !request.AllowUnboundSensitive)
         {
             throw UnboundSensitive(name, permissions);
@@ -36,6 +37,12 @@ public sealed partial class KeyService
 
         void Precheck(IStoreReader reader, Account account)
         {
+            // R6: a binding of every address (0.0.0.0/0, ::/0) or of ranges wider than the policy allows is no binding.
+            if (permissions.IsSensitive() && !IpBinding.Binds(binding, reader.ReadPolicy()) && !request.AllowUnboundSensitive)
+            {
+                throw UnboundSensitive(name, permissions);
+            }
+
             var limit = account.KeyLimit ?? reader.ReadPolicy().MaxKeysPerAccount;
             var count = reader.CountLiveKeys(account.AccountId);
             if (count >= limit)
@@ -52,7 +59,22 @@ public sealed partial class KeyService
             }
         }
 
-        return ops.Confirmed(request.Account, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Create", name, Precheck, (tx, account, confirmedBy) =>
+        // Checked now, before a code is asked for; kept (and wiped at the end) to be sealed under the new key's id.
+        var passphrase = request.Passphrase is null ? null : KeyPassphrase.ToBytes(request.Passphrase, name);
+        try
+        {
+            return ops.Confirmed(request.Account, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Create", name, Precheck, (tx, account, confirmedBy) =>
+                Insert(tx, account, confirmedBy));
+        }
+        finally
+        {
+            if (passphrase is not null)
+            {
+                CryptographicOperations.ZeroMemory(passphrase);
+            }
+        }
+
+        IssuedKey Insert(IStoreWriter tx, Account account, string? confirmedBy)
         {
             var key = new ApiKey
             {
@@ -63,7 +85,9 @@ public sealed partial class KeyService
                 Memo = memo,
                 Permissions = permissions,
                 IpBinding = binding,
-                UnboundSensitiveAllowed = permissions.IsSensitive() && binding.Count == 0,
+                UnboundSensitiveAllowed = permissions.IsSensitive() && !IpBinding.Binds(binding, tx.ReadPolicy()),
+                HasPassphrase = passphrase is not null,
+                KeyVersions = versions,
                 StoredStatus = request.StartDisabled ? ApiKeyStatus.Disabled : ApiKeyStatus.Enabled,
                 DisabledAt = request.StartDisabled ? ops.Now : null,
                 DisabledReason = request.StartDisabled ? "Awaiting delivery" : null,
@@ -75,7 +99,8 @@ public sealed partial class KeyService
             };
 
             var secret = NewSealedSecret(key.KeyId, out var sealedSecret);
-            tx.InsertKey(key, sealedSecret);
+            var sealedPassphrase = passphrase is null ? null : ops.Store.Secrets.Seal(passphrase, SealIdentity.ApiKeyPassphrase(key.KeyId));
+            tx.InsertKey(key, sealedSecret, sealedPassphrase);
             tx.Append(ops.Audit(
                 "ApiKey.Create",
                 account.Name,
@@ -83,12 +108,13 @@ public sealed partial class KeyService
                 key.Name,
                 confirmedBy,
                 $"Permissions={key.Permissions}; IpBinding={IpBinding.Serialize(binding)}; ExpiresAt={key.ExpiresAt:u}" +
+                (key.HasPassphrase ? $"; Passphrase=True; KeyVersions={string.Join(",", key.KeyVersions.Numbers())}" : string.Empty) +
                 (key.UnboundSensitiveAllowed ? "; UnboundSensitiveOverride=True" : string.Empty) +
                 (key.PendingDelivery ? "; PendingDelivery=True" : string.Empty) +
                 (key.RotatedFrom is null ? string.Empty : $"; RotatedFrom={key.RotatedFrom}")));
             alsoInTransaction?.Invoke(tx, key);
             return new IssuedKey(key, secret);
-        });
+        }
     }
 
     /// <summary>Streams keys, optionally of one account; unknown accounts are an error, not an empty list.</summary>
@@ -161,7 +187,7 @@ public sealed partial class KeyService
                 var removed = IpBinding.Build(changes.RemoveIpAddresses ?? Array.Empty<string>());
                 rules.RemoveAll(removed.Contains);
                 IpBinding.Check(rules);
-                var unbound = key.Permissions.IsSensitive() && rules.Count == 0;
+                var unbound = key.Permissions.IsSensitive() && !IpBinding.Binds(rules, reader.ReadPolicy());
                 if (unbound && !key.UnboundSensitiveAllowed && !changes.AllowUnboundSensitive)
                 {
                     throw UnboundSensitive(key.Name, key.Permissions);
@@ -336,8 +362,24 @@ public sealed partial class KeyService
 
     private static KeyAdminException UnboundSensitive(string name, ApiKeyPermission permissions) => new(
         KeyAdminError.UnboundSensitivePermission,
-        $"Key '{name}' grants {permissions & ApiKeyPermissions.Sensitive}, which needs an IP binding (-IpAddress); to grant it from anywhere, say so with -AllowUnboundSensitive.",
+        $"Key '{name}' grants {permissions & ApiKeyPermissions.Sensitive}, which needs an IP binding to known networks (-IpAddress; every-address ranges such as 0.0.0.0/0, and ranges wider than the policy's minimum prefix, do not count); to grant it from anywhere, say so with -AllowUnboundSensitive.",
         name);
+
+    /// <summary>The versions a key accepts: none without a passphrase, 2 and 3 with one unless the request names others.</summary>
+    private static KuCoinKeyVersions KeyVersionsFor(NewKeyRequest request, string name)
+    {
+        if (request.Passphrase is null)
+        {
+            return request.KeyVersions is null or KuCoinKeyVersions.None
+                ? KuCoinKeyVersions.None
+                : throw new KeyAdminException(KeyAdminError.InvalidKeyVersion, $"Key '{name}' has no passphrase, so it has no KuCoin key versions: give -Passphrase too, or no -KeyVersion.", name);
+        }
+
+        var versions = request.KeyVersions ?? KuCoinKeyVersion.Default;
+        return (versions & ~KuCoinKeyVersion.All) == 0 && versions != KuCoinKeyVersions.None
+            ? versions
+            : throw new KeyAdminException(KeyAdminError.InvalidKeyVersion, $"The key versions of key '{name}' must be one or more of 1, 2 and 3.", name);
+    }
 
     private static string Describe(ApiKey before, ApiKey after)
     {

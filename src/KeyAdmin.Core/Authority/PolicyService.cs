@@ -21,7 +21,8 @@ public sealed class PolicyService
             account: null,
             keyId: null,
             target: "policy",
-            detail: $"MaxKeysPerAccount={after.MaxKeysPerAccount}; MaxFailedCodes={after.MaxFailedCodes}; LockoutDuration={after.LockoutDuration}; ConfirmationLifetime={after.ConfirmationLifetime}"));
+            detail: $"MaxKeysPerAccount={after.MaxKeysPerAccount}; MaxFailedCodes={after.MaxFailedCodes}; LockoutDuration={after.LockoutDuration}; ConfirmationLifetime={after.ConfirmationLifetime}; " +
+                    $"MinBindingPrefixV4={after.MinBindingPrefixV4}; MinBindingPrefixV6={after.MinBindingPrefixV6}"));
         return after;
     });
 }

@@ -48,6 +48,17 @@ public sealed class RotationService
             throw new KeyAdminException(KeyAdminError.RotationNotPossible, $"Key '{old.Name}' ({old.KeyId}) is {old.StatusAt(ops.Now)}; only an enabled, delivered key is rotated.", old.KeyId);
         }
 
+        if (options.Passphrase is not null && !old.HasPassphrase)
+        {
+            throw new KeyAdminException(KeyAdminError.RotationNotPossible, $"Key '{old.Name}' ({old.KeyId}) has no passphrase to renew: its applications sign with the KA-API-* headers. Create a key with -Passphrase for KuCoin's clients instead.", old.KeyId);
+        }
+
+        if (options.Passphrase is not null)
+        {
+            // Checked before anything changes, as the successor's creation would check it.
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(KeyPassphrase.ToBytes(options.Passphrase, old.Name));
+        }
+
         if (options.RemoveOld && options.GracePeriod is not null)
         {
             throw new KeyAdminException(KeyAdminError.RotationNotPossible, "-RemoveOld deletes the old key at once, which a grace period would keep working: choose one.", old.KeyId);
@@ -91,7 +102,7 @@ public sealed class RotationService
     }
 
     /// <summary>Rotates one key; on any failure before retirement everything is undone and the failure thrown.</summary>
-    public RotationOutcome Rotate(string keyId, RotationOptions options, TwoFactorProof proof, Func<string, ICredentialVault> vaults, Func<string, SecureString, bool>? test)
+    public RotationOutcome Rotate(string keyId, RotationOptions options, TwoFactorProof proof, Func<string, ICredentialVault> vaults, Func<VaultCredential, bool>? test)
     {
         var plan = Plan(keyId, options, vaults);
         var old = keys.Get(keyId);
@@ -119,6 +130,9 @@ public sealed class RotationService
         });
         AfterStep?.Invoke(RotationState.Planned);
 
+        // The passphrase is kept (the applications' configuration stays as it is) or renewed with -Passphrase; the
+        // versions the key accepts stay the same.
+        var passphrase = old.HasPassphrase ? options.Passphrase ?? keys.RevealCredential(old.KeyId).Passphrase : null;
         IssuedKey issued;
         try
         {
@@ -134,6 +148,8 @@ public sealed class RotationService
                     AllowUnboundSensitive = old.UnboundSensitiveAllowed,
                     PendingDelivery = true,
                     RotatedFrom = old.KeyId,
+                    Passphrase = passphrase,
+                    KeyVersions = old.HasPassphrase ? old.KeyVersions : null,
                 },
                 proof,
                 (tx, created) => rotation = Step(tx, rotation with { NewKeyId = created.KeyId }, RotationState.Created));
@@ -145,11 +161,11 @@ public sealed class RotationService
         }
 
         AfterStep?.Invoke(RotationState.Created);
-        return Continue(rotation, proof, vaults, test, issued.Secret);
+        return Continue(rotation, proof, vaults, test, new VaultCredential(issued.Key.KeyId, issued.Secret) { Passphrase = passphrase });
     }
 
     /// <summary>Completes an unfinished rotation from its last journalled step, or undoes it.</summary>
-    public RotationOutcome Resume(string rotationId, TwoFactorProof proof, Func<string, ICredentialVault> vaults, Func<string, SecureString, bool>? test, bool undo)
+    public RotationOutcome Resume(string rotationId, TwoFactorProof proof, Func<string, ICredentialVault> vaults, Func<VaultCredential, bool>? test, bool undo)
     {
         var rotation = Get(rotationId);
         if (rotation.IsFinished)
@@ -172,10 +188,10 @@ public sealed class RotationService
             throw new KeyAdminException(KeyAdminError.RotationTestFailed, "This rotation asked for a test before the old key retires: pass -Test, or -Undo.", rotationId);
         }
 
-        return Continue(rotation, proof, vaults, test, keys.RevealForDelivery(rotation.NewKeyId));
+        return Continue(rotation, proof, vaults, test, keys.RevealCredential(rotation.NewKeyId));
     }
 
-    private RotationOutcome Continue(RotationRecord rotation, TwoFactorProof proof, Func<string, ICredentialVault> vaults, Func<string, SecureString, bool>? test, SecureString secret)
+    private RotationOutcome Continue(RotationRecord rotation, TwoFactorProof proof, Func<string, ICredentialVault> vaults, Func<VaultCredential, bool>? test, VaultCredential credential)
     {
         var newKeyId = rotation.NewKeyId!;
         if (rotation.State < RotationState.Delivered)
@@ -183,7 +199,7 @@ public sealed class RotationService
             try
             {
                 var vault = vaults(rotation.Vault);
-                VaultDelivery.Deliver(vault, rotation.SecretName, keys.Get(newKeyId), secret, ops.Store.StoreId);
+                VaultDelivery.Deliver(vault, rotation.SecretName, keys.Get(newKeyId), credential, ops.Store.StoreId);
                 rotation = ops.Store.Write(tx =>
                 {
                     keys.CompleteDelivery(tx, newKeyId, rotation.Vault, rotation.SecretName, enable: false);
@@ -205,7 +221,7 @@ public sealed class RotationService
             string? why = null;
             try
             {
-                passed = test is null || test(newKeyId, secret);
+                passed = test is null || test(credential);
                 why = passed ? null : "the test returned false";
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -268,7 +284,7 @@ public sealed class RotationService
             var vault = vaults(rotation.Vault);
             if (rotation.VaultHeldOldKey)
             {
-                VaultDelivery.Deliver(vault, rotation.SecretName, keys.Get(rotation.OldKeyId), keys.RevealForDelivery(rotation.OldKeyId), ops.Store.StoreId);
+                VaultDelivery.Deliver(vault, rotation.SecretName, keys.Get(rotation.OldKeyId), keys.RevealCredential(rotation.OldKeyId), ops.Store.StoreId);
             }
             else
             {

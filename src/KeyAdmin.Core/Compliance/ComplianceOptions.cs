@@ -13,6 +13,14 @@ public sealed record ComplianceOptions
 
     public int NotDeletedDays { get; init; } = 30;
 
+    /// <summary>
+    /// A binding counts as one only when none of its rules is wider than these prefixes (the store's policy, as
+    /// R6 reads it): a key bound to 0.0.0.0/0, ::/0 or a /8 is reported as unbound.
+    /// </summary>
+    public int MinBindingPrefixV4 { get; init; } = Policy.KeyAdminPolicy.DefaultMinBindingPrefixV4;
+
+    public int MinBindingPrefixV6 { get; init; } = Policy.KeyAdminPolicy.DefaultMinBindingPrefixV6;
+
     /// <summary>The rules to run; all when null or empty.</summary>
     public IReadOnlySet<ComplianceRule>? Rules { get; init; }
 

@@ -48,8 +48,11 @@ public static class ComplianceReview
 
     private static IEnumerable<ComplianceFinding> ForUsableKey(ApiKey key, DateTimeOffset now, ComplianceOptions options)
     {
-        if (key.IpBinding.Count == 0)
+        if (!IpBinding.Binds(key.IpBinding, options.MinBindingPrefixV4, options.MinBindingPrefixV6))
         {
+            var where = key.IpBinding.Count == 0
+                ? "from any address"
+                : $"from (nearly) anywhere: {IpBinding.Serialize(key.IpBinding)} holds a range wider than /{options.MinBindingPrefixV4} (IPv4) or /{options.MinBindingPrefixV6} (IPv6)";
             var (rule, severity, what) = key.Permissions.IsSensitive()
                 ? (ComplianceRule.UnboundSensitive, ComplianceSeverity.High, (key.Permissions & ApiKeyPermissions.Sensitive).ToString())
                 : key.Permissions.HasFlag(ApiKeyPermission.Trade)
@@ -57,7 +60,7 @@ public static class ComplianceReview
                     : (ComplianceRule.Unbound, ComplianceSeverity.Low, "Read");
             if (options.Runs(rule))
             {
-                yield return Finding(rule, severity, key, $"Key '{key.Name}' grants {what} from any address: bind it with Set-ApiKey -IpAddress.", key.CreatedAt);
+                yield return Finding(rule, severity, key, $"Key '{key.Name}' grants {what} {where}: bind it with Set-ApiKey -IpAddress.", key.CreatedAt);
             }
         }
 

@@ -64,4 +64,10 @@ public enum KeyAdminError
 
     /// <summary>A store opened only to read was asked to change.</summary>
     StoreReadOnly,
+
+    /// <summary>A passphrase that is not 7 to 32 printable ASCII characters without spaces.</summary>
+    InvalidPassphrase,
+
+    /// <summary>Key versions for a key without a passphrase, or other than 1, 2 and 3.</summary>
+    InvalidKeyVersion,
 }

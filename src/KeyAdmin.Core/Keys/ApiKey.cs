@@ -20,6 +20,12 @@ public sealed record ApiKey
 
     public IReadOnlyList<IpRule> IpBinding { get; init; } = Array.Empty<IpRule>();
 
+    /// <summary>True for a key created with a passphrase: it is used with KuCoin's KC-API-* headers, and only with them.</summary>
+    public bool HasPassphrase { get; init; }
+
+    /// <summary>The KC-API-KEY-VERSION values the key accepts (None for a key without a passphrase). Never changes.</summary>
+    public KuCoinKeyVersions KeyVersions { get; init; }
+
     /// <summary>Set when Transfer or Withdraw was granted without a binding by explicit override (R6).</summary>
     public bool UnboundSensitiveAllowed { get; init; }
 

@@ -49,12 +49,7 @@ public sealed class IpRule : IEquatable<IpRule>
         }
 
         var slash = value.IndexOf('/');
-        var addressText = slash < 0 ? value : value[..slash];
-        // IPAddress.Parse accepts shorthand such as "10" or "1.2.3", and octal or hex parts ("010.0.0.1" is
-        // 8.0.0.1); insist on the plain dotted-decimal quad for IPv4, so a binding is what the administrator read.
-        if (!IPAddress.TryParse(addressText, out var address) ||
-            (address.AddressFamily == AddressFamily.InterNetwork && !IsDottedDecimal(addressText)) ||
-            (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0))
+        if (!TryParseAddress(slash < 0 ? value : value[..slash], out var address))
         {
             problem = "expected an address such as 203.0.113.7, 2001:db8::1 or 10.0.0.0/24.";
             return false;
@@ -91,6 +86,26 @@ public sealed class IpRule : IEquatable<IpRule>
         var candidate = new IpRule(address, prefix);
         rule = candidate;
         problem = string.Empty;
+        return true;
+    }
+
+    /// <summary>
+    /// Parses one address as strictly as a binding does, for bindings and for callers alike. IPAddress.Parse
+    /// accepts shorthand such as "10" or "1.2.3", integers and octal or hex parts ("010.0.0.1" is 8.0.0.1); only
+    /// the plain dotted-decimal quad is IPv4 here, and IPv6 without a zone, so an address is what a person reads.
+    /// </summary>
+    public static bool TryParseAddress(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPAddress? address)
+    {
+        address = null;
+        var value = text?.Trim() ?? string.Empty;
+        if (value.Length is 0 or > 45 || !IPAddress.TryParse(value, out var parsed) ||
+            (parsed.AddressFamily == AddressFamily.InterNetwork && !IsDottedDecimal(value)) ||
+            (parsed.AddressFamily == AddressFamily.InterNetworkV6 && (parsed.ScopeId != 0 || value.Contains('%'))))
+        {
+            return false;
+        }
+
+        address = parsed;
         return true;
     }
 

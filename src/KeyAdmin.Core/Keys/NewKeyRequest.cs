@@ -20,6 +20,15 @@ public sealed record NewKeyRequest
     /// <summary>Grants Transfer or Withdraw without an IP binding; recorded on the key and in the audit log (R6).</summary>
     public bool AllowUnboundSensitive { get; init; }
 
+    /// <summary>
+    /// KuCoin's third credential (7 to 32 printable ASCII characters, no spaces): the key is then used with the
+    /// KC-API-* headers. Sealed like the secret and never shown again. None: a KA-API-* key.
+    /// </summary>
+    public System.Security.SecureString? Passphrase { get; init; }
+
+    /// <summary>The KC-API-KEY-VERSION values a key with a passphrase accepts; 2 and 3 when not given.</summary>
+    public KuCoinKeyVersions? KeyVersions { get; init; }
+
     /// <summary>The key is created before it is handed over (vault delivery, rotation); see <see cref="ApiKey.PendingDelivery"/>.</summary>
     internal bool PendingDelivery { get; init; }
 

@@ -14,6 +14,9 @@ public sealed record RotationOptions
 
     /// <summary>Delete the old key once retired (needs the authenticator; not with a grace period).</summary>
     public bool RemoveOld { get; init; }
+
+    /// <summary>A new passphrase for the successor of a key that has one; by default the old key's passphrase is kept.</summary>
+    public System.Security.SecureString? Passphrase { get; init; }
 }
 
 /// <summary>What a rotation will do, as -WhatIf shows it.</summary>

@@ -36,6 +36,9 @@ public interface IStoreReader
 
     byte[]? ReadSealedSecret(string keyId);
 
+    /// <summary>The sealed passphrase of a key created with one; null otherwise (and once the key is deleted).</summary>
+    byte[]? ReadSealedPassphrase(string keyId);
+
     Rotation.RotationRecord? FindRotation(string rotationId);
 
     /// <summary>Rotations, newest first; only unfinished ones when <paramref name="unfinishedOnly"/>.</summary>

@@ -30,7 +30,8 @@ public interface IStoreWriter : IStoreReader
     /// </summary>
     bool TryAdvanceStep(string authenticatorId, long step, DateTimeOffset at);
 
-    void InsertKey(ApiKey key, byte[] sealedSecret);
+    /// <summary>Inserts a key with its sealed secret and, for a key with KuCoin's passphrase, its sealed passphrase.</summary>
+    void InsertKey(ApiKey key, byte[] sealedSecret, byte[]? sealedPassphrase);
 
     /// <summary>
     /// Writes name, memo, binding, status, lifecycle dates, delivery and lineage. The engine refuses a change of
@@ -50,6 +51,16 @@ public interface IStoreWriter : IStoreReader
 
     /// <summary>Adds refused-verification counts to the running totals per key and reason.</summary>
     void AddRefusals(IReadOnlyCollection<RefusalCount> counts);
+
+    /// <summary>
+    /// Remembers an accepted replay-protected request's signature until <paramref name="expiresAt"/>: Replayed when
+    /// it is remembered already, ShareExhausted when the key holds <paramref name="share"/> unexpired entries.
+    /// Entries are forgotten only once expired, never to make room.
+    /// </summary>
+    Verification.ReplayOutcome RecordRequest(string keyId, byte[] signature, DateTimeOffset expiresAt, DateTimeOffset now, int share);
+
+    /// <summary>Forgets every expired replay entry; returns how many.</summary>
+    int ForgetExpiredRequests(DateTimeOffset now);
 
     /// <summary>Appends an audit record; if it cannot be written, the whole transaction fails (fail closed).</summary>
     void Append(AuditEntry entry);

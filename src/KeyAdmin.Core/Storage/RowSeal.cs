@@ -53,13 +53,29 @@ internal sealed class RowSeal
     // Last use (time and address) is left out: it is written by every verifier in batches, decides nothing, and
     // is reported as what it is, a record of use. The sealed secret is authenticated by AES-GCM under the key id.
     // The account's name comes from the account's own row, sealed there.
-    public static void Fields(Canonical c, ApiKey k) => c
-        .Add(k.AccountId).Add(k.Name).Add(k.Memo).Add((long)k.Permissions).Add(IpBinding.Serialize(k.IpBinding)).Add(k.UnboundSensitiveAllowed)
-        .Add(k.StoredStatus.ToString()).Add(k.CreatedAt).Add(k.CreatedBy).Add(k.ExpiresAt).Add(k.DisabledAt).Add(k.DisabledReason).Add(k.DeletedAt)
-        .Add(k.PendingDelivery).Add(k.Vault).Add(k.VaultSecretName).Add(k.RotatedFrom).Add(k.RotatedTo);
+    // Whether the key has KuCoin's passphrase (not the sealed passphrase: AES-GCM authenticates it under the key id)
+    // and the versions it accepts come last, and only for a key that has either (schema 6): a row sealed before
+    // schema 6 keeps its seal, and any change of the two still changes what is sealed.
+    public static void Fields(Canonical c, ApiKey k)
+    {
+        c.Add(k.AccountId).Add(k.Name).Add(k.Memo).Add((long)k.Permissions).Add(IpBinding.Serialize(k.IpBinding)).Add(k.UnboundSensitiveAllowed)
+            .Add(k.StoredStatus.ToString()).Add(k.CreatedAt).Add(k.CreatedBy).Add(k.ExpiresAt).Add(k.DisabledAt).Add(k.DisabledReason).Add(k.DeletedAt)
+            .Add(k.PendingDelivery).Add(k.Vault).Add(k.VaultSecretName).Add(k.RotatedFrom).Add(k.RotatedTo);
+        if (k.HasPassphrase || k.KeyVersions != KuCoinKeyVersions.None)
+        {
+            c.Add(k.HasPassphrase).Add((long)k.KeyVersions);
+        }
+    }
 
-    public static void Fields(Canonical c, KeyAdminPolicy p) => c
-        .Add(p.MaxKeysPerAccount).Add(p.MaxFailedCodes).Add((long)p.LockoutDuration.TotalSeconds).Add((long)p.ConfirmationLifetime.TotalSeconds);
+    // The binding minimum (schema 6) likewise: only when it is not the default, so earlier seals stand.
+    public static void Fields(Canonical c, KeyAdminPolicy p)
+    {
+        c.Add(p.MaxKeysPerAccount).Add(p.MaxFailedCodes).Add((long)p.LockoutDuration.TotalSeconds).Add((long)p.ConfirmationLifetime.TotalSeconds);
+        if (p.MinBindingPrefixV4 != KeyAdminPolicy.DefaultMinBindingPrefixV4 || p.MinBindingPrefixV6 != KeyAdminPolicy.DefaultMinBindingPrefixV6)
+        {
+            c.Add(p.MinBindingPrefixV4).Add(p.MinBindingPrefixV6);
+        }
+    }
 
     public static void Fields(Canonical c, RotationRecord r) => c
         .Add(r.AccountName).Add(r.OldKeyId).Add(r.NewKeyId).Add(r.Vault).Add(r.SecretName).Add(r.VaultHeldOldKey).Add(r.State.ToString())

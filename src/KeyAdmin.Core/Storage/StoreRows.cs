@@ -24,7 +24,7 @@ internal static class StoreRows
     public const string RotationColumns =
         "rotation_id, account, old_key_id, new_key_id, vault_name, secret_name, vault_held_old, state, grace_seconds, remove_old, test_required, started_at, started_by, updated_at, error";
 
-    public const string PolicyColumns = "max_keys, max_failed_codes, lockout_seconds, confirmation_seconds";
+    public const string PolicyColumns = "max_keys, max_failed_codes, lockout_seconds, confirmation_seconds, min_binding_prefix_v4, min_binding_prefix_v6";
 
     public const string AuditColumns = "seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, prev_hash, hash, row_refs";
     public const int AuditColumnCount = 15;
@@ -33,12 +33,12 @@ internal static class StoreRows
     public static readonly string KeyColumns =
         "k.key_id, k.account_id, a.name, k.name, k.memo, k.permissions, k.ip_binding, k.unbound_sensitive, k.status, " +
         "k.created_at, k.created_by, k.expires_at, k.disabled_at, k.disabled_reason, k.deleted_at, k.last_used_at, k.last_used_address, " +
-        "k.pending_delivery, k.vault_name, k.vault_secret_name, k.rotated_from, k.rotated_to, " +
+        "k.pending_delivery, k.vault_name, k.vault_secret_name, k.rotated_from, k.rotated_to, k.passphrase IS NOT NULL, k.key_versions, " +
         Stamp(Tables.Keys, "k.key_id", "k.") + ", " + Aliased("a.", AccountColumns) + ", " + Stamp(Tables.Accounts, "a.account_id", "a.");
 
-    public const int KeyStamp = 22;
-    public const int KeyAccount = 25;
-    public const int KeyAccountStamp = 34;
+    public const int KeyStamp = 24;
+    public const int KeyAccount = 27;
+    public const int KeyAccountStamp = 36;
 
     public static readonly string AccountSelect = AccountColumns + ", " + Stamp(Tables.Accounts, "account_id");
     public const int AccountStamp = 9;
@@ -50,7 +50,7 @@ internal static class StoreRows
     public const int RotationStamp = 15;
 
     public static readonly string PolicySelect = PolicyColumns + ", " + Stamp(Tables.Policy, "id");
-    public const int PolicyStamp = 4;
+    public const int PolicyStamp = 6;
 
     /// <summary>
     /// A sealed row's version and MAC, and the latest version of the row that the audit chain's row index records.
@@ -117,6 +117,8 @@ internal static class StoreRows
         VaultSecretName = NullableString(r, 19),
         RotatedFrom = NullableString(r, 20),
         RotatedTo = NullableString(r, 21),
+        HasPassphrase = r.GetBoolean(22),
+        KeyVersions = (KuCoinKeyVersions)r.GetInt32(23),
     };
 
     public static RotationRecord ReadRotation(DbDataReader r) => new()
@@ -144,6 +146,8 @@ internal static class StoreRows
         MaxFailedCodes = r.GetInt32(1),
         LockoutDuration = TimeSpan.FromSeconds(r.GetInt64(2)),
         ConfirmationLifetime = TimeSpan.FromSeconds(r.GetInt64(3)),
+        MinBindingPrefixV4 = r.GetInt32(4),
+        MinBindingPrefixV6 = r.GetInt32(5),
     };
 
     public static AuditEntry ReadAudit(DbDataReader r) => new()

@@ -1,3 +1,4 @@
+using KeyAdmin.Core.Policy;
 using KeyAdmin.Core.Storage.Sql;
 using static KeyAdmin.Core.Storage.Sql.Column;
 using static KeyAdmin.Core.Storage.Sql.SqlType;
@@ -11,6 +12,14 @@ namespace KeyAdmin.Core.Storage;
 /// </summary>
 internal static class StoreSchema
 {
+    /// <summary>The columns of a deleted key that stay as they are (schema 5; its seal may be renewed).</summary>
+    private static readonly string[] DeletedFinalColumns =
+    {
+        "key_id", "account_id", "name", "name_key", "memo", "permissions", "ip_binding", "unbound_sensitive", "status", "secret", "created_at", "created_by",
+        "expires_at", "disabled_at", "disabled_reason", "deleted_at", "last_used_at", "last_used_address", "pending_delivery", "vault_name", "vault_secret_name",
+        "rotated_from", "rotated_to",
+    };
+
     public static readonly IReadOnlyList<Migration> Migrations = new Migration[]
     {
         new("1: accounts, authenticators, keys, policy, audit", new SchemaStep[]
@@ -164,14 +173,26 @@ internal static class StoreSchema
                 new CreateIndex("ix_audit_rows_seq", "audit_rows", new[] { "seq" }),
                 // A deleted key's row stays final, but its seal may be renewed (the upgrade seals tombstones too).
                 new DropTrigger("api_keys_deleted_final", "api_keys"),
-                new RefuseUpdate("api_keys_deleted_final", "api_keys", "KeyAdmin.KeyDeleted", OldRowCondition: "OLD.status = 'Deleted'", OfColumns: new[]
-                {
-                    "key_id", "account_id", "name", "name_key", "memo", "permissions", "ip_binding", "unbound_sensitive", "status", "secret", "created_at", "created_by",
-                    "expires_at", "disabled_at", "disabled_reason", "deleted_at", "last_used_at", "last_used_address", "pending_delivery", "vault_name", "vault_secret_name",
-                    "rotated_from", "rotated_to",
-                }),
+                new RefuseUpdate("api_keys_deleted_final", "api_keys", "KeyAdmin.KeyDeleted", OldRowCondition: "OLD.status = 'Deleted'", OfColumns: DeletedFinalColumns),
             },
             SealsRows: true),
+
+        new("6: KuCoin's passphrase and key versions on keys; the replay memory every verifier shares; the binding minimum", new SchemaStep[]
+        {
+            // Sealed like the secret (its own associated data); NULL for a key without one, and once deleted.
+            new AddColumn("api_keys", Optional("passphrase", Blob)),
+            new AddColumn("api_keys", Required("key_versions", Int, 0)),
+            new RefuseUpdate("api_keys_key_versions_immutable", "api_keys", "KeyAdmin.PermissionsImmutable", ChangedColumns: new[] { "key_versions" }),
+            // A deleted key's passphrase stays destroyed, as its secret does.
+            new DropTrigger("api_keys_deleted_final", "api_keys"),
+            new RefuseUpdate("api_keys_deleted_final", "api_keys", "KeyAdmin.KeyDeleted", OldRowCondition: "OLD.status = 'Deleted'", OfColumns: DeletedFinalColumns.Append("passphrase").Append("key_versions").ToArray()),
+            // One row per accepted replay-protected request until its timestamp leaves the window; never evicted early.
+            new CreateTable("replay_guard", new[] { Key("signature", Blob), Required("key_id", Text), Required("expires_at", Time) }),
+            new CreateIndex("ix_replay_guard_key", "replay_guard", new[] { "key_id", "expires_at" }),
+            new CreateIndex("ix_replay_guard_expiry", "replay_guard", new[] { "expires_at" }),
+            new AddColumn("policy", Required("min_binding_prefix_v4", Int, KeyAdminPolicy.DefaultMinBindingPrefixV4)),
+            new AddColumn("policy", Required("min_binding_prefix_v6", Int, KeyAdminPolicy.DefaultMinBindingPrefixV6)),
+        }),
     };
 
     public static int CurrentVersion => Migrations.Count;

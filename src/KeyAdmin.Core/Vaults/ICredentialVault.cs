@@ -14,8 +14,11 @@ public interface ICredentialVault
     /// <summary>The credential stored under <paramref name="secretName"/>, or null when there is none.</summary>
     VaultCredential? Read(string secretName);
 
-    /// <summary>Stores the credential (user name = key id, password = secret) with non-secret metadata.</summary>
-    void Write(string secretName, string keyId, SecureString secret, IReadOnlyDictionary<string, object> metadata);
+    /// <summary>
+    /// Stores the credential with non-secret metadata: a key id and secret (a PSCredential in SecretManagement), or,
+    /// for a key with a passphrase, all three in one entry (a Hashtable: KeyId, Secret, Passphrase).
+    /// </summary>
+    void Write(string secretName, VaultCredential credential, IReadOnlyDictionary<string, object> metadata);
 
     void Remove(string secretName);
 
@@ -24,7 +27,11 @@ public interface ICredentialVault
 }
 
 /// <summary>What a vault holds under one name. KeyId is empty when the entry is not a KeyAdmin credential.</summary>
-public sealed record VaultCredential(string KeyId, SecureString Secret);
+public sealed record VaultCredential(string KeyId, SecureString Secret)
+{
+    /// <summary>The key's passphrase, for a key that has one: the entry then holds all three credentials.</summary>
+    public SecureString? Passphrase { get; init; }
+}
 
 /// <summary>A delivered entry as the vault lists it: its name and the key id its metadata records.</summary>
 public sealed record VaultEntry(string SecretName, string KeyId, string? StoreId);

@@ -9,18 +9,22 @@ namespace KeyAdmin.Core.Vaults;
 /// <summary>Writes a credential, reads it back and compares it before anyone calls it delivered.</summary>
 public static class VaultDelivery
 {
-    public static void Deliver(ICredentialVault vault, string secretName, ApiKey key, SecureString secret, string storeId)
+    /// <summary>Writes <paramref name="credential"/> (the key's id, secret and passphrase, if it has one) and reads it back.</summary>
+    public static void Deliver(ICredentialVault vault, string secretName, ApiKey key, VaultCredential credential, string storeId)
     {
-        vault.Write(secretName, key.KeyId, secret, Metadata(key, storeId));
+        vault.Write(secretName, credential, Metadata(key, storeId));
         var back = vault.Read(secretName)
             ?? throw new KeyAdminException(KeyAdminError.VaultReadBackMismatch, $"Vault '{vault.Name}' has no entry '{secretName}' right after it was written.", secretName);
-        if (!string.Equals(back.KeyId, key.KeyId, StringComparison.Ordinal) || !SameSecret(back.Secret, secret))
+        var samePassphrase = credential.Passphrase is null
+            ? back.Passphrase is null
+            : back.Passphrase is not null && SameSecret(back.Passphrase, credential.Passphrase);
+        if (!string.Equals(back.KeyId, key.KeyId, StringComparison.Ordinal) || !SameSecret(back.Secret, credential.Secret) || !samePassphrase)
         {
             throw new KeyAdminException(KeyAdminError.VaultReadBackMismatch, $"Vault '{vault.Name}' returned something else than was written to '{secretName}'.", secretName);
         }
     }
 
-    /// <summary>Only facts that may be read by anyone who can list the vault: never the secret.</summary>
+    /// <summary>Only facts that may be read by anyone who can list the vault: never the secret or the passphrase.</summary>
     public static IReadOnlyDictionary<string, object> Metadata(ApiKey key, string storeId) => new Dictionary<string, object>
     {
         ["KeyAdminStoreId"] = storeId,

@@ -1,67 +1,51 @@
-using System.Buffers.Binary;
+using KeyAdmin.Core.Storage;
 
 namespace KeyAdmin.Core.Verification;
 
+/// <summary>What remembering an accepted request's signature found.</summary>
+public enum ReplayOutcome
+{
+    Recorded,
+    Replayed,
+    ShareExhausted,
+}
+
 /// <summary>
-/// Remembers the signatures of accepted Trade, Transfer and Withdraw requests for as long as their timestamp is
-/// inside the window, so that a captured request cannot be sent again. Memory is bounded: past the limit the
-/// oldest signatures are forgotten first (they are the closest to expiring anyway).
+/// Remembers the signatures of accepted replay-protected requests in the store, for as long as their timestamp is
+/// inside the window, so that a captured request cannot be sent again to this verifier or any other of the store
+/// (another service instance, Test-ApiKey in another session). An unexpired entry is never forgotten: a key that
+/// holds its share of entries has its own further requests refused until some expire, and no other key's flood
+/// can make room to replay a victim's request.
 /// </summary>
 internal sealed class ReplayGuard
 {
-    private readonly object gate = new();
-    private readonly Dictionary<Mac, long> seen = new();
-    private readonly Queue<(Mac Mac, long ExpiresAt)> order = new();
-    private readonly int capacity;
+    private static readonly TimeSpan SweepEvery = TimeSpan.FromSeconds(10);
+    private readonly IKeyAdminStore store;
+    private readonly int share;
+    private long lastSweepMs;
 
-    public ReplayGuard(int capacity) => this.capacity = capacity;
-
-    public int Count
+    public ReplayGuard(IKeyAdminStore store, int share)
     {
-        get
-        {
-            lock (gate)
-            {
-                return seen.Count;
-            }
-        }
+        this.store = store;
+        this.share = share;
     }
 
-    /// <summary>Records the signature; false when it was already seen and has not expired.</summary>
-    public bool TryRecord(ReadOnlySpan<byte> signature, long nowMs, long expiresAtMs)
+    public ReplayOutcome TryRecord(string keyId, ReadOnlySpan<byte> signature, DateTimeOffset now, DateTimeOffset expiresAt)
     {
-        var mac = new Mac(signature);
-        lock (gate)
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var last = Interlocked.Read(ref lastSweepMs);
+        // Every key's own expired entries go with its next request; the entries of keys that went quiet go with
+        // a sweep of the whole table, at most every ten seconds, in the transaction of some request.
+        var sweep = nowMs - last >= SweepEvery.TotalMilliseconds && Interlocked.CompareExchange(ref lastSweepMs, nowMs, last) == last;
+        var copy = signature.ToArray();
+        return store.Write(tx =>
         {
-            while (order.Count > 0 && (order.Peek().ExpiresAt <= nowMs || order.Count >= capacity))
+            if (sweep)
             {
-                var (old, expires) = order.Dequeue();
-                if (seen.TryGetValue(old, out var current) && current == expires)
-                {
-                    seen.Remove(old);
-                }
+                tx.ForgetExpiredRequests(now);
             }
 
-            if (seen.TryGetValue(mac, out var existing) && existing > nowMs)
-            {
-                return false;
-            }
-
-            seen[mac] = expiresAtMs;
-            order.Enqueue((mac, expiresAtMs));
-            return true;
-        }
-    }
-
-    private readonly record struct Mac(ulong A, ulong B, ulong C, ulong D)
-    {
-        public Mac(ReadOnlySpan<byte> bytes)
-            : this(
-                BinaryPrimitives.ReadUInt64LittleEndian(bytes),
-                BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]),
-                BinaryPrimitives.ReadUInt64LittleEndian(bytes[16..]),
-                BinaryPrimitives.ReadUInt64LittleEndian(bytes[24..]))
-        {
-        }
+            return tx.RecordRequest(keyId, copy, expiresAt, now, share);
+        });
     }
 }

@@ -5,8 +5,9 @@ using System.Text;
 namespace KeyAdmin.Core.Verification;
 
 /// <summary>
-/// The signature of the exchange's API: Base64(HMAC-SHA256(secret, timestamp + METHOD + path-with-query + body)).
-/// One implementation, used by clients (New-ApiKeySignature) and by the verifier alike.
+/// The signature of the exchange's API: Base64(HMAC-SHA256(secret, timestamp + METHOD + path-with-query + body)),
+/// the same message for KeyAdmin's KA-API-* headers and KuCoin's KC-API-* headers. One implementation, used by
+/// clients (New-ApiKeySignature) and by the verifier alike.
 /// </summary>
 public static class RequestSigner
 {
@@ -26,15 +27,35 @@ public static class RequestSigner
     /// <summary>Writes the MAC of the canonical message into <paramref name="destination"/> without building a string.</summary>
     public static void ComputeMac(ReadOnlySpan<byte> secret, string timestamp, string method, string pathAndQuery, ReadOnlySpan<byte> body, Span<byte> destination)
     {
-        var length = Encoding.UTF8.GetByteCount(timestamp) + Encoding.UTF8.GetByteCount(method) + Encoding.UTF8.GetByteCount(pathAndQuery) + body.Length;
+        var length = Encoding.UTF8.GetByteCount(pathAndQuery);
+        byte[]? rented = null;
+        var target = length <= 512 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
+        try
+        {
+            Encoding.UTF8.GetBytes(pathAndQuery, target);
+            ComputeMac(secret, timestamp, method, target, body, destination);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>The same, over a request target that is already UTF-8 (the wire form, or a decoded form of it).</summary>
+    internal static void ComputeMac(ReadOnlySpan<byte> secret, string timestamp, string method, ReadOnlySpan<byte> target, ReadOnlySpan<byte> body, Span<byte> destination)
+    {
+        var length = Encoding.UTF8.GetByteCount(timestamp) + Encoding.UTF8.GetByteCount(method) + target.Length + body.Length;
         byte[]? rented = null;
         var message = length <= 1024 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
         try
         {
             var written = Encoding.UTF8.GetBytes(timestamp, message);
             written += WriteUpper(method, message[written..]);
-            written += Encoding.UTF8.GetBytes(pathAndQuery, message[written..]);
-            body.CopyTo(message[written..]);
+            target.CopyTo(message[written..]);
+            body.CopyTo(message[(written + target.Length)..]);
             HMACSHA256.HashData(secret, message, destination);
         }
         finally

@@ -4,24 +4,39 @@ using KeyAdmin.Core.Keys;
 namespace KeyAdmin.Core.Verification;
 
 /// <summary>
-/// A request as it reached a service: the three signing headers, what was signed, who sent it, and what the
-/// operation needs. Every field is untrusted input; the verifier refuses rather than throws on any of them.
+/// A request as it reached a service: the signing headers, what was signed, who sent it, and what the operation
+/// needs. Every field is untrusted input; the verifier refuses rather than throws on any of them.
 /// </summary>
 public sealed record SignedRequest
 {
-    /// <summary>The KA-API-KEY header.</summary>
+    /// <summary>Which headers the request carried; KuCoin's add the passphrase and the key version.</summary>
+    public SigningScheme Scheme { get; init; } = SigningScheme.KeyAdmin;
+
+    /// <summary>The KA-API-KEY (or KC-API-KEY) header.</summary>
     public string? KeyId { get; init; }
 
-    /// <summary>The KA-API-TIMESTAMP header: Unix milliseconds as text, exactly as signed.</summary>
+    /// <summary>The KA-API-TIMESTAMP (or KC-API-TIMESTAMP) header: Unix milliseconds as text, exactly as signed.</summary>
     public string? Timestamp { get; init; }
 
-    /// <summary>The KA-API-SIGN header: Base64(HMAC-SHA256(secret, timestamp + METHOD + path-with-query + body)).</summary>
+    /// <summary>The KA-API-SIGN (or KC-API-SIGN) header: Base64(HMAC-SHA256(secret, timestamp + METHOD + path-with-query + body)).</summary>
     public string? Signature { get; init; }
+
+    /// <summary>The KC-API-PASSPHRASE header: the passphrase (version 1) or Base64(HMAC-SHA256(secret, passphrase)) (2 and 3).</summary>
+    public string? Passphrase { get; init; }
+
+    /// <summary>The KC-API-KEY-VERSION header; absent means version 1, as KuCoin reads it.</summary>
+    public string? KeyVersion { get; init; }
 
     public string? Method { get; init; }
 
-    /// <summary>The path with its query string, as sent (for example /api/v1/orders?symbol=BTC-USDT).</summary>
+    /// <summary>
+    /// The request target as sent, percent-encoding and all (for example /api/v1/orders?symbol=BTC-USDT): a
+    /// service passes the raw target, never a decoded or normalised path.
+    /// </summary>
     public string? PathAndQuery { get; init; }
+
+    /// <summary>The Content-Type header. A body must be JSON and say so.</summary>
+    public string? ContentType { get; init; }
 
     public ReadOnlyMemory<byte> Body { get; init; }
 

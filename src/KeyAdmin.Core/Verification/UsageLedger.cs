@@ -8,19 +8,30 @@ namespace KeyAdmin.Core.Verification;
 /// Last use of accepted requests and counts of refused ones, gathered in memory and written in one transaction
 /// every flush interval: a busy key costs one row update per interval, not one durable write per request.
 /// </summary>
+/// <remarks>
+/// What an anonymous caller can make it hold is bounded: refusals of keys that do not exist are counted in one
+/// bucket per reason (<see cref="UnknownKeyBucket"/>), whatever key id was sent, and there are at most
+/// <c>capacity</c> counters; past that, the refusals of further keys share <see cref="OverflowBucket"/>. So a flood
+/// of made-up ids costs one counter, and one audit record, per reason and flush.
+/// </remarks>
 internal sealed class UsageLedger : IDisposable
 {
+    public const string UnknownKeyBucket = "(unknown key)";
+    public const string OverflowBucket = "(other keys)";
     private readonly IKeyAdminStore store;
+    private readonly int capacity;
     private readonly Audit.Actor actor;
     private readonly Timer timer;
     private readonly object flushGate = new();
     private ConcurrentDictionary<string, KeyUsage> lastUse = new(StringComparer.Ordinal);
     private ConcurrentDictionary<(string KeyId, VerificationReason Reason), RefusalCount> refusals = new();
+    private int counters;
     private ConcurrentDictionary<string, (Errors.KeyAdminException Tampered, DateTimeOffset At)> tampered = new(StringComparer.Ordinal);
 
-    public UsageLedger(IKeyAdminStore store, TimeSpan interval, Audit.Actor actor)
+    public UsageLedger(IKeyAdminStore store, TimeSpan interval, int capacity, Audit.Actor actor)
     {
         this.store = store;
+        this.capacity = capacity;
         this.actor = actor;
         timer = new Timer(_ => TryFlush(), null, interval, interval);
     }
@@ -28,8 +39,25 @@ internal sealed class UsageLedger : IDisposable
     public void Accepted(string keyId, DateTimeOffset at, string address) =>
         lastUse.AddOrUpdate(keyId, _ => new KeyUsage(keyId, at, address), (_, old) => old.At >= at ? old : new KeyUsage(keyId, at, address));
 
-    public void Refused(string keyId, VerificationReason reason, DateTimeOffset at) =>
-        refusals.AddOrUpdate((keyId, reason), k => new RefusalCount(k.KeyId, k.Reason.ToString(), 1, at), (_, old) => old with { Count = old.Count + 1, LastAt = at });
+    /// <summary>Counts a refusal against <paramref name="keyId"/>, an existing key's id, or against the unknown-key bucket when null.</summary>
+    public void Refused(string? keyId, VerificationReason reason, DateTimeOffset at)
+    {
+        var current = refusals;
+        var counter = (KeyId: keyId ?? UnknownKeyBucket, Reason: reason);
+        // The count is kept apart: ConcurrentDictionary.Count takes every lock, which a flood must not make us do.
+        if (!current.ContainsKey(counter) && Volatile.Read(ref counters) >= capacity)
+        {
+            counter = (OverflowBucket, reason);
+        }
+
+        if (current.TryAdd(counter, new RefusalCount(counter.KeyId, reason.ToString(), 1, at)))
+        {
+            Interlocked.Increment(ref counters);
+            return;
+        }
+
+        current.AddOrUpdate(counter, k => new RefusalCount(k.KeyId, k.Reason.ToString(), 1, at), (_, old) => old with { Count = old.Count + 1, LastAt = at });
+    }
 
     /// <summary>Notes a row that failed its integrity check; the detection is audited once per row and flush.</summary>
     public void Tampered(Errors.KeyAdminException detection, DateTimeOffset at)
@@ -47,6 +75,7 @@ internal sealed class UsageLedger : IDisposable
         {
             var usage = Interlocked.Exchange(ref lastUse, new(StringComparer.Ordinal));
             var refused = Interlocked.Exchange(ref refusals, new());
+            Interlocked.Exchange(ref counters, 0);
             var detections = Interlocked.Exchange(ref tampered, new(StringComparer.Ordinal));
             if (usage.IsEmpty && refused.IsEmpty && detections.IsEmpty)
             {
@@ -98,6 +127,8 @@ internal sealed class UsageLedger : IDisposable
                 {
                     Tampered(item.Tampered, item.At);
                 }
+
+                Interlocked.Exchange(ref counters, refusals.Count);
 
                 throw;
             }

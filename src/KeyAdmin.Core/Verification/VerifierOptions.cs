@@ -15,9 +15,38 @@ public sealed record VerifierOptions
     /// <summary>How often last use and refusal counts are written to the store (coalesced, not per request).</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The most signatures remembered against replay; beyond it the oldest are forgotten first.</summary>
-    public int ReplayMemory { get; init; } = 100_000;
+    /// <summary>
+    /// Which requests that need only Read are replay-protected. Trade, Transfer and Withdraw requests always are.
+    /// The default protects those that change something (POST, PUT, PATCH, DELETE), in both schemes.
+    /// </summary>
+    public ReadReplayProtection ReadReplay { get; init; } = ReadReplayProtection.Writes;
+
+    /// <summary>
+    /// How many unexpired replay-protected requests one key may have remembered at once (its share of the
+    /// store's replay memory). A key past it is refused with ReplayLimitReached until its entries expire; no
+    /// entry is ever forgotten before it expires, so one key's flood cannot make room to replay another's.
+    /// </summary>
+    public int ReplaySharePerKey { get; init; } = 10_000;
+
+    /// <summary>
+    /// The most refusal counters the verifier gathers between two flushes. Refusals of keys that do not exist
+    /// share one counter per reason whatever key id was sent; past this many, the rest share one more.
+    /// </summary>
+    public int RefusalCounters { get; init; } = 10_000;
 
     /// <summary>The longest body the verifier hashes; longer requests are refused as Malformed.</summary>
     public int MaxBodyBytes { get; init; } = 10 * 1024 * 1024;
+}
+
+/// <summary>Which Read requests the verifier refuses to accept twice.</summary>
+public enum ReadReplayProtection
+{
+    /// <summary>Requests that change something: every method but GET, HEAD and OPTIONS.</summary>
+    Writes,
+
+    /// <summary>Every request: even a repeated GET within the timestamp window is refused as Replayed.</summary>
+    All,
+
+    /// <summary>No Read request (only Trade, Transfer and Withdraw ones).</summary>
+    None,
 }

@@ -22,7 +22,8 @@ internal static class ErrorMap
     {
         KeyAdminError.InvalidName or KeyAdminError.InvalidEmail or KeyAdminError.InvalidMemo or
         KeyAdminError.InvalidIpAddress or KeyAdminError.InvalidExpiry or KeyAdminError.ExpiryInPast or
-        KeyAdminError.InvalidPolicy or KeyAdminError.TwoFactorCodeMalformed => ErrorCategory.InvalidArgument,
+        KeyAdminError.InvalidPolicy or KeyAdminError.TwoFactorCodeMalformed or KeyAdminError.InvalidPassphrase or
+        KeyAdminError.InvalidKeyVersion => ErrorCategory.InvalidArgument,
         KeyAdminError.TooManyIpAddresses or KeyAdminError.KeyLimitReached => ErrorCategory.LimitsExceeded,
         KeyAdminError.AccountNotFound or KeyAdminError.KeyNotFound or KeyAdminError.AuthenticatorNotFound => ErrorCategory.ObjectNotFound,
         KeyAdminError.AccountExists or KeyAdminError.KeyNameExists or KeyAdminError.AuthenticatorExists => ErrorCategory.ResourceExists,

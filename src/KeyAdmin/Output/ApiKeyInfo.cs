@@ -14,6 +14,8 @@ public class ApiKeyInfo
         Permissions = key.Permissions;
         IpAddresses = key.IpBinding.Select(r => r.ToString()).ToArray();
         UnboundSensitiveAllowed = key.UnboundSensitiveAllowed;
+        HasPassphrase = key.HasPassphrase;
+        KeyVersions = key.KeyVersions.Numbers();
         Memo = key.Memo;
         CreatedAt = key.CreatedAt;
         CreatedBy = key.CreatedBy;
@@ -45,6 +47,12 @@ public class ApiKeyInfo
 
     /// <summary>True when Transfer or Withdraw was granted without a binding by explicit override.</summary>
     public bool UnboundSensitiveAllowed { get; }
+
+    /// <summary>True for a key with KuCoin's passphrase: its clients sign with the KC-API-* headers.</summary>
+    public bool HasPassphrase { get; }
+
+    /// <summary>The KC-API-KEY-VERSION values the key accepts (empty for a key without a passphrase).</summary>
+    public int[] KeyVersions { get; }
 
     public string Memo { get; }
 

@@ -37,11 +37,18 @@ internal sealed class SecretManagementVault : ICredentialVault
     {
         null => null,
         PSCredential credential => new VaultCredential(credential.UserName, credential.Password),
+        Hashtable { } entry when entry["KeyId"] is string keyId && entry["Secret"] is SecureString secret =>
+            new VaultCredential(keyId, secret) { Passphrase = entry["Passphrase"] as SecureString },
         SecureString secure => new VaultCredential(string.Empty, secure),
         _ => new VaultCredential(string.Empty, new SecureString()),
     };
 
-    public void Write(string secretName, string keyId, SecureString secret, IReadOnlyDictionary<string, object> metadata)
+    /// <summary>
+    /// A key without a passphrase as a PSCredential (user name = key id, password = secret); a key with one as a
+    /// Hashtable of KeyId (string), Secret and Passphrase (SecureStrings), so an application reads all three from
+    /// one entry: (Get-Secret name).Passphrase.
+    /// </summary>
+    public void Write(string secretName, VaultCredential credential, IReadOnlyDictionary<string, object> metadata)
     {
         var table = new Hashtable();
         foreach (var (key, value) in metadata)
@@ -53,7 +60,9 @@ internal sealed class SecretManagementVault : ICredentialVault
         {
             ["Name"] = secretName,
             ["Vault"] = Name,
-            ["Secret"] = new PSCredential(keyId, secret),
+            ["Secret"] = credential.Passphrase is null
+                ? new PSCredential(credential.KeyId, credential.Secret)
+                : new Hashtable { ["KeyId"] = credential.KeyId, ["Secret"] = credential.Secret, ["Passphrase"] = credential.Passphrase },
             ["Metadata"] = table,
         });
     }

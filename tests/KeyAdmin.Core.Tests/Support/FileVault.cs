@@ -26,9 +26,11 @@ public sealed class FileVault : ICredentialVault
     public bool FailWrites { get; set; }
 
     public VaultCredential? Read(string secretName) =>
-        Load().TryGetValue(secretName, out var entry) ? new VaultCredential(entry.KeyId, Secure(entry.Secret)) : null;
+        Load().TryGetValue(secretName, out var entry)
+            ? new VaultCredential(entry.KeyId, Secure(entry.Secret)) { Passphrase = entry.Passphrase is null ? null : Secure(entry.Passphrase) }
+            : null;
 
-    public void Write(string secretName, string keyId, SecureString secret, IReadOnlyDictionary<string, object> metadata)
+    public void Write(string secretName, VaultCredential credential, IReadOnlyDictionary<string, object> metadata)
     {
         if (FailWrites)
         {
@@ -36,7 +38,11 @@ public sealed class FileVault : ICredentialVault
         }
 
         var entries = Load();
-        entries[secretName] = new Entry(keyId, new NetworkCredential(string.Empty, secret).Password, metadata.ToDictionary(m => m.Key, m => Convert.ToString(m.Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty));
+        entries[secretName] = new Entry(
+            credential.KeyId,
+            new NetworkCredential(string.Empty, credential.Secret).Password,
+            credential.Passphrase is null ? null : new NetworkCredential(string.Empty, credential.Passphrase).Password,
+            metadata.ToDictionary(m => m.Key, m => Convert.ToString(m.Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty));
         Save(entries);
     }
 
@@ -53,6 +59,9 @@ public sealed class FileVault : ICredentialVault
     /// <summary>What the applications would read: the key id and secret as text, for the test to compare.</summary>
     public (string KeyId, string Secret)? Peek(string secretName) =>
         Load().TryGetValue(secretName, out var entry) ? (entry.KeyId, entry.Secret) : null;
+
+    /// <summary>The passphrase the entry holds (null for a key without one), for the test to compare.</summary>
+    public string? PeekPassphrase(string secretName) => Load().TryGetValue(secretName, out var entry) ? entry.Passphrase : null;
 
     private Dictionary<string, Entry> Load() =>
         File.Exists(path) ? JsonSerializer.Deserialize<Dictionary<string, Entry>>(File.ReadAllText(path)) ?? new() : new();
@@ -81,5 +90,5 @@ public sealed class FileVault : ICredentialVault
         return secure;
     }
 
-    public sealed record Entry(string KeyId, string Secret, Dictionary<string, string> Metadata);
+    public sealed record Entry(string KeyId, string Secret, string? Passphrase, Dictionary<string, string> Metadata);
 }

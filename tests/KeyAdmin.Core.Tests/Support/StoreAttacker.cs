@@ -56,7 +56,7 @@ public sealed class StoreAttacker : IDisposable
     public void DropKeyTriggers()
     {
 #if !POSTGRES
-        RawDb.Execute(h.StorePath, "DROP TRIGGER IF EXISTS api_keys_permissions_immutable; DROP TRIGGER IF EXISTS api_keys_deleted_final;");
+        RawDb.Execute(h.StorePath, "DROP TRIGGER IF EXISTS api_keys_permissions_immutable; DROP TRIGGER IF EXISTS api_keys_deleted_final; DROP TRIGGER IF EXISTS api_keys_key_versions_immutable;");
 #endif
     }
 
@@ -98,6 +98,7 @@ public sealed class StoreAttacker : IDisposable
             Signature = RequestSigner.Sign(secret, timestamp, "POST", "/api/v1/orders", body),
             Method = "POST",
             PathAndQuery = "/api/v1/orders",
+            ContentType = "application/json",
             Body = body,
             CallerAddress = IPAddress.Parse(caller),
             RequiredPermission = permission,

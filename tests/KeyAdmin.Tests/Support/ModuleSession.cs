@@ -72,6 +72,15 @@ public sealed class ModuleSession : IDisposable
         };
     }
 
+    /// <summary>A session with the SecretManagement stand-in imported, a vault "Prod" registered, and a confirmed account.</summary>
+    public static ModuleSession WithTestVault(out AccountHandle desk)
+    {
+        var session = new ModuleSession();
+        session.Run("Import-Module $args[0]; Register-TestVault -Name Prod", ModulePaths.SecretManagementStandIn).ThrowOnError();
+        desk = session.NewConfirmedAccount();
+        return session;
+    }
+
     /// <summary>Creates an account, confirms its authenticator and returns the base32 seed for computing codes.</summary>
     public AccountHandle NewConfirmedAccount(string name = "desk", string? email = null)
     {

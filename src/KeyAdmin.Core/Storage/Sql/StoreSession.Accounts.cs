@@ -31,13 +31,17 @@ internal sealed partial class StoreSession
     {
         var (rowVersion, mac) = Seal(Tables.Policy, PolicyId, c => RowSeal.Fields(c, policy));
         Execute(
-            $"INSERT INTO policy (id, {PolicyColumns}, row_version, row_mac) VALUES (1, @max, @fails, @lock, @confirm, @version, @mac) " +
+            $"INSERT INTO policy (id, {PolicyColumns}, row_version, row_mac) VALUES (1, @max, @fails, @lock, @confirm, @v4, @v6, @version, @mac) " +
             "ON CONFLICT (id) DO UPDATE SET max_keys = excluded.max_keys, max_failed_codes = excluded.max_failed_codes, " +
-            "lockout_seconds = excluded.lockout_seconds, confirmation_seconds = excluded.confirmation_seconds, row_version = excluded.row_version, row_mac = excluded.row_mac",
+            "lockout_seconds = excluded.lockout_seconds, confirmation_seconds = excluded.confirmation_seconds, " +
+            "min_binding_prefix_v4 = excluded.min_binding_prefix_v4, min_binding_prefix_v6 = excluded.min_binding_prefix_v6, " +
+            "row_version = excluded.row_version, row_mac = excluded.row_mac",
             ("max", policy.MaxKeysPerAccount),
             ("fails", policy.MaxFailedCodes),
             ("lock", (long)policy.LockoutDuration.TotalSeconds),
             ("confirm", (long)policy.ConfirmationLifetime.TotalSeconds),
+            ("v4", policy.MinBindingPrefixV4),
+            ("v6", policy.MinBindingPrefixV6),
             ("version", rowVersion),
             ("mac", mac));
     }

@@ -10,7 +10,7 @@ internal sealed partial class StoreSession
 {
     private const string KeyColumnList =
         "key_id, account_id, name, name_key, memo, permissions, ip_binding, unbound_sensitive, status, secret, created_at, created_by, expires_at, " +
-        "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to, row_version, row_mac";
+        "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to, passphrase, key_versions, row_version, row_mac";
 
     private const string KeyJoin = "api_keys k JOIN accounts a ON a.account_id = k.account_id";
 
@@ -56,6 +56,9 @@ internal sealed partial class StoreSession
     public byte[]? ReadSealedSecret(string keyId) =>
         QuerySingle("SELECT secret FROM api_keys WHERE key_id = @id AND secret IS NOT NULL", r => r.GetFieldValue<byte[]>(0), ("id", keyId));
 
+    public byte[]? ReadSealedPassphrase(string keyId) =>
+        QuerySingle("SELECT passphrase FROM api_keys WHERE key_id = @id AND passphrase IS NOT NULL", r => r.GetFieldValue<byte[]>(0), ("id", keyId));
+
     public IEnumerable<ApiKey> StreamKeys(KeyQuery query) => StreamCheckedKeys(query).Select(k => k.Require());
 
     /// <summary>Keys in listing order, each checked on its own: a row that fails its seal comes as its refusal.</summary>
@@ -85,15 +88,24 @@ internal sealed partial class StoreSession
         return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", r => CheckedKey(r, accounts), parameters.ToArray());
     }
 
-    public void InsertKey(ApiKey key, byte[] sealedSecret)
+    public void InsertKey(ApiKey key, byte[] sealedSecret, byte[]? sealedPassphrase)
     {
         var (rowVersion, mac) = Seal(Tables.Keys, key.KeyId, c => RowSeal.Fields(c, key));
         try
         {
             Execute(
                 $"INSERT INTO api_keys ({KeyColumnList}) VALUES (@id, @account, @name, @key, @memo, @permissions, @binding, @unbound, @status, @secret, @created, @by, @expires, " +
-                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to, @version, @mac)",
-                KeyParameters(key, rowVersion, mac, ("account", key.AccountId), ("secret", sealedSecret), ("created", Time(key.CreatedAt)), ("by", key.CreatedBy)));
+                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to, @passphrase, @versions, @version, @mac)",
+                KeyParameters(
+                    key,
+                    rowVersion,
+                    mac,
+                    ("account", key.AccountId),
+                    ("secret", sealedSecret),
+                    ("created", Time(key.CreatedAt)),
+                    ("by", key.CreatedBy),
+                    ("passphrase", sealedPassphrase),
+                    ("versions", (int)key.KeyVersions)));
         }
         catch (DbException e) when (dialect.IsConstraintViolation(e))
         {
@@ -125,11 +137,13 @@ internal sealed partial class StoreSession
 
     public void DestroyKey(ApiKey deleted)
     {
-        var (rowVersion, mac) = Seal(Tables.Keys, deleted.KeyId, c => RowSeal.Fields(c, deleted));
-        // SQLite's secure_delete (set on every connection) zeroes the freed bytes of the sealed secret in the file;
+        // The passphrase goes with the secret: the row is sealed as it will be, without one.
+        var row = deleted with { HasPassphrase = false };
+        var (rowVersion, mac) = Seal(Tables.Keys, deleted.KeyId, c => RowSeal.Fields(c, row));
+        // SQLite's secure_delete (set on every connection) zeroes the freed bytes of the sealed secret and passphrase in the file;
         // PostgreSQL's old row version is reclaimed by (auto)vacuum (see PostgresStore.PurgeDestroyed).
         Execute(
-            "UPDATE api_keys SET status = 'Deleted', deleted_at = @deleted, secret = NULL, row_version = @version, row_mac = @mac WHERE key_id = @id",
+            "UPDATE api_keys SET status = 'Deleted', deleted_at = @deleted, secret = NULL, passphrase = NULL, row_version = @version, row_mac = @mac WHERE key_id = @id",
             ("id", deleted.KeyId),
             ("deleted", Time(deleted.DeletedAt)),
             ("version", rowVersion),

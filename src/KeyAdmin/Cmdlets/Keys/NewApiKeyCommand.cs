@@ -43,6 +43,19 @@ public sealed class NewApiKeyCommand : KeyAdminCmdlet
     [Parameter]
     public SwitchParameter AllowUnboundSensitive { get; set; }
 
+    /// <summary>
+    /// KuCoin's passphrase (7 to 32 characters, no spaces): the key is then used with the KC-API-* headers, as
+    /// KuCoin's client libraries sign. Sealed like the secret and never shown again; with -Vault it is delivered
+    /// in the same entry as the key id and secret.
+    /// </summary>
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
+    /// <summary>The KC-API-KEY-VERSION values the key accepts (with -Passphrase): 2 and 3 by default; 1 sends the passphrase itself.</summary>
+    [Parameter]
+    [ValidateSet("1", "2", "3")]
+    public string[]? KeyVersion { get; set; }
+
     [Parameter]
     public string? Code { get; set; }
 
@@ -83,6 +96,8 @@ public sealed class NewApiKeyCommand : KeyAdminCmdlet
                 ExpiresInDays = ExpiresIn == "Never" ? null : int.Parse(ExpiresIn, System.Globalization.CultureInfo.InvariantCulture),
                 ExpiresAt = ExpiresAt,
                 AllowUnboundSensitive = AllowUnboundSensitive,
+                Passphrase = Passphrase,
+                KeyVersions = KeyVersion?.Aggregate(KuCoinKeyVersions.None, (all, v) => all | KuCoinKeyVersion.Of(int.Parse(v, System.Globalization.CultureInfo.InvariantCulture))),
             };
 
             if (Vault is not null)

@@ -33,7 +33,7 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
     [Parameter]
     public string? SecretName { get; set; }
 
-    /// <summary>{ param($credential) … }: throw or return $false when the successor does not work.</summary>
+    /// <summary>{ param($credential, $passphrase) … }: throw or return $false when the successor does not work.</summary>
     [Parameter]
     public ScriptBlock? Test { get; set; }
 
@@ -45,6 +45,10 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
     [Parameter]
     public SwitchParameter RemoveOld { get; set; }
 
+    /// <summary>A new passphrase for the successor of a key with one (7 to 32 characters, no spaces); by default the old key's passphrase is kept.</summary>
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
     /// <summary>A code of the account's authenticator: a rotation creates a key (and -RemoveOld deletes one).</summary>
     [Parameter]
     public string? Code { get; set; }
@@ -53,7 +57,7 @@ public sealed class InvokeApiKeyRotationCommand : ApiKeyTargetCmdlet
 
     protected override void ProcessRecord()
     {
-        var options = new RotationOptions { Vault = Vault, SecretName = SecretName, GracePeriod = GracePeriod, RemoveOld = RemoveOld };
+        var options = new RotationOptions { Vault = Vault, SecretName = SecretName, GracePeriod = GracePeriod, RemoveOld = RemoveOld, Passphrase = Passphrase };
         var test = RotationCmdletSupport.Test(Test);
         ForEachTarget(key =>
         {

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Security;
 using KeyAdmin.Core.Vaults;
 
 namespace KeyAdmin.Cmdlets.Rotation;
@@ -21,14 +20,15 @@ internal sealed class RotationCmdletSupport
     }
 
     /// <summary>
-    /// -Test { param($credential) … } gets the successor's credential; it fails by throwing or by returning $false,
-    /// and passes otherwise (no output counts as passing, as a script of checks that throw would).
+    /// -Test { param($credential, $passphrase) … } gets the successor's credential (and, for a key with one, its
+    /// passphrase as a SecureString); it fails by throwing or by returning $false, and passes otherwise (no output
+    /// counts as passing, as a script of checks that throw would).
     /// </summary>
-    public static Func<string, SecureString, bool>? Test(ScriptBlock? test) => test is null
+    public static Func<VaultCredential, bool>? Test(ScriptBlock? test) => test is null
         ? null
-        : (keyId, secret) =>
+        : credential =>
         {
-            var output = test.Invoke(new PSCredential(keyId, secret));
+            var output = test.Invoke(new PSCredential(credential.KeyId, credential.Secret), credential.Passphrase);
             return !output.Any(o => o?.BaseObject is false);
         };
 }

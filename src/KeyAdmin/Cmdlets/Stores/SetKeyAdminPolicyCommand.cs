@@ -28,6 +28,16 @@ public sealed class SetKeyAdminPolicyCommand : KeyAdminCmdlet
     [Parameter]
     public TimeSpan? ConfirmationLifetime { get; set; }
 
+    /// <summary>R6: IPv4 rules wider than this prefix (default /16) do not count as binding a Transfer or Withdraw key.</summary>
+    [Parameter]
+    [ValidateRange(1, 32)]
+    public int? MinBindingPrefixV4 { get; set; }
+
+    /// <summary>R6: IPv6 rules wider than this prefix (default /32) do not count as binding a Transfer or Withdraw key.</summary>
+    [Parameter]
+    [ValidateRange(1, 128)]
+    public int? MinBindingPrefixV6 { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -44,6 +54,8 @@ public sealed class SetKeyAdminPolicyCommand : KeyAdminCmdlet
             MaxFailedCodes = MaxFailedCodes ?? p.MaxFailedCodes,
             LockoutDuration = LockoutDuration ?? p.LockoutDuration,
             ConfirmationLifetime = ConfirmationLifetime ?? p.ConfirmationLifetime,
+            MinBindingPrefixV4 = MinBindingPrefixV4 ?? p.MinBindingPrefixV4,
+            MinBindingPrefixV6 = MinBindingPrefixV6 ?? p.MinBindingPrefixV6,
         }));
         if (PassThru)
         {

@@ -24,6 +24,22 @@ function Copy-Secret([object] $Value) {
         return [System.Management.Automation.PSCredential]::new($Value.UserName, $Value.Password.Copy())
     }
     if ($Value -is [securestring]) { return $Value.Copy() }
+    if ($Value -is [hashtable]) {
+        # As SecretManagement stores a Hashtable: its values (string, SecureString, PSCredential, byte[]) one by one.
+        $copy = @{}
+        foreach ($key in $Value.Keys) { $copy[$key] = Copy-Secret $Value[$key] }
+        return $copy
+    }
+    $Value
+}
+
+function ConvertTo-PlainSecret([object] $Value) {
+    if ($Value -is [securestring]) { return [System.Net.NetworkCredential]::new('', $Value).Password }
+    if ($Value -is [hashtable]) {
+        $plain = @{}
+        foreach ($key in $Value.Keys) { $plain[$key] = ConvertTo-PlainSecret $Value[$key] }
+        return $plain
+    }
     $Value
 }
 
@@ -76,7 +92,7 @@ function Get-SecretInfo {
     $pattern = [System.Management.Automation.WildcardPattern]::new($Name, [System.Management.Automation.WildcardOptions]::IgnoreCase)
     foreach ($entry in $v.Secrets.GetEnumerator()) {
         if ($pattern.IsMatch($entry.Key)) {
-            $type = if ($entry.Value.Value -is [System.Management.Automation.PSCredential]) { 'PSCredential' } elseif ($entry.Value.Value -is [securestring]) { 'SecureString' } else { 'Unknown' }
+            $type = if ($entry.Value.Value -is [System.Management.Automation.PSCredential]) { 'PSCredential' } elseif ($entry.Value.Value -is [securestring]) { 'SecureString' } elseif ($entry.Value.Value -is [hashtable]) { 'Hashtable' } else { 'Unknown' }
             [pscustomobject]@{ Name = $entry.Key; Type = $type; VaultName = $Vault; Metadata = $entry.Value.Metadata }
         }
     }
@@ -90,11 +106,15 @@ function Get-Secret {
         $PSCmdlet.ThrowTerminatingError((New-VaultError "The secret $Name was not found." 'GetSecretNotFound' $Name))
     }
     $value = Copy-Secret $v.Secrets[$Name].Value
-    if ($v.CorruptReadBack -and $value -is [System.Management.Automation.PSCredential]) {
+    if ($v.CorruptReadBack) {
         $other = [securestring]::new()
         foreach ($c in 'not-the-secret'.ToCharArray()) { $other.AppendChar($c) }
-        return [System.Management.Automation.PSCredential]::new($value.UserName, $other)
+        if ($value -is [System.Management.Automation.PSCredential]) {
+            return [System.Management.Automation.PSCredential]::new($value.UserName, $other)
+        }
+        if ($value -is [hashtable]) { $value['Passphrase'] = $other }
     }
+    if ($AsPlainText) { return ConvertTo-PlainSecret $value }
     $value
 }
 

@@ -1,0 +1,194 @@
+using System.Buffers;
+using System.Net;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Verification;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace KeyAdmin.AspNetCore;
+
+/// <summary>
+/// Authenticates a request signed with KuCoin's KC-API-* headers or KeyAdmin's KA-API-* headers through the
+/// core's <see cref="RequestVerifier"/>, and answers a refusal as KuCoin's API does: HTTP 401 or 403 with
+/// <c>{"code":"400005","msg":"…"}</c>.
+/// </summary>
+/// <remarks>
+/// What is verified is what was sent: the raw request target (<see cref="IHttpRequestFeature.RawTarget"/>, not the
+/// decoded, dot-normalised <see cref="HttpRequest.Path"/>), the body's bytes and Content-Type, and the connection's
+/// remote address, which ForwardedHeadersMiddleware replaces only for proxies the operator configured as known.
+/// The permission the endpoint's KeyAdmin policy names is verified here, so that replay protection and the
+/// withdrawal code apply as the core decides. Endpoints that need no authorization are not verified at all.
+/// </remarks>
+public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdminAuthenticationOptions>
+{
+    private VerificationResult? refusal;
+
+    public KeyAdminAuthenticationHandler(IOptionsMonitor<KeyAdminAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+        : base(options, logger, encoder)
+    {
+    }
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var required = await RequiredPermissionAsync();
+        if (required is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var headers = Request.Headers;
+        SigningScheme scheme;
+        if (headers.ContainsKey(KuCoinSigning.KeyHeader) && Options.Schemes.Contains(SigningScheme.KuCoin))
+        {
+            scheme = SigningScheme.KuCoin;
+        }
+        else if (headers.ContainsKey(RequestSigner.KeyHeader) && Options.Schemes.Contains(SigningScheme.KeyAdmin))
+        {
+            scheme = SigningScheme.KeyAdmin;
+        }
+        else
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var body = await ReadBodyAsync();
+        var kucoin = scheme == SigningScheme.KuCoin;
+        var verifier = Options.Verifier ?? Context.RequestServices.GetRequiredService<RequestVerifier>();
+        var result = body is null
+            ? new VerificationResult(VerificationReason.Malformed, null, null, $"The body is larger than {Options.MaxBodyBytes} bytes.")
+            : verifier.Verify(new SignedRequest
+            {
+                Scheme = scheme,
+                KeyId = headers[kucoin ? KuCoinSigning.KeyHeader : RequestSigner.KeyHeader],
+                Timestamp = headers[kucoin ? KuCoinSigning.TimestampHeader : RequestSigner.TimestampHeader],
+                Signature = headers[kucoin ? KuCoinSigning.SignatureHeader : RequestSigner.SignatureHeader],
+                Passphrase = kucoin ? headers[KuCoinSigning.PassphraseHeader].ToString() : null,
+                KeyVersion = kucoin && headers.ContainsKey(KuCoinSigning.KeyVersionHeader) ? headers[KuCoinSigning.KeyVersionHeader].ToString() : null,
+                Method = Request.Method,
+                PathAndQuery = RawTarget(),
+                ContentType = Request.ContentType,
+                Body = body.Value,
+                CallerAddress = Context.Connection.RemoteIpAddress ?? IPAddress.None,
+                RequiredPermission = required.Value,
+                TwoFactorCode = headers[Options.TwoFactorCodeHeader],
+            });
+
+        if (!result.Accepted)
+        {
+            refusal = result;
+            return AuthenticateResult.Fail($"{result.Reason}: {result.Message}");
+        }
+
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.Name, result.Account!),
+            new(KeyAdminClaimTypes.Account, result.Account!),
+            new(KeyAdminClaimTypes.KeyId, result.KeyId!),
+        };
+        claims.AddRange(result.Permissions!.Value.Split().Select(p => new Claim(KeyAdminClaimTypes.Permission, p.ToString())));
+        var identity = new ClaimsIdentity(claims, Scheme.Name, ClaimTypes.Name, ClaimTypes.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+    }
+
+    /// <summary>401 (or 403 for an address or permission refusal) with KuCoin's body: what KuCoin's clients expect.</summary>
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        await HandleAuthenticateOnceSafeAsync();
+        var (code, status) = refusal is null ? KuCoinCodes.For(VerificationReason.MissingHeader) : KuCoinCodes.For(refusal.Reason);
+        var message = refusal?.Message ?? $"The request is not signed: the {KuCoinSigning.KeyHeader} (or {RequestSigner.KeyHeader}) header and the rest of the signing headers are missing.";
+        await KuCoinResponses.WriteErrorAsync(Response, status, code, message);
+    }
+
+    /// <summary>An authenticated key whose permissions the endpoint's policy does not allow: 403, KuCoin's 400007.</summary>
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        var (code, status) = KuCoinCodes.For(VerificationReason.PermissionMissing);
+        return KuCoinResponses.WriteErrorAsync(Response, status, code, "Access denied: the key does not hold the permission this endpoint needs.");
+    }
+
+    /// <summary>
+    /// The permission the endpoint's KeyAdmin policies name (Read when it needs authorization of another kind);
+    /// null when the endpoint needs no authorization at all, so that public endpoints cost no verification.
+    /// </summary>
+    private async Task<ApiKeyPermission?> RequiredPermissionAsync()
+    {
+        var endpoint = Context.GetEndpoint();
+        if (endpoint is null)
+        {
+            return ApiKeyPermission.Read;
+        }
+
+        if (endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+        {
+            return null;
+        }
+
+        var authorize = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>();
+        if (authorize.Count == 0 && endpoint.Metadata.GetMetadata<AuthorizationPolicy>() is null)
+        {
+            var policies = Context.RequestServices.GetService<IAuthorizationPolicyProvider>();
+            if (policies is null || await policies.GetFallbackPolicyAsync() is null)
+            {
+                return null;
+            }
+        }
+
+        return authorize.Aggregate(ApiKeyPermission.Read, (all, data) => all | (KeyAdminPolicies.PermissionOf(data.Policy) ?? ApiKeyPermission.Read));
+    }
+
+    /// <summary>The request target as the client sent it: path and query, percent-encoding untouched.</summary>
+    private string RawTarget()
+    {
+        var raw = Context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(raw))
+        {
+            return Request.PathBase.ToUriComponent() + Request.Path.ToUriComponent() + Request.QueryString.ToUriComponent();
+        }
+
+        if (raw[0] == '/')
+        {
+            return raw;
+        }
+
+        // The absolute form a client sends to a proxy ("http://host/path?query"): the path starts after the authority.
+        var authority = raw.IndexOf("://", StringComparison.Ordinal);
+        var path = authority < 0 ? -1 : raw.IndexOf('/', authority + 3);
+        return path < 0 ? "/" : raw[path..];
+    }
+
+    /// <summary>The body's bytes, buffered so that the endpoint reads it again; null when it is over the limit.</summary>
+    private async Task<ReadOnlyMemory<byte>?> ReadBodyAsync()
+    {
+        if (Request.ContentLength > Options.MaxBodyBytes)
+        {
+            return null;
+        }
+
+        Request.EnableBuffering();
+        var buffer = new ArrayBufferWriter<byte>();
+        while (true)
+        {
+            var read = await Request.Body.ReadAsync(buffer.GetMemory(16 * 1024), Context.RequestAborted);
+            if (read == 0)
+            {
+                break;
+            }
+
+            buffer.Advance(read);
+            if (buffer.WrittenCount > Options.MaxBodyBytes)
+            {
+                return null;
+            }
+        }
+
+        Request.Body.Position = 0;
+        return buffer.WrittenMemory;
+    }
+}

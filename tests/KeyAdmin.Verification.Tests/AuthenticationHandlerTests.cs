@@ -1,0 +1,191 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text.Json;
+using KeyAdmin.AspNetCore;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Verification;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using static KeyAdmin.Verification.Tests.SignedHttp;
+
+namespace KeyAdmin.Verification.Tests;
+
+/// <summary>
+/// KeyAdmin.AspNetCore as a service uses it: AddAuthentication().AddKeyAdmin(), policies by permission, claims,
+/// the raw request target, the client's address (and a proxy's only when the operator names it), KuCoin's bodies.
+/// </summary>
+public sealed class AuthenticationHandlerTests : IAsyncLifetime
+{
+    private const string Passphrase = "handler-pass";
+    private readonly Fixture fixture = new(TimeProvider.System);
+    private readonly HttpClient client = new();
+    private RequestVerifier? verifier;
+    private WebApplication? app;
+
+    public async Task InitializeAsync()
+    {
+        verifier = new RequestVerifier(fixture.Store, TimeProvider.System);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Services.AddAuthentication(KeyAdminAuthenticationDefaults.AuthenticationScheme).AddKeyAdmin(o => o.Verifier = verifier);
+        app = builder.Build();
+        app.MapGet("/whoami", (ClaimsPrincipal user) => KuCoinResponses.Success(new
+        {
+            name = user.Identity!.Name,
+            account = user.FindFirstValue(KeyAdminClaimTypes.Account),
+            keyId = user.FindFirstValue(KeyAdminClaimTypes.KeyId),
+            permissions = user.FindAll(KeyAdminClaimTypes.Permission).Select(c => c.Value).ToArray(),
+        })).RequireAuthorization(KeyAdminPolicies.Read);
+        app.MapPost("/trade", () => KuCoinResponses.Success("traded")).RequireAuthorization(KeyAdminPolicies.Trade);
+        app.MapGet("/public", () => KuCoinResponses.Success("public"));
+        app.MapGet("/api/v1/accounts", () => KuCoinResponses.Success("accounts")).RequireAuthorization(KeyAdminPolicies.Read);
+        await app.StartAsync();
+        client.BaseAddress = new Uri(app.Urls.Single());
+    }
+
+    [Fact]
+    public async Task AcceptedRequest_CarriesTheAccountTheKeyIdAndThePermissionsAsClaims()
+    {
+        var (key, secret) = fixture.NewKuCoinKey("bot", ApiKeyPermission.Trade, Passphrase);
+
+        var answer = await Answer(client, KcSigned(key, secret, Passphrase, HttpMethod.Get, "/whoami", null));
+
+        var data = answer.Body.GetProperty("data");
+        Assert.Equal(HttpStatusCode.OK, answer.Status);
+        Assert.Equal(("desk", "desk", key.KeyId), (data.GetProperty("name").GetString(), data.GetProperty("account").GetString(), data.GetProperty("keyId").GetString()));
+        Assert.Equal(new[] { "Read", "Trade" }, data.GetProperty("permissions").EnumerateArray().Select(p => p.GetString()));
+    }
+
+    [Fact]
+    public async Task BothSchemes_AreAcceptedByOneHandler()
+    {
+        var (kc, kcSecret) = fixture.NewKuCoinKey("kc", ApiKeyPermission.Read, Passphrase);
+        var (ka, kaSecret) = fixture.NewKey("ka", ApiKeyPermission.Read);
+
+        Assert.Equal(HttpStatusCode.OK, (await Answer(client, KcSigned(kc, kcSecret, Passphrase, HttpMethod.Get, "/whoami", null))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await Answer(client, KaSigned(ka, kaSecret, HttpMethod.Get, "/whoami", null))).Status);
+    }
+
+    [Fact]
+    public async Task TradePolicy_RefusesAReadKeyWith403AndKuCoins400007_AndAcceptsATradeKey()
+    {
+        var (reader, readerSecret) = fixture.NewKuCoinKey("reader", ApiKeyPermission.Read, Passphrase);
+        var (trader, traderSecret) = fixture.NewKuCoinKey("trader", ApiKeyPermission.Trade, Passphrase);
+
+        var refused = await Answer(client, KcSigned(reader, readerSecret, Passphrase, HttpMethod.Post, "/trade", "{}"));
+        var accepted = await Answer(client, KcSigned(trader, traderSecret, Passphrase, HttpMethod.Post, "/trade", "{}"));
+
+        Assert.Equal((HttpStatusCode.Forbidden, "400007"), (refused.Status, refused.Code));
+        Assert.Equal((HttpStatusCode.OK, "200000"), (accepted.Status, accepted.Code));
+    }
+
+    [Fact]
+    public async Task TradeEndpoint_IsReplayProtected_BecauseTheHandlerVerifiesThePermissionThePolicyNames()
+    {
+        var (trader, traderSecret) = fixture.NewKey("trader", ApiKeyPermission.Trade);
+        var request = KaSigned(trader, traderSecret, HttpMethod.Post, "/trade", "{}");
+        var again = Clone(request);
+
+        Assert.Equal("200000", (await Answer(client, request)).Code);
+        Assert.Equal((HttpStatusCode.Unauthorized, "400002"), ((await Answer(client, again)).Status, (await Answer(client, Clone(again))).Code));
+    }
+
+    [Fact]
+    public async Task UnsignedRequestToAProtectedEndpoint_Is401WithKuCoins400001()
+    {
+        var answer = await Answer(client, new HttpRequestMessage(HttpMethod.Get, "/whoami"));
+
+        Assert.Equal((HttpStatusCode.Unauthorized, "400001"), (answer.Status, answer.Code));
+    }
+
+    [Fact]
+    public async Task PublicEndpoint_IsNotVerified_EvenWithBrokenSigningHeaders()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/public");
+        request.Headers.Add(KuCoinSigning.KeyHeader, "kak_not-a-key");
+
+        var answer = await Answer(client, request);
+
+        Assert.Equal((HttpStatusCode.OK, "200000"), (answer.Status, answer.Code));
+    }
+
+    [Fact]
+    public async Task RequestTarget_IsVerifiedAsSent_NotAsTheDecodedNormalisedPath()
+    {
+        var (key, secret) = fixture.NewKuCoinKey("bot", ApiKeyPermission.Read, Passphrase);
+        const string Sent = "/api/v1/./accounts?note=desk%20bot";
+
+        // Kestrel routes "/api/v1/./accounts" as /api/v1/accounts; the client signed what it sent.
+        var asSent = await Raw(client.BaseAddress!, Head(key, secret, Sent, signed: "/api/v1/./accounts?note=desk bot"));
+        var asRouted = await Raw(client.BaseAddress!, Head(key, secret, Sent, signed: "/api/v1/accounts?note=desk bot"));
+
+        Assert.Equal(200, asSent.Status);
+        Assert.Equal(401, asRouted.Status);
+        Assert.Contains("\"400005\"", asRouted.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddressNotInTheBinding_Is403WithKuCoins400006()
+    {
+        var (key, secret) = fixture.NewKuCoinKey("elsewhere", ApiKeyPermission.Read, Passphrase, null, "203.0.113.7");
+
+        var answer = await Answer(client, KcSigned(key, secret, Passphrase, HttpMethod.Get, "/whoami", null));
+
+        Assert.Equal((HttpStatusCode.Forbidden, "400006"), (answer.Status, answer.Code));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+
+        verifier?.Dispose();
+        client.Dispose();
+        fixture.Dispose();
+    }
+
+    private static string Head(ApiKey key, byte[] secret, string sent, string signed)
+    {
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var headers = KuCoinHeaders(key.KeyId, secret, Passphrase, timestamp, "GET", signed, null, "2");
+        return $"GET {sent} HTTP/1.0\n" + string.Join("\n", headers.Select(h => $"{h.Name}: {h.Value}"));
+    }
+}
+
+/// <summary>The client's address behind a reverse proxy: the proxy's X-Forwarded-For only when the operator names the proxy.</summary>
+public sealed class ForwardedAddressTests : IDisposable
+{
+    private const string Passphrase = "proxy-pass";
+    private readonly Fixture fixture = new(TimeProvider.System);
+
+    [Theory]
+    [InlineData(false, "203.0.113.7", HttpStatusCode.Forbidden)]
+    [InlineData(true, "203.0.113.7", HttpStatusCode.OK)]
+    [InlineData(true, "203.0.113.9", HttpStatusCode.Forbidden)]
+    public async Task XForwardedFor_IsBelievedOnlyFromAKnownProxy(bool proxyKnown, string forwardedFor, HttpStatusCode expected)
+    {
+        var (key, secret) = fixture.NewKuCoinKey("bot", ApiKeyPermission.Read, Passphrase, null, "203.0.113.7");
+        using var verifier = new RequestVerifier(fixture.Store, TimeProvider.System);
+        var options = new KeyAdmin.ExampleService.ExampleServiceOptions { KnownProxies = proxyKnown ? new[] { IPAddress.Loopback } : Array.Empty<IPAddress>() };
+        await using var app = KeyAdmin.ExampleService.ExampleService.Build(verifier, options);
+        await app.StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+        var request = KcSigned(key, secret, Passphrase, HttpMethod.Get, "/api/v1/accounts", null);
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+
+        var answer = await Answer(client, request);
+
+        Assert.Equal(expected, answer.Status);
+        Assert.Equal(expected == HttpStatusCode.OK ? "200000" : "400006", answer.Code);
+        await app.StopAsync();
+    }
+
+    public void Dispose() => fixture.Dispose();
+}
