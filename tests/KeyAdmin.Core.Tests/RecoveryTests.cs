@@ -321,6 +321,21 @@ public sealed class RecoveryTests : IDisposable
         Assert.Contains(h.Authority.Compliance.Review(new ComplianceOptions()), f => f.Rule == ComplianceRule.StoreTampered);
     }
 
+    [Fact]
+    public void RecoveryCode_AValueKeyAdminNeverWrites_IsRefusedAsTamperedAndReported()
+    {
+#if POSTGRES
+        Attack("ALTER TABLE recovery_codes ALTER COLUMN hash DROP NOT NULL");
+#else
+        // NOT NULL lives in the schema text, which whoever writes the file may rewrite.
+        Attack("PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, 'hash TEXT NOT NULL', 'hash TEXT') WHERE name = 'recovery_codes'; PRAGMA writable_schema = OFF");
+#endif
+        Attack("UPDATE recovery_codes SET hash = NULL");
+
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Authenticators.Reset("desk", "phone lost", desk.RecoveryCodes[0]));
+        Assert.Contains(h.Authority.Compliance.Review(new ComplianceOptions()), f => f.Rule == ComplianceRule.StoreTampered && f.Message.Contains("recovery_codes", StringComparison.Ordinal));
+    }
+
     public static TheoryData<string> SecurityColumns() => new()
     {
         "a job's scope widened", "a job's suspension lifted", "a pending reset cleared", "a key's withdrawal lockout cleared", "the cooling-off shortened",
@@ -377,13 +392,6 @@ public sealed class RecoveryTests : IDisposable
         Refusal.Expect(KeyAdminError.StoreTampered, attempt);
     }
 
-    /// <summary>Raw SQL as whoever writes the database would run it (on PostgreSQL with triggers off, as a superuser may).</summary>
-    private void Attack(string sql)
-    {
-#if POSTGRES
-        RawDb.Execute(h.StorePath, $"SET session_replication_role = replica; {sql}; SET session_replication_role = DEFAULT");
-#else
-        RawDb.Execute(h.StorePath, sql);
-#endif
-    }
+    /// <summary>Raw SQL as whoever writes the database would run it (<see cref="StoreAttacker"/>).</summary>
+    private void Attack(string sql) => StoreAttacker.Attack(h, sql);
 }

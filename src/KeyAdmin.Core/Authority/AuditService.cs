@@ -33,7 +33,12 @@ public sealed class AuditService
         // One snapshot for the head, the index and the records: a record appended meanwhile is not mistaken for tampering.
         return ops.Store.Read(reader =>
         {
-            var check = new AuditCheck { Expected = expected, StrayIndexEntry = reader.FirstStrayIndexEntry() };
+            var check = new AuditCheck
+            {
+                Expected = expected,
+                StrayIndexEntry = reader.FirstStrayIndexEntry(),
+                Unfaithful = reader.ScanSchema().Select(t => $"{t.RowId}: {t.Problem}").FirstOrDefault(),
+            };
             var head = reader.ReadAuditHead();
             return ops.Store.AuditChain.Verify(reader.StreamAuditWithIndex(), head, check, progress);
         });

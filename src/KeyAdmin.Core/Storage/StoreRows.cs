@@ -30,8 +30,8 @@ internal static class StoreRows
 
     public const string RecoveryCodeColumns = "code_id, account_id, hash, created_at";
 
-    /// <summary>Where a query that follows the audit columns with the row index's references finds them.</summary>
-    public static readonly int AuditIndexedRows = Count(AuditColumns);
+    /// <summary>How many audit columns there are: where a query that follows them with more values finds those.</summary>
+    public static readonly int AuditColumnCount = Count(AuditColumns);
 
     private const string KeyOwnColumns =
         "k.key_id, k.account_id, a.name, k.name, k.memo, k.permissions, k.ip_binding, k.unbound_sensitive, k.status, " +
@@ -96,8 +96,8 @@ internal static class StoreRows
         AuthenticatorId = r.GetString(0),
         AccountId = r.GetString(1),
         Name = r.GetString(2),
-        Kind = Enum.Parse<AuthenticatorKind>(r.GetString(3)),
-        Status = Enum.Parse<AuthenticatorStatus>(r.GetString(4)),
+        Kind = Exact<AuthenticatorKind>(r.GetString(3)),
+        Status = Exact<AuthenticatorStatus>(r.GetString(4)),
         CreatedAt = FromTime(r.GetInt64(5)),
         CreatedBy = r.GetString(6),
         ConfirmedAt = NullableTime(r, 7),
@@ -118,7 +118,7 @@ internal static class StoreRows
         Permissions = (ApiKeyPermission)r.GetInt32(5),
         IpBinding = IpBinding.Deserialize(r.GetString(6)),
         UnboundSensitiveAllowed = r.GetBoolean(7),
-        StoredStatus = Enum.Parse<ApiKeyStatus>(r.GetString(8)),
+        StoredStatus = Exact<ApiKeyStatus>(r.GetString(8)),
         CreatedAt = FromTime(r.GetInt64(9)),
         CreatedBy = r.GetString(10),
         ExpiresAt = NullableTime(r, 11),
@@ -147,7 +147,7 @@ internal static class StoreRows
         Vault = r.GetString(4),
         SecretName = r.GetString(5),
         VaultHeldOldKey = r.GetBoolean(6),
-        State = Enum.Parse<RotationState>(r.GetString(7)),
+        State = Exact<RotationState>(r.GetString(7)),
         GracePeriod = r.IsDBNull(8) ? null : TimeSpan.FromSeconds(r.GetInt64(8)),
         RemoveOld = r.GetBoolean(9),
         TestRequired = r.GetBoolean(10),
@@ -178,7 +178,7 @@ internal static class StoreRows
         AccountName = NullableString(r, 5),
         KeyId = NullableString(r, 6),
         Target = NullableString(r, 7),
-        Outcome = Enum.TryParse<AuditOutcome>(r.GetString(8), out var parsed) ? parsed : (AuditOutcome)(-1),
+        Outcome = ReadOutcome(r.GetString(8)),
         Reason = NullableString(r, 9),
         ConfirmedBy = NullableString(r, 10),
         Detail = NullableString(r, 11),
@@ -189,6 +189,25 @@ internal static class StoreRows
     };
 
     public static RecoveryCodeHash ReadRecoveryCode(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), FromTime(r.GetInt64(3)));
+
+    /// <summary>
+    /// An outcome only as KeyAdmin spells it (<see cref="Exact{T}"/>); anything else reads as an outcome KeyAdmin
+    /// never writes, which no record's hash fits.
+    /// </summary>
+    private static AuditOutcome ReadOutcome(string text) => TryExact<AuditOutcome>(text, out var outcome) ? outcome : (AuditOutcome)(-1);
+
+    /// <summary>
+    /// A state, status or kind only as KeyAdmin spells it. Enum.Parse also reads "Completed " and "5" as Completed, so
+    /// the row's seal (over the parsed value) would fit while SQL, which compares the text (<c>state NOT IN
+    /// ('Completed', 'RolledBack')</c>, <c>status &lt;&gt; 'Deleted'</c>), took the row for another. FormatException otherwise.
+    /// </summary>
+    private static T Exact<T>(string text)
+        where T : struct, Enum =>
+        TryExact<T>(text, out var value) ? value : throw new FormatException($"'{text}' is not a {typeof(T).Name} as KeyAdmin writes it.");
+
+    private static bool TryExact<T>(string text, out T value)
+        where T : struct, Enum =>
+        Enum.TryParse(text, out value) && Enum.IsDefined(value) && string.Equals(value.ToString(), text, StringComparison.Ordinal);
 
     public static string Fold(string name) => name.ToLowerInvariant();
 

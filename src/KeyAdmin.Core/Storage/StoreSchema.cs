@@ -230,6 +230,17 @@ internal static class StoreSchema
 
     public static int CurrentVersion => Migrations.Count;
 
+    /// <summary>The columns <paramref name="table"/> has in the current schema, as the migrations created and added them.</summary>
+    public static IReadOnlyList<Column> ColumnsOf(string table) => Migrations.SelectMany(m => m.Steps).SelectMany(step => step switch
+    {
+        CreateTable created when created.Name == table => created.Columns,
+        AddColumn added when added.Table == table => new[] { added.Column },
+        _ => Array.Empty<Column>(),
+    }).ToArray();
+
+    /// <summary>The schema version from which the audit log is chained: a store that claims an older one cannot prove its log.</summary>
+    public const int ChainedSince = 3;
+
     /// <summary>The schema version from which every sealed table's rows carry a seal (<see cref="RowSeal"/>).</summary>
     public static int SealedSince => Migrations.Select((m, i) => (m, i)).First(x => x.m.SealsRows).i + 1;
 

@@ -214,7 +214,17 @@ internal sealed class TwoFactorGate
             return null;
         }
 
-        var seed = secrets.Open(sealedSeed, SealIdentity.Authenticator(authenticator.AuthenticatorId));
+        byte[] seed;
+        try
+        {
+            seed = secrets.Open(sealedSeed, SealIdentity.Authenticator(authenticator.AuthenticatorId));
+        }
+        catch (CryptographicException)
+        {
+            // The seed is sealed under its authenticator's id: one that does not open was put there outside KeyAdmin.
+            throw Storage.Sql.StoreSession.Tampered(Storage.Tables.Authenticators, authenticator.AuthenticatorId, "its sealed seed does not open under its id");
+        }
+
         try
         {
             return Totp.MatchStep(seed, code, now);

@@ -14,7 +14,7 @@ internal sealed partial class StoreSession
 
     public KeyAdminPolicy ReadPolicy()
     {
-        var row = QuerySingle($"SELECT {PolicySelect} FROM policy WHERE id = 1", r => (Policy: StoreRows.ReadPolicy(r), Stamp: ReadStamp(r, PolicyStamp)));
+        var row = QuerySingle($"SELECT {PolicySelect} FROM policy WHERE id = 1", r => (Policy: Decode(r, Tables.Policy, StoreRows.ReadPolicy, PolicyId), Stamp: ReadStamp(r, PolicyStamp)));
         if (row.Policy is not null)
         {
             return Verified(row.Policy, Tables.Policy, PolicyId, row.Stamp, c => RowSeal.Fields(c, row.Policy));
@@ -49,11 +49,17 @@ internal sealed partial class StoreSession
 
     public Account? FindAccount(string name)
     {
-        var account = QuerySingle($"SELECT {AccountSelect} FROM accounts WHERE name_key = @name", VerifiedAccount, ("name", Fold(name)));
-        // name_key is only an index: a row found under another account's name is that other account.
-        return account is null || Fold(account.Name) == Fold(name)
-            ? account
-            : throw Tampered(Tables.Accounts, account.AccountId, $"it is indexed under the name '{name}' but is account '{account.Name}'");
+        var accounts = QueryList($"SELECT {AccountSelect} FROM accounts WHERE name_key = @name", VerifiedAccount, ("name", Fold(name)));
+        // name_key is only an index: a row found under another account's name is that other account, and two accounts
+        // found under one name (one hidden from the index while the other was created) are refused, not one picked.
+        if (accounts.FirstOrDefault(a => Fold(a.Name) != Fold(name)) is { } misfiled)
+        {
+            throw Tampered(Tables.Accounts, misfiled.AccountId, $"it is indexed under the name '{name}' but is account '{misfiled.Name}'");
+        }
+
+        return accounts.Count > 1
+            ? throw Tampered(Tables.Accounts, accounts[1].AccountId, $"it is one of {accounts.Count} accounts named '{name}'; names are unique")
+            : accounts.SingleOrDefault();
     }
 
     public Account? FindAccountById(string accountId) =>
@@ -205,19 +211,19 @@ internal sealed partial class StoreSession
 
     private RecoveryCodeHash VerifiedRecoveryCode(DbDataReader r)
     {
-        var code = StoreRows.ReadRecoveryCode(r);
+        var code = Decode(r, Tables.RecoveryCodes, StoreRows.ReadRecoveryCode);
         return Verified(code, Tables.RecoveryCodes, code.CodeId, ReadStamp(r, RecoveryCodeStamp), c => RowSeal.Fields(c, code));
     }
 
     private Account VerifiedAccount(DbDataReader r)
     {
-        var account = StoreRows.ReadAccount(r);
+        var account = Decode(r, Tables.Accounts, StoreRows.ReadAccount);
         return Verified(account, Tables.Accounts, account.AccountId, ReadStamp(r, AccountStamp), c => RowSeal.Fields(c, account));
     }
 
     private Authenticator VerifiedAuthenticator(DbDataReader r)
     {
-        var authenticator = ReadAuthenticator(r);
+        var authenticator = Decode(r, Tables.Authenticators, ReadAuthenticator);
         return Verified(authenticator, Tables.Authenticators, authenticator.AuthenticatorId, ReadStamp(r, AuthenticatorStamp), c => RowSeal.Fields(c, authenticator));
     }
 

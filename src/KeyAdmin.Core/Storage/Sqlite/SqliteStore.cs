@@ -41,6 +41,8 @@ public sealed class SqliteStore : SqlStore
                 {
                     throw new KeyAdminException(KeyAdminError.StoreUnavailable, $"There is no store at '{path}'.", path);
                 }
+
+                OwnerOnlyFile.RequireSafeFolder(Path.GetDirectoryName(path)!, "store");
             }
             else
             {
@@ -56,6 +58,7 @@ public sealed class SqliteStore : SqlStore
                 }
 
                 OwnerOnlyFile.EnsureDirectory(Path.GetDirectoryName(path)!);
+                OwnerOnlyFile.RequireSafeFolder(Path.GetDirectoryName(path)!, "store");
                 OwnerOnlyFile.EnsureFile(path);
             }
 
