@@ -1,14 +1,17 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    A first real job with KeyAdmin: a throw-away embedded store, an account with its authenticator, a key,
-    the listing, disable and delete, saying what it does at each step.
+    A first real job with KeyAdmin: a throw-away embedded store, its store administrator, an account with its
+    authenticator and recovery codes, a key, the listing, disable and delete, and a policy change confirmed by
+    the store administrator, saying what it does at each step.
 
 .DESCRIPTION
     Run `pwsh ./build.ps1 -Quickstart` (the README's first command) to build the module and run this.
     The store lives in a temporary folder, so your own data folder is untouched; it is deleted at the end
-    unless you pass -KeepStore. The script plays the administrator's phone: it computes the authenticator
-    codes from the enrolment seed with Get-KeyAdminTotpCode, as an unattended job would.
+    unless you pass -KeepStore. The script plays the phones of the store administrator and of the account: it
+    computes their codes from the enrolment seeds with Get-KeyAdminTotpCode, as an unattended job would. The QR
+    codes and recovery codes are drawn on the host (-ShowQrCode), as a person at the prompt would see them; they
+    are never part of the script's output.
 
 .EXAMPLE
     pwsh -NoProfile -File ./examples/quickstart.ps1 -KeepStore
@@ -38,8 +41,13 @@ try {
     "1. Using a throw-away $($store.Engine) store at $($store.Location)"
     "   (its key-encryption key is kept apart, in $($store.KeyEncryptionKey))"
 
+    "2. Enrolling the store administrator: its authenticator confirms store-wide settings (the policy)."
+    $administrator = New-KeyAdminStoreAdministrator -Email 'security@example.com' -ShowQrCode
+    Confirm-KeyAdminAuthenticator -StoreAdministrator -Code (Get-PhoneCode $administrator.Secret -1)
+    "   Confirmed, with $($administrator.RecoveryCodes.Count) recovery codes (drawn above, SecureStrings in the output)."
+
     $enrolment = New-KeyAdminAccount -Name desk -Email 'desk@example.com'
-    "2. Created account 'desk'. A person scans its QR code with an authenticator app; here the script plays the phone."
+    "   Created account 'desk'. At a prompt it draws its QR code and recovery codes, as above; here the script plays the phone."
     Confirm-KeyAdminAuthenticator -Account desk -Code (Get-PhoneCode $enrolment.Secret -1)
     "   The authenticator is confirmed: sensitive operations of 'desk' now need its codes."
 
@@ -57,6 +65,9 @@ try {
     Remove-ApiKey -KeyId $key.KeyId -Code (Get-PhoneCode $enrolment.Secret 1) -Force
     $left = @(Get-ApiKey -Account desk).Count
     "6. Deleted it for good (secret destroyed); 'desk' now holds $left key(s)."
+
+    Set-KeyAdminPolicy -MaxKeysPerAccount 10 -Code (Get-PhoneCode $administrator.Secret 0) -Force
+    "7. Raised the key limit to $((Get-KeyAdminPolicy).MaxKeysPerAccount) per account, confirmed by the store administrator's code (an account's code is refused)."
     "Done. Next: Get-Help about_KeyAdmin, and the README's walkthrough."
 }
 finally {

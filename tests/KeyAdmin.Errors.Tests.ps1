@@ -78,7 +78,7 @@ Describe 'Error records' {
     It 'ends a command whose store is corrupt with KeyAdmin.StoreCorrupt, and stays on the store it had' {
         $corrupt = Join-Path $TestFolder 'corrupt.db'
         [IO.File]::WriteAllBytes($corrupt, [byte[]](1..8192 | ForEach-Object { $_ % 251 }))
-        # Owner-only, as a store is: what is refused is what the file holds, not who may read it.
+        # Owner-only, as a store must be: otherwise the file is refused as unsafe before it is read at all.
         if (-not $IsWindows) { [IO.File]::SetUnixFileMode($corrupt, [IO.UnixFileMode]'UserRead, UserWrite') }
         $e = Get-CommandError { Connect-KeyAdminStore -Path $corrupt }
         $e.FullyQualifiedErrorId | Should -Be 'KeyAdmin.StoreCorrupt,KeyAdmin.Cmdlets.Stores.ConnectKeyAdminStoreCommand'

@@ -3,8 +3,10 @@
 # Help that is true: every example of the cmdlet help (src/KeyAdmin/Help/*.md) and every PowerShell block of the
 # README walkthrough runs here, as written, in this real pwsh, against a throw-away store. Only what a throw-away
 # store cannot hold is changed, the same way for every example:
-# - the placeholder codes (123456 …) become the current code of the account's authenticator, computed from its
-#   enrolment as the phone would show it (an enrolment the example keeps, $e or $enrolment, for its own account);
+# - the placeholder codes (123456 …) become the current code of the account's authenticator (or the store
+#   administrator's, for -StoreAdministrator and Set-KeyAdminPolicy), computed from its enrolment as the phone would
+#   show it (an enrolment the example keeps, $e, $enrolment or $administrator, for its own account), and a
+#   placeholder recovery code (7k3qd-x9m2a) becomes one of that person's unused recovery codes;
 # - a key id or path that stands for the reader's own (kak_… , /srv/keyadmin, /secure) becomes the store's;
 # - vaults (Prod, JobVault, Team, Ops) are registered (the stand-in, or SecretStore where it is installed), and
 #   https://api.example.com is played by a function that verifies each request with Test-ApiKey, as a service does,
@@ -49,21 +51,23 @@ BeforeDiscovery {
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $script:work = New-TestFolder 'keyadmin-examples'
-    $script:vaults = 'Prod', 'JobVault', 'Team', 'Ops'
+    $script:vaults = 'Prod', 'JobVault', 'Team', 'Ops', 'Handover', 'Safe'
     foreach ($vault in $vaults) { New-TestVault -Name $vault }
 
-    # Three stores, made once and copied for each example: 'empty'; 'account' (desk, confirmed); 'full' (what the
-    # README walkthrough leaves: desk (limit 10) with bot-a delivered to Prod, bot-kc (a passphrase) too, bot-c whose
-    # secret the session holds as $key,
-    # bot-old disabled, legacy-bot never delivered, the rotation-job authenticator with its seed in JobVault, and
-    # partner-acme with a key).
+    # Stores made once and copied for each example: 'empty'; 'pending' (desk and the store administrator enrolled,
+    # not confirmed); 'account' (the store administrator and desk, confirmed); 'full' (what the README walkthrough
+    # leaves: the store administrator, desk (limit 10) with bot-a delivered to Prod, bot-kc (a passphrase) too, bot-c
+    # whose secret the session holds as $key, bot-old disabled, legacy-bot never delivered, the rotation-job
+    # authenticator with its seed in JobVault, and partner-acme with a key); and two made from 'full' at the end:
+    # 'suspended' (desk's phone replaced with a recovery code, so rotation-job waits for a person) and 'cooling'
+    # (resets of desk's and the store administrator's authenticators cooling off, their old phones still known).
     $script:templates = @{}
-    function script:Save-Template([string] $Name) {
+    function script:Save-Template([string] $Name, [string] $From = $TestFolder) {
         $folder = Join-Path $work "template-$Name"
         $null = New-Item -ItemType Directory -Path $folder -Force
         Connect-KeyAdminStore -Path (Join-Path $folder 'x.db') -WarningAction SilentlyContinue   # let go of the store's files
-        Copy-Item -Path (Join-Path $TestFolder 'keyadmin.db*') -Destination $folder
-        $templates[$Name] = @{ Folder = $folder; Seeds = $Seeds.Clone(); LastSteps = $LastSteps.Clone()
+        Copy-Item -Path (Join-Path $From 'keyadmin.db*') -Destination $folder
+        $templates[$Name] = @{ Folder = $folder; Seeds = $Seeds.Clone(); LastSteps = $LastSteps.Clone(); RecoveryCodes = $RecoveryCodes.Clone()
             Vault = @(foreach ($vault in $vaults) { foreach ($info in @(Get-SecretInfo -Vault $vault)) {
                 @{ Vault = $vault; Name = $info.Name; Secret = (Get-Secret -Name $info.Name -Vault $vault); Metadata = $info.Metadata } } }) }
     }
@@ -74,12 +78,16 @@ BeforeAll {
     Initialize-TestStore
     Save-Template empty
     Initialize-TestStore
-    $script:pendingSeed = (New-KeyAdminAccount -Name desk -Email desk@example.com).Secret
+    $Seeds['(store)'] = (New-KeyAdminStoreAdministrator -Email security@example.com).Secret
+    $Seeds['desk'] = (New-KeyAdminAccount -Name desk -Email desk@example.com).Secret
+    $LastSteps['(store)'] = 0; $LastSteps['desk'] = 0
     Save-Template pending
     Initialize-TestStore
+    $null = New-TestStoreAdministrator
     $null = New-TestAccount desk
     Save-Template account
     Initialize-TestStore
+    $null = New-TestStoreAdministrator
     $null = New-TestAccount desk
     $null = New-TestAccount partner-acme
     $null = New-ApiKey -Account desk -Name bot-a -Permission Trade -IpAddress 203.0.113.7 -Memo 'Bot Trading – Server A' -ExpiresIn 90 -Vault Prod -Code (Get-Code desk)
@@ -118,7 +126,9 @@ function Read-Host([string] $Prompt, [switch] $AsSecureString) { if ($AsSecureSt
 
     # Which store an example needs: one where what it creates does not exist yet.
     function script:Get-TemplateFor([string] $Code) {
-        if ($Code -match 'New-KeyAdminAccount -Name') { return 'empty' }
+        if ($Code -match 'New-KeyAdminAccount -Name|New-KeyAdminStoreAdministrator') { return 'empty' }
+        if ($Code -match 'Stop-KeyAdminAuthenticatorReset') { return 'cooling' }
+        if ($Code -match '^Confirm-KeyAdminAuthenticator [^\n]*-Name rotation-job') { return 'suspended' }
         if ($Code -match '^Confirm-KeyAdminAuthenticator') { return 'pending' }
         if ($Code -match '(?<![A-Za-z])Register-KeyAdminAuthenticator .*-Name rotation-job' -or $Code -match 'New-ApiKey [^\n]*-Name bot-(a|kc)\b') { return 'account' }
         'full'
@@ -127,12 +137,13 @@ function Read-Host([string] $Prompt, [switch] $AsSecureString) { if ($AsSecureSt
     # The example as it runs here: placeholders replaced as the header of this file says.
     function script:ConvertTo-Runnable([string] $Code) {
         $lines = foreach ($line in $Code -split "`n") {
-            $account = if ($line -match '-Account (\S+)') { $Matches[1] } elseif ($line -match 'KeyAdminAccount -Name (\S+)') { $Matches[1] } elseif ($line -match 'partner-acme') { 'partner-acme' } else { 'desk' }
+            $account = if ($line -match '-StoreAdministrator\b|Set-KeyAdminPolicy\b') { '(store)' } elseif ($line -match '-Account (\S+)') { $Matches[1] } elseif ($line -match 'KeyAdminAccount -Name (\S+)') { $Matches[1] } elseif ($line -match 'partner-acme') { 'partner-acme' } else { 'desk' }
             if ($line -match '^\s*Confirm-KeyAdminAuthenticator') {
-                $line = $line -replace '(-Code|desk) \d{6}\b', '$1 (Get-PendingCode $e $enrolment)'
+                $line = $line -replace '(-Code|desk) \d{6}\b', "`$1 (Get-PendingCode '$account')"
             }
             # -WhatIf never checks a code: leave the phone's next code for a command that spends it.
             $line = if ($line -match '-WhatIf\b') { $line } else { $line -replace '-Code \d{6}\b', "-Code (Get-ExampleCode '$account')" }
+            $line = $line -replace '-RecoveryCode [0-9a-z]{5}-[0-9a-z]{5}\b', "-RecoveryCode (Get-ExampleRecoveryCode '$account')"
             $line = $line -replace 'kak_[0-9A-Za-z]{28}', $botA
             $line = $line -replace '/srv/keyadmin/', ($work + '/srv/') -replace '/secure/', ($work + '/secure/')
             $line = $line -replace '\./out/KeyAdmin\b', $ModuleManifest
@@ -141,24 +152,41 @@ function Read-Host([string] $Prompt, [switch] $AsSecureString) { if ($AsSecureSt
         $lines -join "`n"
     }
 
-    # The phone: the account's seed from the store's template, or from the enrolment the example (or an earlier
-    # block of the walkthrough) kept in $e or $enrolment. Codes come in order, each accepted once.
+    # The enrolment of an account (or of '(store)') that the example, or an earlier block of the walkthrough, kept
+    # in $e, $enrolment or $administrator: found by dynamic scope, from the example that calls the phone.
+    function script:Get-KeptEnrolment([string] $Account) {
+        @((Get-Variable -Name e, enrolment, administrator -ValueOnly -ErrorAction Ignore) | Where-Object { $_.Account -eq $Account -and $_.Secret }) | Select-Object -Last 1
+    }
+
+    # The phone: the account's seed from the store's template, or from the enrolment the example kept. Codes come
+    # in order, each accepted once.
     function script:Get-ExampleCode([string] $Account) {
         if (-not $Seeds[$Account]) {
-            $kept = @((Get-Variable -Name e, enrolment -ValueOnly -ErrorAction Ignore) | Where-Object { $_.Account -eq $Account -and $_.Secret }) | Select-Object -Last 1
-            $seed = if ($kept) { $kept.Secret } elseif ($Account -eq 'desk' -and $pendingSeed) { $pendingSeed } else { throw "No authenticator seed for account '$Account'." }
-            $script:Seeds[$Account] = if ($seed -is [string]) { ConvertTo-SecureString $seed -AsPlainText } else { $seed }
+            $kept = Get-KeptEnrolment $Account
+            if (-not $kept) { throw "No authenticator seed for account '$Account'." }
+            $script:Seeds[$Account] = $kept.Secret
             $script:LastSteps[$Account] = 0
         }
         Get-Code $Account
     }
 
-    # A code of the enrolment being confirmed: the one the example kept, which replaces what the phone knew.
-    function script:Get-PendingCode($First, $Second) {
-        $kept = @($First, $Second) | Where-Object { $_ } | Select-Object -Last 1
-        $account = if ($kept) { $kept.Account } else { 'desk' }
-        if ($kept) { $script:Seeds.Remove($account) }
-        Get-ExampleCode $account
+    # A code of the enrolment being confirmed: the one the example kept (a new account's, or a reset's new phone),
+    # which replaces what the phone knew; without one, the pending enrolment of the store's template.
+    function script:Get-PendingCode([string] $Account) {
+        $kept = Get-KeptEnrolment $Account
+        if ($kept -and -not [object]::ReferenceEquals($Seeds[$Account], $kept.Secret)) { $script:Seeds.Remove($Account) }
+        Get-ExampleCode $Account
+    }
+
+    # The next unused recovery code the person wrote down: from the store's template, or from the enrolment the
+    # example kept.
+    function script:Get-ExampleRecoveryCode([string] $Account) {
+        if (-not $RecoveryCodes[$Account]) {
+            $kept = @((Get-Variable -Name e, enrolment, administrator -ValueOnly -ErrorAction Ignore) | Where-Object { $_.Account -eq $Account -and $_.RecoveryCodes.Count -gt 0 }) | Select-Object -Last 1
+            if (-not $kept) { throw "No recovery code of account '$Account'." }
+            $script:RecoveryCodes[$Account] = @($kept.RecoveryCodes)
+        }
+        Get-RecoveryCode $Account
     }
 
     # Copies the template into a fresh folder, connects to it and restores the vaults; returns what the example sees.
@@ -167,9 +195,11 @@ function Read-Host([string] $Prompt, [switch] $AsSecureString) { if ($AsSecureSt
         $script:exampleFolder = New-TestFolder 'keyadmin-example'
         Copy-Item -Path (Join-Path $t.Folder 'keyadmin.db*') -Destination $exampleFolder
         Connect-KeyAdminStore -Path (Join-Path $exampleFolder 'keyadmin.db')
-        $script:Seeds = $t.Seeds.Clone(); $script:LastSteps = $t.LastSteps.Clone()
+        $script:Seeds = $t.Seeds.Clone(); $script:LastSteps = $t.LastSteps.Clone(); $script:RecoveryCodes = $t.RecoveryCodes.Clone()
         Clear-Vaults
         foreach ($entry in $t.Vault) { Set-Secret -Name $entry.Name -Vault $entry.Vault -Secret $entry.Secret -Metadata ([hashtable]$entry.Metadata) }
+        # The reader's own folders, empty for each example: a store an earlier example created there is not this one's.
+        Remove-Item -LiteralPath (Join-Path $work 'srv'), (Join-Path $work 'secure') -Recurse -Force -ErrorAction Ignore
         $null = New-Item -ItemType Directory -Path (Join-Path $work 'srv'), (Join-Path $work 'secure') -Force
         Set-Content -Path (Join-Path $exampleFolder 'keys.csv') -Value "Account,Name,Permission,IpAddress`ndesk,csv-bot,Trade,203.0.113.7"
         Set-Content -Path (Join-Path $exampleFolder 'accounts.csv') -Value "Name,Email`nops,ops@example.com"
@@ -201,6 +231,18 @@ $(ConvertTo-Runnable $Code)
 
     $script:exampleKey = [pscustomobject]@{ KeyId = $fullKey.KeyId; Secret = $fullKey.Secret }
     $script:exampleCredential = [pscredential]::new($fullKey.KeyId, $fullKey.Secret)
+
+    # From 'full': desk's phone replaced with a recovery code and the new one confirmed (rotation-job suspended).
+    Initialize-Example full
+    $replaced = Reset-KeyAdminAuthenticator -Account desk -Reason 'phone lost' -RecoveryCode (Get-RecoveryCode desk) -Force
+    $Seeds['desk'] = $replaced.Secret; $LastSteps['desk'] = 0
+    Confirm-KeyAdminAuthenticator -Account desk -Code (Get-Code desk)
+    Save-Template suspended -From $exampleFolder
+    # From 'full': resets of desk and of the store administrator cooling off; the old phones (the seeds) cancel them.
+    Initialize-Example full
+    $null = Reset-KeyAdminAuthenticator -Account desk -Reason 'claimed lost' -Force
+    $null = Reset-KeyAdminAuthenticator -StoreAdministrator -Reason 'claimed lost' -Force
+    Save-Template cooling -From $exampleFolder
 }
 
 AfterAll {

@@ -11,6 +11,12 @@ BeforeAll {
     $script:key = New-ApiKey -Account desk -Name bot-a -Permission Trade, Withdraw -IpAddress 203.0.113.7, 198.51.100.0/24 -Memo 'Bot Trading – Server A' -ExpiresIn 90 -Code (Get-Code desk) -WarningAction SilentlyContinue
     $script:reader = New-ApiKey -Account desk -Name reporting -Code (Get-Code desk) -WarningAction SilentlyContinue
     $script:credential = [pscredential]::new($key.KeyId, $key.Secret)
+    # Issue 13's objects: the store administrator, a job with a scope, and a reset of ops cooling off (RecoveryPending).
+    $script:administrator = New-TestStoreAdministrator
+    $script:job = Register-KeyAdminAuthenticator -Account desk -Name rotation-job -Scope CreateKey, RotateKey, DisableKey, EnableKey, RemoveKey, SetKeyBinding -Code (Get-Code desk) -WarningAction SilentlyContinue
+    $null = New-TestAccount ops
+    $script:reset = Reset-KeyAdminAuthenticator -Account ops -Reason 'claimed lost' -Force
+    $script:renewed = New-KeyAdminRecoveryCode -Account desk -Code (Get-Code desk)
 }
 
 AfterAll {
@@ -35,16 +41,43 @@ Describe 'ConvertTo-Json and Export-Csv' {
         (Test-ApiKeyCompliance -Rule Unbound | ConvertTo-Json | ConvertFrom-Json).Rule | Should -BeExactly 'Unbound'
         (Get-ApiKeyAuditLog -Last 1 | ConvertTo-Json | ConvertFrom-Json).Outcome | Should -BeExactly 'Succeeded'
         (Test-ApiKey -Credential $credential | ConvertTo-Json | ConvertFrom-Json).Reason | Should -BeExactly 'Accepted'
-        $authenticator = Get-KeyAdminAuthenticator -Account desk | ConvertTo-Json | ConvertFrom-Json
+        $authenticator = Get-KeyAdminAuthenticator -Account desk | Where-Object Name -eq primary | ConvertTo-Json | ConvertFrom-Json
         ($authenticator.Kind, $authenticator.Status) | Should -Be @('Primary', 'Active')
         $chain = Test-ApiKeyAuditLog | ConvertTo-Json | ConvertFrom-Json
         $chain.IsIntact | Should -BeTrue
+        $pending = Test-ApiKeyCompliance -Rule RecoveryPending | ConvertTo-Json | ConvertFrom-Json
+        ($pending.Rule, $pending.Severity, $pending.Account) | Should -Be @('RecoveryPending', 'High', 'ops')
+    }
+
+    It 'writes an authenticator''s scope as a list in JSON and as words in a CSV' {
+        $json = Get-KeyAdminAuthenticator -Account desk | ConvertTo-Json | ConvertFrom-Json
+        ($json | Where-Object Name -eq 'primary').Scope | Should -Be @('All')
+        ($json | Where-Object Name -eq 'rotation-job').Scope | Should -Be @('CreateKey', 'RotateKey', 'DisableKey', 'EnableKey', 'RemoveKey', 'SetKeyBinding')
+
+        $rows = Get-KeyAdminAuthenticator -Account desk | ConvertTo-Csv | ConvertFrom-Csv
+        ($rows | Where-Object Name -eq 'rotation-job').Scope | Should -BeExactly 'CreateKey, RotateKey, DisableKey, EnableKey, RemoveKey, SetKeyBinding'
+        ($rows | Where-Object Name -eq 'rotation-job').Kind | Should -BeExactly 'Automation'
+        (Get-KeyAdminAuthenticator -Account desk | Where-Object Name -eq 'rotation-job').Scope | Should -Contain 'RemoveKey'
+    }
+
+    It 'writes enrolments and recovery codes with words, and none of their secrets' {
+        $json = $job | ConvertTo-Json -Depth 3 | ConvertFrom-Json
+        ($json.Kind, $json.Status) | Should -Be @('Automation', 'Active')
+        $json.Scope | Should -HaveCount 6
+        $json = $reset | ConvertTo-Json -Depth 3 | ConvertFrom-Json
+        ($json.Account, $json.Kind, $json.Status) | Should -Be @('ops', 'Primary', 'Pending')
+        $json.CoolingOffUntil | Should -Not -BeNullOrEmpty
+        $text = ($administrator, $reset, $renewed | ConvertTo-Json -Depth 3) + ($administrator, $reset, $renewed | ConvertTo-Csv | Out-String)
+        $text | Should -Not -Match ([regex]::Escape((ConvertFrom-SecureString $administrator.Secret -AsPlainText)))
+        foreach ($code in @($administrator.RecoveryCodes) + @($renewed.RecoveryCodes)) { $text | Should -Not -Match ([regex]::Escape((ConvertFrom-SecureString $code -AsPlainText))) }
+        $text | Should -Not -Match 'otpauth://'
     }
 
     It 'never writes an enum as a number, whatever the command' {
         $objects = @(
             Get-ApiKey; Get-KeyAdminAccount; Get-KeyAdminAuthenticator -Account desk; Get-ApiKeyAuditLog -Last 5
             Test-ApiKeyCompliance; Test-ApiKeyAuditLog; Test-ApiKey -Credential $credential; Get-KeyAdminStore
+            Get-KeyAdminAuthenticator -StoreAdministrator; $administrator; $job; $reset; $renewed
         )
         foreach ($object in $objects) {
             foreach ($property in $object.PSObject.Properties) {
@@ -91,6 +124,32 @@ Describe 'Default views' {
         $text | Should -Match 'desk/bot-a\s+Enabled\s+Withdraw,Trade,Read'
         foreach ($line in $text -split "`r?`n") { $line.TrimEnd().Length | Should -BeLessOrEqual $Width }
         if ($Width -ge 120) { $text | Should -Match ([regex]::Escape($key.ExpiresAt.UtcDateTime.ToString('yyyy-MM-ddTHH:mm') + 'Z')) }
+    }
+
+    It 'shows authenticators under their account, with kind, status and the whole scope at 80 columns, and when each was confirmed at 120' {
+        $text80 = Get-KeyAdminAuthenticator -Account desk | Out-String -Width 80
+        $text80 | Should -Match 'Account: desk'
+        $text80 | Should -Match 'primary\s+Primary\s+Active\s+All'
+        # The widest scope is packed into lines of whole words: nothing of it is cut, and nothing half shown beside it.
+        $text80 | Should -Match 'rotation-job\s+Automation\s+Active\s+CreateKey, RotateKey, DisableKey,\s*\n\s+EnableKey, RemoveKey, SetKeyBinding\s*\n'
+        $text80 | Should -Not -Match 'ConfirmedAt|…'
+        foreach ($line in $text80 -split "`r?`n") { $line.TrimEnd().Length | Should -BeLessOrEqual 79 }
+
+        $primary = Get-KeyAdminAuthenticator -Account desk | Where-Object Name -eq primary
+        $text120 = Get-KeyAdminAuthenticator -Account desk | Out-String -Width 120
+        $text120 | Should -Match ('primary\s+Primary\s+Active\s+All\s+' + [regex]::Escape($primary.ConfirmedAt.UtcDateTime.ToString('yyyy-MM-ddTHH:mm') + 'Z'))
+        $text120 | Should -Not -Match '…'
+        foreach ($line in $text120 -split "`r?`n") { $line.TrimEnd().Length | Should -BeLessOrEqual 119 }
+    }
+
+    It 'shows an account whose reset cools off as Recovering, and until when, at 80 columns' {
+        $ops = Get-KeyAdminAccount -Name ops
+        $ops.TwoFactor | Should -Be 'Recovering'
+        $until = [regex]::Escape($ops.RecoveryPendingUntil.UtcDateTime.ToString('yyyy-MM-ddTHH:mm') + 'Z')
+        $text80 = Get-KeyAdminAccount -Name ops | Out-String -Width 80
+        $text80 | Should -Match "ops\s+0/5\s+Recovering\s+$until"
+        $text80 | Should -Not -Match 'CreatedAt|…'
+        Get-KeyAdminAccount -Name ops | Out-String -Width 120 | Should -Match "Recovering\s+$until\s+\S+Z\s+ops@example.com"
     }
 
     It 'shows audit times to the second, in UTC, at 80 columns' {

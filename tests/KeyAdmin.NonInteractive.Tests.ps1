@@ -13,12 +13,15 @@ BeforeDiscovery {
         'Get-KeyAdminStore'                = @('Get-KeyAdminStore', 'ok')
         'Get-KeyAdminPolicy'               = @('Get-KeyAdminPolicy', 'ok')
         'Set-KeyAdminPolicy'               = @('Set-KeyAdminPolicy -MaxKeysPerAccount 6', 'KeyAdmin.ConfirmationRequired')
+        'New-KeyAdminStoreAdministrator'   = @('New-KeyAdminStoreAdministrator -Email security@example.com', 'ok')
         'New-KeyAdminAccount'              = @('New-KeyAdminAccount -Name newbie -Email newbie@example.com', 'ok')
         'Get-KeyAdminAccount'              = @('Get-KeyAdminAccount', 'ok')
         'Set-KeyAdminAccount'              = @('Set-KeyAdminAccount -Name desk -KeyLimit 4', 'KeyAdmin.TwoFactorCodeRequired')
         'Remove-KeyAdminAccount'           = @('Remove-KeyAdminAccount -Name empty', 'KeyAdmin.ConfirmationRequired')
         'Confirm-KeyAdminAuthenticator'    = @('Confirm-KeyAdminAuthenticator -Account empty -Code 000000 -Confirm', 'KeyAdmin.ConfirmationRequired')
         'Reset-KeyAdminAuthenticator'      = @("Reset-KeyAdminAuthenticator -Account desk -Reason 'phone lost'", 'KeyAdmin.ConfirmationRequired')
+        'Stop-KeyAdminAuthenticatorReset'  = @('Stop-KeyAdminAuthenticatorReset -Account desk -Code 000000 -Confirm', 'KeyAdmin.ConfirmationRequired')
+        'New-KeyAdminRecoveryCode'         = @('New-KeyAdminRecoveryCode -Account desk', 'KeyAdmin.TwoFactorCodeRequired')
         'Register-KeyAdminAuthenticator'   = @('Register-KeyAdminAuthenticator -Account desk -Name job2', 'KeyAdmin.TwoFactorCodeRequired')
         'Unregister-KeyAdminAuthenticator' = @('Unregister-KeyAdminAuthenticator -Account desk -Name job', 'KeyAdmin.ConfirmationRequired')
         'Get-KeyAdminAuthenticator'        = @('Get-KeyAdminAuthenticator -Account desk', 'ok')
@@ -106,5 +109,7 @@ Describe 'A scheduled job with standard input <Stdin>' -ForEach $modes {
         (Get-KeyAdminAccount -Name empty).Name | Should -Be 'empty'
         (Get-KeyAdminPolicy).MaxKeysPerAccount | Should -Be 5
         (Get-KeyAdminAuthenticator -Account desk).Name | Should -Contain 'job'
+        (Get-KeyAdminAccount -Name desk).RecoveryCodesLeft | Should -Be 10
+        (Get-KeyAdminAccount -Name desk).TwoFactor | Should -Be 'Active'
     }
 }

@@ -131,6 +131,11 @@ desk,bot-b,Trade,203.0.113.8,Server B
     }
 
     It 'offers, as audit actions to complete, every action the log holds' {
+        # Issue 13's actions too: the store administrator, renewed recovery codes, a reset cancelled by the old phone.
+        $null = New-TestStoreAdministrator
+        $null = New-KeyAdminRecoveryCode -Account ops -Code (Get-Code ops)
+        $null = Reset-KeyAdminAuthenticator -Account ops -Reason 'claimed lost' -Force
+        Stop-KeyAdminAuthenticatorReset -Account ops -Code (Get-Code ops)
         $line = 'Get-ApiKeyAuditLog -Action '
         $known = @((TabExpansion2 $line $line.Length).CompletionMatches.CompletionText)
         Get-ApiKeyAuditLog | ForEach-Object Action | Sort-Object -Unique | ForEach-Object { $known | Should -Contain $_ }

@@ -14,26 +14,9 @@ BeforeAll {
     $null = New-ApiKey -Account desk -Name payouts -Permission Withdraw -AllowUnboundSensitive -Memo 'legacy payouts' -Code (Get-Code desk) -WarningAction SilentlyContinue
     $null = New-ApiKey -Account desk -Name bot-a -Permission Trade -IpAddress 203.0.113.7 -Code (Get-Code desk) -WarningAction SilentlyContinue
 
-    # Runs the audit in a new pwsh as a scheduler would: no profile, no prompts, stdin closed, KeyAdmin on the module path.
+    # Runs the audit in a new pwsh as a scheduler would: no profile, no prompts, stdin at EOF, KeyAdmin on the module path.
     function script:Invoke-Audit([string] $Store, [string] $Reports, [string] $FailOn = 'High') {
-        $modulePath = [IO.Path]::GetDirectoryName($ModuleFolder) + [IO.Path]::PathSeparator + $env:PSModulePath
-        $start = [Diagnostics.ProcessStartInfo]::new($Pwsh)
-        foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $auditScript, '-ReportFolder', $Reports, '-StorePath', $Store, '-FailOn', $FailOn) {
-            $start.ArgumentList.Add($argument)
-        }
-        $start.Environment['PSModulePath'] = $modulePath
-        $start.RedirectStandardInput = $true
-        $start.RedirectStandardOutput = $true
-        $start.RedirectStandardError = $true
-        $process = [Diagnostics.Process]::Start($start)
-        $process.StandardInput.Close()
-        $stdout = $process.StandardOutput.ReadToEndAsync()
-        $stderr = $process.StandardError.ReadToEndAsync()
-        if (-not $process.WaitForExit(120000)) {
-            $process.Kill($true)
-            throw 'The audit did not finish within two minutes: it must never wait for input.'
-        }
-        [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Errors = $stderr.Result }
+        Invoke-TestScript $auditScript -Arguments '-ReportFolder', $Reports, '-StorePath', $Store, '-FailOn', $FailOn -TimeoutSeconds 120
     }
 }
 

@@ -6,7 +6,8 @@
 
 BeforeDiscovery {
     # {0} is -WhatIf, then -Confirm:$false for the real run; {1} is bot-a's key id. $code is a fresh code of desk's
-    # authenticator, $pendingCode one of the pending account newbie, $otherStore a store that does not exist yet.
+    # authenticator, $pendingCode one of the pending account newbie, $adminCode one of the store administrator
+    # (enrolled for the cases that use it), $otherStore a store that does not exist yet.
     $script:cases = @(
         @{ Cmdlet = 'New-KeyAdminAccount'; Line = 'New-KeyAdminAccount -Name fresh -Email fresh@example.com {0}' }
         @{ Cmdlet = 'Remove-KeyAdminAccount'; Line = 'Remove-KeyAdminAccount -Name newbie {0}' }
@@ -20,7 +21,10 @@ BeforeDiscovery {
         @{ Cmdlet = 'Disable-ApiKey'; Line = '''{1}'' | Disable-ApiKey -Reason test {0}' }
         @{ Cmdlet = 'Enable-ApiKey'; Line = 'Enable-ApiKey -Account desk -Name bot-old -Code $code {0}' }
         @{ Cmdlet = 'Remove-ApiKey'; Line = 'Get-ApiKey -Account desk -Status Disabled | Remove-ApiKey -Code $code {0}' }
-        @{ Cmdlet = 'Set-KeyAdminPolicy'; Line = 'Set-KeyAdminPolicy -MaxKeysPerAccount 2 -MaxFailedCodes 3 {0}' }
+        @{ Cmdlet = 'Set-KeyAdminPolicy'; Line = 'Set-KeyAdminPolicy -MaxKeysPerAccount 2 -MaxFailedCodes 3 -Code $adminCode {0}' }
+        @{ Cmdlet = 'New-KeyAdminStoreAdministrator'; Line = 'New-KeyAdminStoreAdministrator -Email security@example.com {0}' }
+        @{ Cmdlet = 'New-KeyAdminRecoveryCode'; Line = 'New-KeyAdminRecoveryCode -Account desk -Code $code {0}' }
+        @{ Cmdlet = 'Stop-KeyAdminAuthenticatorReset'; Line = 'Stop-KeyAdminAuthenticatorReset -Account desk -Code $code {0}' }
         @{ Cmdlet = 'Connect-KeyAdminStore'; Line = 'Connect-KeyAdminStore -Path $otherStore {0}' }
     )
 }
@@ -58,11 +62,18 @@ Describe '-WhatIf' {
             if ($Line -match 'rotation-job') {
                 $null = Register-KeyAdminAuthenticator -Account desk -Name rotation-job -Code (Get-Code desk) -WarningAction SilentlyContinue
             }
+            if ($Line -match 'adminCode') {
+                $null = New-TestStoreAdministrator
+            }
+            if ($Cmdlet -eq 'Stop-KeyAdminAuthenticatorReset') {
+                $null = Reset-KeyAdminAuthenticator -Account desk -Reason 'claimed lost' -Confirm:$false
+            }
             $script:newbieSeed = (New-KeyAdminAccount -Name newbie -Email newbie@example.com).Secret
         }
 
         It 'changes nothing and spends no code, while the same command without -WhatIf does change the store' {
             $code = if ($Line -match '\$code') { Get-Code desk }
+            $adminCode = if ($Line -match '\$adminCode') { Get-Code '(store)' }
             $pendingCode = $newbieSeed | Get-KeyAdminTotpCode
             $otherStore = Join-Path $TestFolder 'other' 'keyadmin.db'
             $whatIf = [scriptblock]::Create(($Line -f '-WhatIf', $botA.KeyId))

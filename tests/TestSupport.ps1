@@ -30,6 +30,7 @@ function script:Initialize-TestStore {
     Connect-KeyAdminStore -Path $script:StorePath -Create
     $script:Seeds = @{}
     $script:LastSteps = @{}
+    $script:RecoveryCodes = @{}
     if ($previous) {
         Remove-Item -LiteralPath $previous -Recurse -Force -ErrorAction SilentlyContinue
     }
@@ -43,13 +44,25 @@ function script:Remove-TestStore {
     }
 }
 
-# Creates an account and confirms its authenticator, playing the phone: the seed stays in this session only.
+# Creates an account and confirms its authenticator, playing the phone: the seed (and the recovery codes, which
+# Get-RecoveryCode hands out) stay in this session only.
 function script:New-TestAccount([string] $Name, [string] $Email = "$Name@example.com") {
     $enrolment = New-KeyAdminAccount -Name $Name -Email $Email
     $script:Seeds[$Name] = $enrolment.Secret
     $script:LastSteps[$Name] = 0
+    $script:RecoveryCodes[$Name] = @($enrolment.RecoveryCodes)
     Confirm-KeyAdminAuthenticator -Account $Name -Code (Get-Code $Name)
     Get-KeyAdminAccount -Name $Name
+}
+
+# Enrols and confirms the store administrator, whose codes confirm Set-KeyAdminPolicy: Get-Code '(store)' hands them out.
+function script:New-TestStoreAdministrator {
+    $enrolment = New-KeyAdminStoreAdministrator -Email 'security@example.com'
+    $script:Seeds['(store)'] = $enrolment.Secret
+    $script:LastSteps['(store)'] = 0
+    $script:RecoveryCodes['(store)'] = @($enrolment.RecoveryCodes)
+    Confirm-KeyAdminAuthenticator -StoreAdministrator -Code (Get-Code '(store)')
+    $enrolment
 }
 
 # The next code of an account's authenticator, as its phone would show it. Codes are accepted once and only after
@@ -73,6 +86,14 @@ function script:Get-Code([string] $Account) {
     }
 }
 
+# An unused recovery code of an account (or of '(store)'), as the person wrote it down: each is handed out once.
+function script:Get-RecoveryCode([string] $Account) {
+    $codes = @($script:RecoveryCodes[$Account])
+    if ($codes.Count -eq 0 -or $null -eq $codes[0]) { throw "No unused recovery code of '$Account' is known: create it with New-TestAccount." }
+    $script:RecoveryCodes[$Account] = @($codes | Select-Object -Skip 1)
+    ConvertFrom-SecureString $codes[0] -AsPlainText
+}
+
 # Everything a command could change, as text: keys (deleted ones too), accounts, authenticators, policy and the head
 # of the audit chain. Every change and every refused attempt appends an audit record, so an unchanged head means
 # nothing was even attempted.
@@ -81,7 +102,7 @@ function script:Get-StoreSnapshot {
     [pscustomobject]@{
         Keys           = @(Get-ApiKey -Status Enabled, Disabled, Expired, Deleted | Sort-Object KeyId | Select-Object * -ExcludeProperty LastUsedAt, LastUsedAddress)
         Accounts       = $accounts
-        Authenticators = @($accounts | Get-KeyAdminAuthenticator -IncludeRevoked)
+        Authenticators = @($accounts | Get-KeyAdminAuthenticator -IncludeRevoked) + @(Get-KeyAdminAuthenticator -StoreAdministrator -IncludeRevoked -ErrorAction SilentlyContinue)
         Policy         = Get-KeyAdminPolicy
         AuditHead      = (Test-ApiKeyAuditLog).HeadSequence
     } | ConvertTo-Json -Depth 4

@@ -64,7 +64,7 @@ public class TotpBenchmarks
         // As every confirmed change does: the gate's check and the change's audit record commit together.
         var result = world.Store.Write(tx =>
         {
-            var checkResult = gate.Check(tx, account, null, code, TwoFactorGate.Scope.AnyActive, "Benchmark.Totp", null);
+            var checkResult = gate.Check(tx, account, null, code, TwoFactorRequirement.Person("Benchmark.Totp"), null);
             tx.Append(Record("Benchmark.Totp"));
             return checkResult;
         });

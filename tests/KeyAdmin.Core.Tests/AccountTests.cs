@@ -67,13 +67,36 @@ public sealed class AccountTests : IDisposable
     [Fact]
     public void Remove_OfAnAccountWithoutKeys_RemovesItAndKeepsItsAuditHistory()
     {
-        h.NewAccount();
+        var desk = h.NewAccount();
 
-        h.Authority.Accounts.Remove("DESK");
+        h.Authority.Accounts.Remove("DESK", h.Proof(desk.Seed));
 
         Assert.Empty(h.Authority.Accounts.List());
         Assert.Contains(h.Audit(), a => a.Action == "Account.Create" && a.AccountName == "desk");
-        Assert.Contains(h.Audit(), a => a.Action == "Account.Remove" && a.AccountName == "desk");
-        Refusal.Expect(KeyAdminError.AccountNotFound, () => h.Authority.Accounts.Remove("desk"));
+        Assert.Contains(h.Audit(), a => a.Action == "Account.Remove" && a.AccountName == "desk" && a.ConfirmedBy == "primary");
+        Refusal.Expect(KeyAdminError.AccountNotFound, () => h.Authority.Accounts.Remove("desk", h.Proof(desk.Seed)));
+    }
+
+    [Fact]
+    public void Remove_OfAnAccountWhoseEnrolmentWasNeverConfirmed_NeedsNoCode()
+    {
+        h.Authority.Accounts.Create("typo", "typo@example.com");
+
+        h.Authority.Accounts.Remove("typo", TwoFactor.TwoFactorProof.FromCode(null));
+
+        Assert.Empty(h.Authority.Accounts.List());
+        Assert.Contains(h.Audit(), a => a.Action == "Account.Remove" && a.Detail == "NeverEnrolled=True" && a.ConfirmedBy is null);
+    }
+
+    [Fact]
+    public void Remove_OfAnAccountOnceEnrolled_IsRefusedWhileItsResetIsPending_WithOrWithoutACode()
+    {
+        var desk = h.NewAccount();
+        h.Authority.Authenticators.Reset("desk", "phone lost");
+
+        Refusal.Expect(KeyAdminError.RecoveryPending, () => h.Authority.Accounts.Remove("desk", TwoFactor.TwoFactorProof.FromCode(null)));
+        Refusal.Expect(KeyAdminError.RecoveryPending, () => h.Authority.Accounts.Remove("desk", h.Proof(desk.Seed)));
+
+        Assert.Single(h.Authority.Accounts.List());
     }
 }

@@ -117,7 +117,7 @@ public sealed class AuditChainTests : IDisposable
         using (var reopened = h.OpenStore())
         {
             var authority = new KeyAdmin.Core.Authority.KeyAdminAuthority(reopened, h.Clock, new KeyAdmin.Core.Audit.Actor("second", "host-2"));
-            authority.Policy.Set(p => p with { MaxKeysPerAccount = 6 });
+            h.SetPolicy(p => p with { MaxKeysPerAccount = 6 }, via: authority);
         }
 
         var report = h.Authority.Audit.Verify();

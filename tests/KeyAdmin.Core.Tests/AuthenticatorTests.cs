@@ -62,12 +62,12 @@ public sealed class AuthenticatorTests : IDisposable
     }
 
     [Fact]
-    public void Reset_RevokesTheOldPrimaryAtOnce_AndAuditsAuthenticatorReset()
+    public void Reset_WithARecoveryCode_RevokesTheOldPrimaryAtOnce_AndAuditsAuthenticatorReset()
     {
         var account = h.NewAccount();
         h.CreateKey(account, "before-reset");
 
-        var enrollment = h.Authority.Authenticators.Reset("desk", "phone lost");
+        var enrollment = h.Authority.Authenticators.Reset("desk", "phone lost", account.RecoveryCodes[0]);
 
         var authenticators = h.Authority.Authenticators.List("desk");
         Assert.Equal(AuthenticatorStatus.Revoked, authenticators[0].Status);
@@ -82,15 +82,17 @@ public sealed class AuthenticatorTests : IDisposable
         var reset = h.Audit().Single(a => a.Action == "Authenticator.Reset");
         Assert.Equal("desk", reset.AccountName);
         Assert.Equal("phone lost", reset.Reason);
+        Assert.Contains("RecoveryCode=used; RecoveryCodesLeft=9", reset.Detail, StringComparison.Ordinal);
+        Assert.Null(enrollment.CoolingOffUntil);
         Assert.Equal("tester", reset.Actor);
         Assert.Equal(AuditOutcome.Succeeded, reset.Outcome);
     }
 
     [Fact]
-    public void Reset_ThenConfirmingTheNewPhone_RefusesTheOldPhonesCodesForGood()
+    public void Reset_WithARecoveryCodeThenConfirmingTheNewPhone_RefusesTheOldPhonesCodesForGood()
     {
         var account = h.NewAccount();
-        var newSeed = Harness.SeedOf(h.Authority.Authenticators.Reset("desk", "phone lost"));
+        var newSeed = Harness.SeedOf(h.Authority.Authenticators.Reset("desk", "phone lost", account.RecoveryCodes[3]));
         h.Authority.Authenticators.Confirm("desk", null, h.Proof(newSeed));
         h.NextStep();
 
@@ -135,12 +137,12 @@ public sealed class AuthenticatorTests : IDisposable
     }
 
     [Fact]
-    public void Register_WithAnAutomationCode_IsRefusedBecauseOnlyThePrimaryMayRegister()
+    public void Register_WithAnAutomationCode_IsRefusedWithTwoFactorScopeDeniedBecauseOnlyAPersonMayRegister()
     {
         var account = h.NewAccount();
         var jobSeed = h.RegisterAutomation(account, "job");
 
-        Refusal.Expect(KeyAdminError.TwoFactorCodeInvalid, () => h.Authority.Authenticators.Register("desk", "another", h.Proof(jobSeed)));
+        Refusal.Expect(KeyAdminError.TwoFactorScopeDenied, () => h.Authority.Authenticators.Register("desk", "another", h.Proof(jobSeed)));
 
         Assert.DoesNotContain(h.Authority.Authenticators.List("desk"), a => a.Name == "another");
     }
@@ -161,7 +163,7 @@ public sealed class AuthenticatorTests : IDisposable
         var account = h.NewAccount();
         var jobSeed = h.RegisterAutomation(account, "job");
 
-        var revoked = h.Authority.Authenticators.Revoke("desk", "job");
+        var revoked = h.Authority.Authenticators.Revoke("desk", "job", TwoFactorProof.FromCode(null));
 
         Assert.Equal(AuthenticatorStatus.Revoked, revoked.Status);
         Assert.Null(h.Store.Read(r => r.ReadSealedSeed(revoked.AuthenticatorId)));
@@ -175,7 +177,7 @@ public sealed class AuthenticatorTests : IDisposable
     {
         h.NewAccount();
 
-        Refusal.Expect(KeyAdminError.AuthenticatorNotFound, () => h.Authority.Authenticators.Revoke("desk", "nobody"));
+        Refusal.Expect(KeyAdminError.AuthenticatorNotFound, () => h.Authority.Authenticators.Revoke("desk", "nobody", TwoFactorProof.FromCode(null)));
     }
 
     [Fact]

@@ -67,14 +67,14 @@ public sealed class BindingMinimumTests : IDisposable
     [Fact]
     public void Policy_WithALowerMinimum_LetsAWiderRangeBind_ButNeverASlashZero()
     {
-        h.Authority.Policy.Set(p => p with { MinBindingPrefixV4 = 8 });
+        h.SetPolicy(p => p with { MinBindingPrefixV4 = 8 });
 
         var wide = h.CreateKey(desk, "wide", r => r with { Permissions = ApiKeyPermission.Withdraw, IpAddresses = new[] { "10.0.0.0/8" } }).Key;
 
         Assert.False(wide.UnboundSensitiveAllowed);
         Assert.Equal(8, h.Authority.Policy.Get().MinBindingPrefixV4);
-        Refusal.Expect(KeyAdminError.InvalidPolicy, () => h.Authority.Policy.Set(p => p with { MinBindingPrefixV4 = 0 }));
-        Refusal.Expect(KeyAdminError.InvalidPolicy, () => h.Authority.Policy.Set(p => p with { MinBindingPrefixV6 = 0 }));
+        Refusal.Expect(KeyAdminError.InvalidPolicy, () => h.Authority.Policy.Set(p => p with { MinBindingPrefixV4 = 0 }, h.Proof(h.StoreAdministratorSeed)));
+        Refusal.Expect(KeyAdminError.InvalidPolicy, () => h.Authority.Policy.Set(p => p with { MinBindingPrefixV6 = 0 }, h.Proof(h.StoreAdministratorSeed)));
         Refusal.Expect(KeyAdminError.UnboundSensitivePermission, () =>
             h.CreateKey(desk, "all", r => r with { Permissions = ApiKeyPermission.Withdraw, IpAddresses = new[] { "0.0.0.0/0" } }));
     }

@@ -112,8 +112,8 @@ public sealed class ComplianceTests
     {
         var account = new Account { AccountId = "a", Name = "desk", Email = "d@example.com", CreatedAt = Created, CreatedBy = "t" };
 
-        Assert.Single(ComplianceReview.ForAccount(new AccountSummary(account, 5, 5, true), Defaults));
-        Assert.Empty(ComplianceReview.ForAccount(new AccountSummary(account, 4, 5, true), Defaults));
+        Assert.Single(ComplianceReview.ForAccount(new AccountSummary(account, 5, 5, true, 10), Created, Defaults));
+        Assert.Empty(ComplianceReview.ForAccount(new AccountSummary(account, 4, 5, true, 10), Created, Defaults));
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class ConfirmationTests : IDisposable
     public void ConfirmationLifetime_FromThePolicy_IsHonoured()
     {
         var account = h.NewAccount();
-        h.Authority.Policy.Set(p => p with { ConfirmationLifetime = TimeSpan.Zero });
+        h.SetPolicy(p => p with { ConfirmationLifetime = TimeSpan.Zero });
         var source = new CountingCodeSource(h, account.Seed);
         var proof = new TwoFactorProof(source);
 
@@ -112,11 +112,45 @@ public sealed class ConfirmationTests : IDisposable
         var proof = h.Proof(job);
         h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "a" }, proof);
 
-        h.Authority.Authenticators.Revoke("desk", "job");
+        h.Authority.Authenticators.Revoke("desk", "job", TwoFactorProof.FromCode(null));
 
         // Refused; today as TwoFactorCodeRequired, because the proof does not offer its spent code again.
         var e = Assert.Throws<KeyAdminException>(() => h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "b" }, proof));
         Assert.Contains(e.Error, new[] { KeyAdminError.TwoFactorCodeInvalid, KeyAdminError.TwoFactorCodeReplayed, KeyAdminError.TwoFactorCodeRequired });
+        Assert.Equal(1, h.LiveKeyCount("desk"));
+    }
+
+    [Fact]
+    public void BeforeChange_RunsOnceTheCodeIsInHand_AndNotWhenThePrechecksOrTheCodeAreMissing()
+    {
+        var account = h.NewAccount();
+        h.NewAccount("ops");
+        var calls = 0;
+        h.SetPolicy(p => p with { MaxKeysPerAccount = 1 });
+        h.CreateKey(account, "first");
+
+        Refusal.Expect(KeyAdminError.KeyLimitReached, () => h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "b" }, h.Proof(account.Seed).BeforeChange(() => calls++)));
+        Refusal.Expect(KeyAdminError.TwoFactorCodeRequired, () => h.Authority.Keys.Create(new NewKeyRequest { Account = "ops", Name = "b" }, TwoFactorProof.FromCode(null).BeforeChange(() => calls++)));
+        Assert.Equal(0, calls);
+
+        h.SetPolicy(p => p with { MaxKeysPerAccount = 2 });
+        h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "b" }, h.Proof(account.Seed).BeforeChange(() => calls++));
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public void BeforeChange_ThatThrows_StopsTheChangeBeforeItIsWritten_AndLeavesTheCodeUnspent()
+    {
+        var account = h.NewAccount();
+        var code = h.Code(account.Seed);
+        var before = h.StateSnapshot();
+
+        Assert.Throws<InvalidOperationException>(() => h.Authority.Keys.Create(
+            new NewKeyRequest { Account = "desk", Name = "a" },
+            TwoFactorProof.FromCode(code).BeforeChange(() => throw new InvalidOperationException("a warning the caller stops at"))));
+
+        Assert.Equal(before, h.StateSnapshot());
+        h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "a" }, TwoFactorProof.FromCode(code));
         Assert.Equal(1, h.LiveKeyCount("desk"));
     }
 

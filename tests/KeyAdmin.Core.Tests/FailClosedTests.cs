@@ -69,6 +69,7 @@ public sealed class FailClosedTests : IDisposable
         var key = h.CreateKey(desk, "bot").Key;
         h.Authority.Keys.Disable(key.KeyId, "x");
         h.CreateKey(desk, "other");
+        var administrator = h.StoreAdministratorSeed;
         RawDb.Execute(h.StorePath, BreakAudit);
         var before = Snapshot();
 
@@ -77,7 +78,7 @@ public sealed class FailClosedTests : IDisposable
         Refusal.Expect(KeyAdminError.AuditWriteFailed, () => h.Authority.Accounts.Create("ops", "ops@example.com"));
         Refusal.Expect(KeyAdminError.AuditWriteFailed, () => h.Authority.Authenticators.Register("desk", "job", h.Proof(desk.Seed)));
         Refusal.Expect(KeyAdminError.AuditWriteFailed, () => h.Authority.Authenticators.Reset("desk", "lost"));
-        Refusal.Expect(KeyAdminError.AuditWriteFailed, () => h.Authority.Policy.Set(p => p with { MaxKeysPerAccount = 9 }));
+        Refusal.Expect(KeyAdminError.AuditWriteFailed, () => h.Authority.Policy.Set(p => p with { MaxKeysPerAccount = 9 }, h.Proof(administrator)));
 
         Assert.Equal(before, Snapshot());
         Assert.NotNull(h.Store.Read(r => r.ReadSealedSecret(key.KeyId)));

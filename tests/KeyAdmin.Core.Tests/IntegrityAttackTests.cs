@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Compliance;
@@ -19,40 +18,29 @@ namespace KeyAdmin.Core.Tests;
 /// </summary>
 public sealed class IntegrityAttackTests : IDisposable
 {
-#if POSTGRES
-    private const string Meta = "keyadmin_meta";
-#else
-    private const string Meta = "meta";
-#endif
-    private const string Caller = "203.0.113.7";
-    private readonly Harness h = new();
-    private readonly TestAccount desk;
-    private readonly RequestVerifier verifier;
+    private const string Meta = StoreAttacker.Meta;
+    private const string Caller = StoreAttacker.Caller;
+    private readonly StoreAttacker attacker = new();
 
-    public IntegrityAttackTests()
-    {
-        desk = h.NewAccount();
-        // Revalidation on every request: each verification reads the store, as the first one after a change does.
-        verifier = new RequestVerifier(h.Store, h.Clock, new VerifierOptions { RevalidateAfter = TimeSpan.Zero, FlushInterval = TimeSpan.FromHours(1) });
-    }
+    private Harness h => attacker.Harness;
 
-    public void Dispose()
-    {
-        verifier.Dispose();
-        h.Dispose();
-    }
+    private TestAccount desk => attacker.Account;
+
+    private RequestVerifier verifier => attacker.Verifier;
+
+    public void Dispose() => attacker.Dispose();
 
     [Fact]
     public void AuditForgery_ResealedOnOpen_StaysBrokenAfterTheStoreIsOpenedAgain()
     {
-        var key = NewKey("bot", ApiKeyPermission.Read).Key;
+        var key = attacker.NewKey("bot", ApiKeyPermission.Read).Key;
         h.Authority.Keys.Disable(key.KeyId, "leaked");
         var records = h.Audit();
         var k = records.Single(r => r.Action == "ApiKey.Disable").Sequence;
         var before = records.Single(r => r.Sequence == k - 1);
         // The forgery of issue 12: cut the log from k, set the head to the bare hash of k-1, add altered records
         // without a hash, and let the next open seal them.
-        Attack($"DELETE FROM audit_rows WHERE seq >= {k}; DELETE FROM audit WHERE seq >= {k}; " +
+        attacker.Attack($"DELETE FROM audit_rows WHERE seq >= {k}; DELETE FROM audit WHERE seq >= {k}; " +
                $"UPDATE {Meta} SET value = '{before.Hash}' WHERE name = 'audit_head'; " +
                $"INSERT INTO audit (seq, at, actor, actor_host, action, outcome) VALUES ({k}, 0, 'tester', 'host', 'ApiKey.Update', 'Succeeded')");
 
@@ -70,14 +58,15 @@ public sealed class IntegrityAttackTests : IDisposable
     [Fact]
     public void AuditForgery_UnsealedRecordAdded_IsReportedAndNothingIsAppendedAfterIt()
     {
+        var administrator = h.StoreAdministratorSeed;
         var last = h.Audit().Last().Sequence;
-        Attack($"INSERT INTO audit (seq, at, actor, actor_host, action, outcome) VALUES ({last + 1}, 0, 'mallory', 'host', 'Policy.Set', 'Succeeded')");
+        attacker.Attack($"INSERT INTO audit (seq, at, actor, actor_host, action, outcome) VALUES ({last + 1}, 0, 'mallory', 'host', 'Policy.Set', 'Succeeded')");
 
         var report = h.Authority.Audit.Verify();
 
         Assert.False(report.IsIntact);
         Assert.Equal(last + 1, report.FirstBrokenSequence);
-        Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Policy.Set(p => p with { MaxKeysPerAccount = 3 }));
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Policy.Set(p => p with { MaxKeysPerAccount = 3 }, h.Proof(administrator)));
         Assert.Equal(5, h.Authority.Policy.Get().MaxKeysPerAccount);
     }
 
@@ -85,7 +74,7 @@ public sealed class IntegrityAttackTests : IDisposable
     public void AuditForgery_HeadWithoutItsSeal_IsReportedAndRefusesWrites()
     {
         var head = RawDb.Text(h.StorePath, $"SELECT value FROM {Meta} WHERE name = 'audit_head'")!;
-        Attack($"UPDATE {Meta} SET value = '{head[..head.LastIndexOf('|')]}|' WHERE name = 'audit_head'");
+        attacker.Attack($"UPDATE {Meta} SET value = '{head[..head.LastIndexOf('|')]}|' WHERE name = 'audit_head'");
 
         Assert.False(h.Authority.Audit.Verify().IsIntact);
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Accounts.Create("ops", "ops@example.com"));
@@ -96,7 +85,7 @@ public sealed class IntegrityAttackTests : IDisposable
     {
         var last = h.Audit().Last().Sequence;
         // Leave a gap at 3: every record from 3 on moves up by one, the head with it.
-        Attack($"UPDATE audit SET seq = seq + 1000 WHERE seq >= 3; UPDATE audit SET seq = seq - 999 WHERE seq >= 1000; " +
+        attacker.Attack($"UPDATE audit SET seq = seq + 1000 WHERE seq >= 3; UPDATE audit SET seq = seq - 999 WHERE seq >= 1000; " +
                $"UPDATE audit_rows SET seq = seq + 1 WHERE seq >= 3");
 
         var report = h.Authority.Audit.Verify();
@@ -109,9 +98,9 @@ public sealed class IntegrityAttackTests : IDisposable
     [Fact]
     public void AuditRowIndex_EntryRemoved_IsReportedByTheChainCheck()
     {
-        var key = NewKey("bot", ApiKeyPermission.Read).Key;
+        var key = attacker.NewKey("bot", ApiKeyPermission.Read).Key;
         var created = h.Audit().Single(r => r.Action == "ApiKey.Create");
-        Attack($"DELETE FROM audit_rows WHERE row_ref = 'api_keys:{key.KeyId}'");
+        attacker.Attack($"DELETE FROM audit_rows WHERE row_ref = 'api_keys:{key.KeyId}'");
 
         var report = h.Authority.Audit.Verify();
 
@@ -123,7 +112,7 @@ public sealed class IntegrityAttackTests : IDisposable
     [Fact]
     public void AuditRowIndex_StrayEntryAdded_IsReportedByTheChainCheck()
     {
-        Attack("INSERT INTO audit_rows (row_ref, seq) VALUES ('api_keys:kak_madeup', 2)");
+        attacker.Attack("INSERT INTO audit_rows (row_ref, seq) VALUES ('api_keys:kak_madeup', 2)");
 
         var report = h.Authority.Audit.Verify();
 
@@ -134,12 +123,12 @@ public sealed class IntegrityAttackTests : IDisposable
     [Fact]
     public void KeyEscalation_ALeakedDisabledReadKeyMadeAWithdrawKeyForAnyAddress_IsRefusedEverywhere()
     {
-        var (key, secret) = NewKey("reader", ApiKeyPermission.Read, "198.51.100.1");
+        var (key, secret) = attacker.NewKey("reader", ApiKeyPermission.Read, "198.51.100.1");
         h.Authority.Keys.Disable(key.KeyId, "leaked");
         var all = (int)(ApiKeyPermission.Read | ApiKeyPermission.Trade | ApiKeyPermission.Transfer | ApiKeyPermission.Withdraw);
-        Attack($"UPDATE api_keys SET status = 'Enabled', permissions = {all}, ip_binding = '0.0.0.0/0', disabled_at = NULL, disabled_reason = NULL WHERE key_id = '{key.KeyId}'");
+        attacker.Attack($"UPDATE api_keys SET status = 'Enabled', permissions = {all}, ip_binding = '0.0.0.0/0', disabled_at = NULL, disabled_reason = NULL WHERE key_id = '{key.KeyId}'");
 
-        var result = verifier.Verify(Sign(key, secret, ApiKeyPermission.Withdraw, "192.0.2.99"));
+        var result = verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Withdraw, "192.0.2.99"));
 
         Assert.Equal(VerificationReason.StoreTampered, result.Reason);
         AssertRefusedEverywhere(key.KeyId);
@@ -148,21 +137,21 @@ public sealed class IntegrityAttackTests : IDisposable
     [Fact]
     public void KeyReEnabled_StatusColumnSetBackToEnabled_IsRefused()
     {
-        var (key, secret) = NewKey("bot", ApiKeyPermission.Read);
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Read);
         h.Authority.Keys.Disable(key.KeyId, "leaked");
-        Attack($"UPDATE api_keys SET status = 'Enabled' WHERE key_id = '{key.KeyId}'");
+        attacker.Attack($"UPDATE api_keys SET status = 'Enabled' WHERE key_id = '{key.KeyId}'");
 
-        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(Sign(key, secret, ApiKeyPermission.Read, Caller)).Reason);
+        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Read, Caller)).Reason);
         AssertRefusedEverywhere(key.KeyId);
     }
 
     [Fact]
     public void KeyUnbound_BindingCleared_IsRefused()
     {
-        var (key, secret) = NewKey("trader", ApiKeyPermission.Trade, "198.51.100.1");
-        Attack($"UPDATE api_keys SET ip_binding = '' WHERE key_id = '{key.KeyId}'");
+        var (key, secret) = attacker.NewKey("trader", ApiKeyPermission.Trade, "198.51.100.1");
+        attacker.Attack($"UPDATE api_keys SET ip_binding = '' WHERE key_id = '{key.KeyId}'");
 
-        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(Sign(key, secret, ApiKeyPermission.Trade, Caller)).Reason);
+        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Trade, Caller)).Reason);
         AssertRefusedEverywhere(key.KeyId);
     }
 
@@ -173,23 +162,23 @@ public sealed class IntegrityAttackTests : IDisposable
     {
         var issued = h.CreateKey(desk, "kucoin", r => r with { Permissions = ApiKeyPermission.Trade, Passphrase = Requests.Secure("Kc-Passphrase-1"), AllowUnboundSensitive = true });
         var secret = Encoding.ASCII.GetBytes(Harness.Reveal(issued.Secret));
-        Attack($"UPDATE api_keys SET {change} WHERE key_id = '{issued.Key.KeyId}'");
+        attacker.Attack($"UPDATE api_keys SET {change} WHERE key_id = '{issued.Key.KeyId}'");
 
         // Either way the key's seal no longer matches: a key version it never accepted, or KeyAdmin's scheme
         // without the passphrase, is refused as tampered rather than tried.
-        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(Sign(issued.Key, secret, ApiKeyPermission.Trade, Caller)).Reason);
+        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(issued.Key, secret, ApiKeyPermission.Trade, Caller)).Reason);
         AssertRefusedEverywhere(issued.Key.KeyId);
     }
 
     [Fact]
     public void KeyUnexpired_ExpiryRemoved_IsRefused()
     {
-        var (key, secret) = NewKey("short-lived", ApiKeyPermission.Read, expiresInDays: 30);
+        var (key, secret) = attacker.NewKey("short-lived", ApiKeyPermission.Read, expiresInDays: 30);
         h.Clock.Advance(TimeSpan.FromDays(31));
-        Assert.Equal(VerificationReason.Expired, verifier.Verify(Sign(key, secret, ApiKeyPermission.Read, Caller)).Reason);
-        Attack($"UPDATE api_keys SET expires_at = NULL WHERE key_id = '{key.KeyId}'");
+        Assert.Equal(VerificationReason.Expired, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Read, Caller)).Reason);
+        attacker.Attack($"UPDATE api_keys SET expires_at = NULL WHERE key_id = '{key.KeyId}'");
 
-        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(Sign(key, secret, ApiKeyPermission.Read, Caller)).Reason);
+        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Read, Caller)).Reason);
         AssertRefusedEverywhere(key.KeyId);
     }
 
@@ -197,11 +186,11 @@ public sealed class IntegrityAttackTests : IDisposable
     public void KeyReparented_MovedToAnotherAccount_IsRefused()
     {
         var ops = h.NewAccount("ops");
-        var (key, secret) = NewKey("bot", ApiKeyPermission.Read);
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Read);
         var opsId = h.AccountRecord(ops.Name).AccountId;
-        Attack($"UPDATE api_keys SET account_id = '{opsId}' WHERE key_id = '{key.KeyId}'");
+        attacker.Attack($"UPDATE api_keys SET account_id = '{opsId}' WHERE key_id = '{key.KeyId}'");
 
-        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(Sign(key, secret, ApiKeyPermission.Read, Caller)).Reason);
+        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Read, Caller)).Reason);
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.List("ops").ToList());
         AssertRefusedEverywhere(key.KeyId);
     }
@@ -209,13 +198,10 @@ public sealed class IntegrityAttackTests : IDisposable
     [Fact]
     public void KeyRolledBack_AnOlderValidCopyPutBackAfterDisable_IsRefusedAsSetBack()
     {
-        var (key, secret) = NewKey("bot", ApiKeyPermission.Trade);
-        var enabled = RawDb.Row(h.StorePath, "api_keys", $"key_id = '{key.KeyId}'");
-        h.Authority.Keys.Disable(key.KeyId, "leaked");
-        DropKeyTriggers();
-        RawDb.PutBack(h.StorePath, "api_keys", enabled, $"key_id = '{key.KeyId}'");
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Trade);
+        attacker.DisableAndPutBackTheEnabledRow(key);
 
-        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(Sign(key, secret, ApiKeyPermission.Trade, Caller)).Reason);
+        Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Trade, Caller)).Reason);
         var e = Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Get(key.KeyId));
         Assert.Contains("set back to an older version", e.Message, StringComparison.Ordinal);
         AssertRefusedEverywhere(key.KeyId);
@@ -226,13 +212,9 @@ public sealed class IntegrityAttackTests : IDisposable
     {
         // The limit of a check at read time (docs/SECURITY.md): a row set back together with the index entry of its
         // later version passes there, and the chain check names the record whose index was cut.
-        var (key, _) = NewKey("bot", ApiKeyPermission.Trade);
-        var enabled = RawDb.Row(h.StorePath, "api_keys", $"key_id = '{key.KeyId}'");
-        h.Authority.Keys.Disable(key.KeyId, "leaked");
-        var disabled = h.Audit().Single(r => r.Action == "ApiKey.Disable").Sequence;
-        DropKeyTriggers();
-        RawDb.PutBack(h.StorePath, "api_keys", enabled, $"key_id = '{key.KeyId}'");
-        Attack($"DELETE FROM audit_rows WHERE row_ref = 'api_keys:{key.KeyId}' AND seq = {disabled}");
+        var (key, _) = attacker.NewKey("bot", ApiKeyPermission.Trade);
+        var disabled = attacker.DisableAndPutBackTheEnabledRow(key);
+        attacker.Attack($"DELETE FROM audit_rows WHERE row_ref = 'api_keys:{key.KeyId}' AND seq = {disabled}");
 
         var report = h.Authority.Audit.Verify();
 
@@ -243,10 +225,10 @@ public sealed class IntegrityAttackTests : IDisposable
     [Fact]
     public void KeyNameIndex_SwappedBetweenTwoKeys_IsRefusedWhenLookedUpByName()
     {
-        var a = NewKey("bot-a", ApiKeyPermission.Read).Key;
-        var b = NewKey("bot-b", ApiKeyPermission.Read).Key;
+        var a = attacker.NewKey("bot-a", ApiKeyPermission.Read).Key;
+        var b = attacker.NewKey("bot-b", ApiKeyPermission.Read).Key;
         // An administrator disabling "bot-a" by name would disable bot-b.
-        Attack($"UPDATE api_keys SET name_key = 'swap' WHERE key_id = '{a.KeyId}'; UPDATE api_keys SET name_key = 'bot-a' WHERE key_id = '{b.KeyId}'; " +
+        attacker.Attack($"UPDATE api_keys SET name_key = 'swap' WHERE key_id = '{a.KeyId}'; UPDATE api_keys SET name_key = 'bot-a' WHERE key_id = '{b.KeyId}'; " +
                $"UPDATE api_keys SET name_key = 'bot-b' WHERE key_id = '{a.KeyId}'");
 
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Get("desk", "bot-a"));
@@ -255,7 +237,7 @@ public sealed class IntegrityAttackTests : IDisposable
     [Fact]
     public void KeyForged_RowInsertedWithAMadeUpSeal_IsRefused()
     {
-        var (real, secret) = NewKey("bot", ApiKeyPermission.Read);
+        var (real, secret) = attacker.NewKey("bot", ApiKeyPermission.Read);
         var row = RawDb.Row(h.StorePath, "api_keys", $"key_id = '{real.KeyId}'");
         var forgedId = KeyTokens.NewKeyId();
         row["key_id"] = forgedId;
@@ -266,7 +248,7 @@ public sealed class IntegrityAttackTests : IDisposable
 
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Get(forgedId));
         // The copied secret is sealed under the real key's id: it opens for no other key.
-        Assert.NotEqual(VerificationReason.Accepted, verifier.Verify(Sign(real with { KeyId = forgedId }, secret, ApiKeyPermission.Withdraw, Caller)).Reason);
+        Assert.NotEqual(VerificationReason.Accepted, verifier.Verify(attacker.Sign(real with { KeyId = forgedId }, secret, ApiKeyPermission.Withdraw, Caller)).Reason);
     }
 
     [Fact]
@@ -274,7 +256,7 @@ public sealed class IntegrityAttackTests : IDisposable
     {
         var code = h.Code(desk.Seed);
         h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "first" }, TwoFactorProof.FromCode(code));
-        Attack("UPDATE authenticators SET last_used_step = 0");
+        attacker.Attack("UPDATE authenticators SET last_used_step = 0");
 
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "second" }, TwoFactorProof.FromCode(code)));
         Assert.Equal(1, h.LiveKeyCount("desk"));
@@ -305,7 +287,7 @@ public sealed class IntegrityAttackTests : IDisposable
         }
 
         Assert.True(h.AccountRecord("desk").IsLockedAt(h.Now));
-        Attack("UPDATE accounts SET failed_codes = 0, locked_until = NULL");
+        attacker.Attack("UPDATE accounts SET failed_codes = 0, locked_until = NULL");
 
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "bot" }, h.Proof(desk.Seed)));
         Assert.Equal(0, h.Store.Read(r => r.CountLiveKeys(deskId)));
@@ -332,7 +314,7 @@ public sealed class IntegrityAttackTests : IDisposable
         var opsId = h.AccountRecord("ops").AccountId;
         var deskId = h.AccountRecord("desk").AccountId;
         // desk's phone now "belongs" to ops, whose own enrolment was never confirmed.
-        Attack($"DELETE FROM authenticators WHERE account_id = '{opsId}'; UPDATE authenticators SET account_id = '{opsId}' WHERE account_id = '{deskId}'");
+        attacker.Attack($"DELETE FROM authenticators WHERE account_id = '{opsId}'; UPDATE authenticators SET account_id = '{opsId}' WHERE account_id = '{deskId}'");
 
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Create(new NewKeyRequest { Account = "ops", Name = "bot" }, h.Proof(desk.Seed)));
         Assert.Equal(0, h.Store.Read(r => r.CountLiveKeys(opsId)));
@@ -341,19 +323,19 @@ public sealed class IntegrityAttackTests : IDisposable
     [Fact]
     public void PolicyWeakened_RowEdited_IsRefusedAndReported()
     {
-        h.Authority.Policy.Set(p => p with { MaxFailedCodes = 3, LockoutDuration = TimeSpan.FromHours(1) });
-        Attack("UPDATE policy SET max_failed_codes = 100, lockout_seconds = 60, max_keys = 1000");
+        h.SetPolicy(p => p with { MaxFailedCodes = 3, LockoutDuration = TimeSpan.FromHours(1) });
+        attacker.Attack("UPDATE policy SET max_failed_codes = 100, lockout_seconds = 60, max_keys = 1000");
 
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Policy.Get());
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "bot" }, h.Proof(desk.Seed)));
-        Assert.Contains(Review(), f => f.Rule == ComplianceRule.StoreTampered && f.Message.Contains("policy", StringComparison.Ordinal));
+        Assert.Contains(attacker.Review(), f => f.Rule == ComplianceRule.StoreTampered && f.Message.Contains("policy", StringComparison.Ordinal));
     }
 
     [Fact]
     public void PolicyDeleted_TheDefaultsAreNotTakenInstead()
     {
-        h.Authority.Policy.Set(p => p with { MaxFailedCodes = 3 });
-        Attack("DELETE FROM policy");
+        h.SetPolicy(p => p with { MaxFailedCodes = 3 });
+        attacker.Attack("DELETE FROM policy");
 
         var e = Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Policy.Get());
         Assert.Contains("missing", e.Message, StringComparison.Ordinal);
@@ -362,16 +344,16 @@ public sealed class IntegrityAttackTests : IDisposable
     [Fact]
     public void AccountLimitRaised_KeyLimitEdited_IsRefusedAndReported()
     {
-        Attack("UPDATE accounts SET key_limit = 1000");
+        attacker.Attack("UPDATE accounts SET key_limit = 1000");
 
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Accounts.List());
-        Assert.Contains(Review(), f => f.Rule == ComplianceRule.StoreTampered && f.Severity == ComplianceSeverity.High);
+        Assert.Contains(attacker.Review(), f => f.Rule == ComplianceRule.StoreTampered && f.Severity == ComplianceSeverity.High);
     }
 
     [Fact]
     public void StoreIdSwapped_TheStoreRefusesToOpen()
     {
-        Attack($"UPDATE {Meta} SET value = 'someone-elses-store' WHERE name = 'store_id'");
+        attacker.Attack($"UPDATE {Meta} SET value = 'someone-elses-store' WHERE name = 'store_id'");
 
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.OpenStore());
     }
@@ -379,7 +361,7 @@ public sealed class IntegrityAttackTests : IDisposable
     [Fact]
     public void WholeStoreRolledBack_ChainIntactInItself_IsCaughtByThePinnedHead()
     {
-        var (key, secret) = NewKey("bot", ApiKeyPermission.Trade);
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Trade);
         var headThen = RawDb.Text(h.StorePath, $"SELECT value FROM {Meta} WHERE name = 'audit_head'")!;
         var sequenceThen = long.Parse(headThen.Split('|')[0], System.Globalization.CultureInfo.InvariantCulture);
         var keyThen = RawDb.Row(h.StorePath, "api_keys", $"key_id = '{key.KeyId}'");
@@ -387,12 +369,12 @@ public sealed class IntegrityAttackTests : IDisposable
         var pinned = h.Authority.Audit.Verify().Head!;
 
         // Everything put back as it was before the disable: the log, its index, its head and the key's row.
-        DropKeyTriggers();
+        attacker.DropKeyTriggers();
         RawDb.PutBack(h.StorePath, "api_keys", keyThen, $"key_id = '{key.KeyId}'");
-        Attack($"DELETE FROM audit WHERE seq > {sequenceThen}; DELETE FROM audit_rows WHERE seq > {sequenceThen}; UPDATE {Meta} SET value = '{headThen}' WHERE name = 'audit_head'");
+        attacker.Attack($"DELETE FROM audit WHERE seq > {sequenceThen}; DELETE FROM audit_rows WHERE seq > {sequenceThen}; UPDATE {Meta} SET value = '{headThen}' WHERE name = 'audit_head'");
 
         Assert.True(h.Authority.Audit.Verify().IsIntact, "a consistent rollback of the whole store is intact in itself");
-        Assert.Equal(VerificationReason.Accepted, verifier.Verify(Sign(key, secret, ApiKeyPermission.Trade, Caller)).Reason);
+        Assert.Equal(VerificationReason.Accepted, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Trade, Caller)).Reason);
         var report = h.Authority.Audit.Verify(PinnedAuditHead.Parse(pinned));
         Assert.False(report.IsIntact);
         Assert.Contains("rolled back or replaced", report.Problem, StringComparison.Ordinal);
@@ -402,7 +384,7 @@ public sealed class IntegrityAttackTests : IDisposable
     public void PinnedHead_OfTheSameStore_StaysIntactAsTheLogGrows()
     {
         var pinned = h.Authority.Audit.Verify().Head!;
-        NewKey("bot", ApiKeyPermission.Read);
+        attacker.NewKey("bot", ApiKeyPermission.Read);
 
         var report = h.Authority.Audit.Verify(PinnedAuditHead.Parse(pinned));
 
@@ -414,11 +396,11 @@ public sealed class IntegrityAttackTests : IDisposable
     [Fact]
     public void Detection_IsRecordedInTheAuditLogOnceByTheVerifier()
     {
-        var (key, secret) = NewKey("bot", ApiKeyPermission.Read);
-        Attack($"UPDATE api_keys SET memo = 'changed' WHERE key_id = '{key.KeyId}'");
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Read);
+        attacker.Attack($"UPDATE api_keys SET memo = 'changed' WHERE key_id = '{key.KeyId}'");
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(Sign(key, secret, ApiKeyPermission.Read, Caller)).Reason);
+            Assert.Equal(VerificationReason.StoreTampered, verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Read, Caller)).Reason);
         }
 
         verifier.Flush();
@@ -431,25 +413,25 @@ public sealed class IntegrityAttackTests : IDisposable
     public void BadSignature_OnATamperedKey_IsStillBadSignature()
     {
         // A caller without the secret learns nothing of the key's state, tampered or not.
-        var (key, _) = NewKey("bot", ApiKeyPermission.Read);
-        Attack($"UPDATE api_keys SET memo = 'changed' WHERE key_id = '{key.KeyId}'");
+        var (key, _) = attacker.NewKey("bot", ApiKeyPermission.Read);
+        attacker.Attack($"UPDATE api_keys SET memo = 'changed' WHERE key_id = '{key.KeyId}'");
 
-        Assert.Equal(VerificationReason.BadSignature, verifier.Verify(Sign(key, new byte[43], ApiKeyPermission.Read, Caller)).Reason);
+        Assert.Equal(VerificationReason.BadSignature, verifier.Verify(attacker.Sign(key, new byte[43], ApiKeyPermission.Read, Caller)).Reason);
     }
 
     [Fact]
     public void Listing_WithOneTamperedKey_ReportsItWhereItStandsAndListsTheOthers()
     {
-        var a = NewKey("bot-a", ApiKeyPermission.Read).Key;
-        var b = NewKey("bot-b", ApiKeyPermission.Read).Key;
-        Attack($"UPDATE api_keys SET memo = 'changed' WHERE key_id = '{a.KeyId}'");
+        var a = attacker.NewKey("bot-a", ApiKeyPermission.Read).Key;
+        var b = attacker.NewKey("bot-b", ApiKeyPermission.Read).Key;
+        attacker.Attack($"UPDATE api_keys SET memo = 'changed' WHERE key_id = '{a.KeyId}'");
 
         var rows = h.Authority.Keys.ListChecked("desk").ToList();
 
         Assert.Equal(2, rows.Count);
         Assert.Equal(KeyAdminError.StoreTampered, rows.Single(r => r.Value is null).Tampered!.Error);
         Assert.Equal(b.KeyId, rows.Single(r => r.Value is not null).Value!.KeyId);
-        Assert.Contains(Review(), f => f.Rule == ComplianceRule.StoreTampered && f.KeyId == a.KeyId);
+        Assert.Contains(attacker.Review(), f => f.Rule == ComplianceRule.StoreTampered && f.KeyId == a.KeyId);
     }
 
     private void AssertRefusedEverywhere(string keyId)
@@ -457,57 +439,7 @@ public sealed class IntegrityAttackTests : IDisposable
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Get(keyId));
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Disable(keyId, "again"));
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Enable(keyId, h.Proof(desk.Seed)));
-        Assert.Contains(Review(), f => f.Rule == ComplianceRule.StoreTampered && f.Severity == ComplianceSeverity.High && f.KeyId == keyId);
+        Assert.Contains(attacker.Review(), f => f.Rule == ComplianceRule.StoreTampered && f.Severity == ComplianceSeverity.High && f.KeyId == keyId);
         Assert.Contains(h.Audit(), r => r.Action == "Store.TamperDetected" && r.Target == "api_keys:" + keyId);
-    }
-
-    private List<ComplianceFinding> Review() => h.Authority.Compliance.Review(new ComplianceOptions()).ToList();
-
-    private (ApiKey Key, byte[] Secret) NewKey(string name, ApiKeyPermission permissions, string? binding = null, int? expiresInDays = null)
-    {
-        var issued = h.CreateKey(desk, name, r => r with
-        {
-            Permissions = permissions,
-            IpAddresses = binding is null ? Array.Empty<string>() : new[] { binding },
-            AllowUnboundSensitive = true,
-            ExpiresInDays = expiresInDays,
-        });
-        return (issued.Key, Encoding.ASCII.GetBytes(Harness.Reveal(issued.Secret)));
-    }
-
-    private SignedRequest Sign(ApiKey key, byte[] secret, ApiKeyPermission permission, string caller)
-    {
-        var timestamp = h.Now.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var body = Encoding.UTF8.GetBytes("{}");
-        return new SignedRequest
-        {
-            KeyId = key.KeyId,
-            Timestamp = timestamp,
-            Signature = RequestSigner.Sign(secret, timestamp, "POST", "/api/v1/orders", body),
-            Method = "POST",
-            PathAndQuery = "/api/v1/orders",
-            ContentType = "application/json",
-            Body = body,
-            CallerAddress = IPAddress.Parse(caller),
-            RequiredPermission = permission,
-        };
-    }
-
-    /// <summary>Raw SQL as the attacker runs it: with the tables' triggers out of the way first.</summary>
-    private void Attack(string sql)
-    {
-#if POSTGRES
-        RawDb.Execute(h.StorePath, $"SET session_replication_role = replica; {sql}; SET session_replication_role = DEFAULT");
-#else
-        DropKeyTriggers();
-        RawDb.Execute(h.StorePath, sql);
-#endif
-    }
-
-    private void DropKeyTriggers()
-    {
-#if !POSTGRES
-        RawDb.Execute(h.StorePath, "DROP TRIGGER IF EXISTS api_keys_permissions_immutable; DROP TRIGGER IF EXISTS api_keys_deleted_final; DROP TRIGGER IF EXISTS api_keys_key_versions_immutable;");
-#endif
     }
 }

@@ -147,7 +147,7 @@ public sealed class KeyCreationTests : IDisposable
     [Fact]
     public void Create_WhenThePolicyLowersTheLimit_RefusesAtTheNewLimit()
     {
-        h.Authority.Policy.Set(p => p with { MaxKeysPerAccount = 2 });
+        h.SetPolicy(p => p with { MaxKeysPerAccount = 2 });
         h.CreateKey(desk, "a");
         h.CreateKey(desk, "b");
 
@@ -158,7 +158,7 @@ public sealed class KeyCreationTests : IDisposable
     [Fact]
     public void Create_WhenThePolicyRaisesTheLimit_AllowsMoreThanFive()
     {
-        h.Authority.Policy.Set(p => p with { MaxKeysPerAccount = 7 });
+        h.SetPolicy(p => p with { MaxKeysPerAccount = 7 });
         for (var i = 1; i <= 7; i++)
         {
             h.CreateKey(desk, "key" + i);
@@ -176,7 +176,7 @@ public sealed class KeyCreationTests : IDisposable
             h.CreateKey(desk, "key" + i);
         }
 
-        h.Authority.Policy.Set(p => p with { MaxKeysPerAccount = 1 });
+        h.SetPolicy(p => p with { MaxKeysPerAccount = 1 });
 
         Refusal.Expect(KeyAdminError.KeyLimitReached, () => h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "key4" }, h.Proof(desk.Seed)));
         Assert.Equal(3, h.LiveKeyCount("desk"));

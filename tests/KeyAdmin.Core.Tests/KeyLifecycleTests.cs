@@ -336,11 +336,12 @@ public sealed class KeyLifecycleTests : IDisposable
     {
         var key = h.CreateKey(desk, "bot").Key;
 
-        Refusal.Expect(KeyAdminError.AccountHasKeys, () => h.Authority.Accounts.Remove("desk"));
+        Refusal.Expect(KeyAdminError.AccountHasKeys, () => h.Authority.Accounts.Remove("desk", h.Proof(desk.Seed)));
 
         h.Authority.Keys.Disable(key.KeyId, null);
         h.Authority.Keys.Remove(key.KeyId, h.Proof(desk.Seed));
-        h.Authority.Accounts.Remove("desk");
+        h.NextStep();
+        h.Authority.Accounts.Remove("desk", h.Proof(desk.Seed));
         Assert.Empty(h.Authority.Accounts.List());
         Assert.Contains(h.Audit(), a => a.Action == "ApiKey.Remove" && a.KeyId == key.KeyId && a.Outcome == AuditOutcome.Succeeded);
     }

@@ -105,7 +105,7 @@ public sealed class LockoutTests : IDisposable
     public void Lockout_HonoursMaxFailedCodesAndLockoutDurationFromThePolicy()
     {
         var account = h.NewAccount();
-        h.Authority.Policy.Set(p => p with { MaxFailedCodes = 2, LockoutDuration = TimeSpan.FromMinutes(3) });
+        h.SetPolicy(p => p with { MaxFailedCodes = 2, LockoutDuration = TimeSpan.FromMinutes(3) });
 
         Assert.Equal(KeyAdminError.TwoFactorCodeInvalid, TryWrongCode(account).Error);
         Assert.Equal(KeyAdminError.TwoFactorLockedOut, TryWrongCode(account).Error);
@@ -123,7 +123,7 @@ public sealed class LockoutTests : IDisposable
     public void Lockout_RaisedMaxFailedCodes_AllowsMoreAttempts()
     {
         var account = h.NewAccount();
-        h.Authority.Policy.Set(p => p with { MaxFailedCodes = 7 });
+        h.SetPolicy(p => p with { MaxFailedCodes = 7 });
 
         for (var i = 0; i < 6; i++)
         {
@@ -170,7 +170,7 @@ public sealed class LockoutTests : IDisposable
     {
         var before = h.Authority.Policy.Get();
 
-        Refusal.Expect(KeyAdminError.InvalidPolicy, () => h.Authority.Policy.Set(p => p with { MaxFailedCodes = maxFailedCodes, LockoutDuration = TimeSpan.FromMinutes(lockoutMinutes) }));
+        Refusal.Expect(KeyAdminError.InvalidPolicy, () => h.Authority.Policy.Set(p => p with { MaxFailedCodes = maxFailedCodes, LockoutDuration = TimeSpan.FromMinutes(lockoutMinutes) }, h.Proof(h.StoreAdministratorSeed)));
 
         Assert.Equal(before, h.Authority.Policy.Get());
     }

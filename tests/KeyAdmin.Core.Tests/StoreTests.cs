@@ -121,6 +121,34 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    public void Open_OfASchema4Store_MigratesItAndJobsRegisteredBeforeScopesKeepTheDefaultScope()
+    {
+        var path = Path.Combine(folder, "v4.db");
+        // As release 0.1.0 left it: initialised (the KEK's fingerprint and the store's id recorded), then an account with a job.
+        using var kek = new SecretBox(new FileKeyEncryptionKeySource(path + ".kek").Create());
+        RawDb.Execute(path, string.Concat(SqliteSchema.Migrations.Take(4)) +
+            $"PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA user_version = 4; " +
+            $"INSERT INTO meta (name, value) VALUES ('kek_fingerprint', '{kek.Fingerprint}'), ('store_id', 'release-0-1-0'); " +
+            "INSERT INTO accounts (account_id, name, name_key, email, created_at, created_by) VALUES ('a1', 'desk', 'desk', 'desk@example.com', 0, 'v4'); " +
+            "INSERT INTO authenticators (authenticator_id, account_id, name, name_key, kind, status, created_at, created_by) VALUES ('j1', 'a1', 'job', 'job', 'Automation', 'Active', 0, 'v4');");
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, OwnerFile);
+        }
+
+        using var store = Open(path);
+
+        Assert.Equal(SqliteSchema.CurrentVersion, store.Description.SchemaVersion);
+        var job = store.Read(r => r.ListAuthenticators("a1")).Single();
+        Assert.Equal(TwoFactor.AutomationScopes.Default, job.Scope);
+        var account = store.Read(r => r.FindAccount("desk"))!;
+        Assert.Null(account.RecoveryUntil);
+        Assert.Empty(store.Read(r => r.ListRecoveryCodes("a1")));
+        Assert.Equal(TimeSpan.FromHours(24), store.Read(r => r.ReadPolicy()).RecoveryCoolingOff);
+    }
+
+    [Fact]
     public void Open_OfRandomBytes_RefusesWithStoreCorruptAndLeavesTheFileUnchanged()
     {
         var path = Path.Combine(folder, "random.db");

@@ -7,6 +7,8 @@ using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Storage;
 using KeyAdmin.Core.Tests.Support;
+using KeyAdmin.Core.TwoFactor;
+using KeyAdmin.Core.Accounts;
 
 namespace KeyAdmin.Core.Tests;
 
@@ -90,11 +92,16 @@ public sealed class UpgradeTests : IDisposable
         {
             var authority = new Authority.KeyAdminAuthority(current, TimeProvider.System, new Actor("tester", "host"));
             authority.Accounts.Create("desk", "desk@example.com");
-            authority.Policy.Set(p => p with { MaxFailedCodes = 3 });
+            // The policy is the store administrator's to change (schema 7); its codes from the steps around now.
+            var seed = Totp.FromBase32(Harness.Reveal(authority.StoreAdministrator.Enrol("security@example.com").Secret));
+            authority.Authenticators.Confirm(StoreAdministrator.AccountName, null, TwoFactorProof.FromCode(Totp.ComputeCode(seed, DateTimeOffset.UtcNow.AddSeconds(-30))));
+            authority.Policy.Set(p => p with { MaxFailedCodes = 3 }, TwoFactorProof.FromCode(Totp.ComputeCode(seed, DateTimeOffset.UtcNow)));
         }
 
-        // A store of schema 5: sealed rows, none of what schema 6 added.
+        // A store of schema 5: sealed rows, none of what schemas 6 and 7 added, and a chain without account ids.
+        UndoSchemaSeven();
         UndoSchemaSix();
+        RechainWithoutAccountIds();
 #if POSTGRES
         RawDb.Execute(store, "UPDATE keyadmin_meta SET value = '5' WHERE name = 'schema_version'");
 #else
@@ -106,8 +113,10 @@ public sealed class UpgradeTests : IDisposable
         Assert.Equal(3, reopened.Policy.Get().MaxFailedCodes);
         Assert.Equal(Policy.KeyAdminPolicy.DefaultMinBindingPrefixV4, reopened.Policy.Get().MinBindingPrefixV4);
         Assert.Equal("desk", Assert.Single(reopened.Accounts.List()).Account.Name);
+        Assert.Equal(AutomationScopes.Default, Assert.Single(upgraded.Read(r => r.ListAuthenticators(r.FindAccount("desk")!.AccountId))).Scope);
         Assert.Empty(upgraded.Read(r => r.ScanIntegrity()));
-        Assert.True(reopened.Audit.Verify().IsIntact);
+        var report = reopened.Audit.Verify();
+        Assert.True(report.IsIntact, report.Problem);
         Assert.Equal(StoreSchema.CurrentVersion, upgraded.Description.SchemaVersion);
     }
 
@@ -147,7 +156,8 @@ public sealed class UpgradeTests : IDisposable
         }
 
         // What a writer of the database would do to have its edits sealed by the next open: take away what
-        // schema 6 added (so that the migrations after 4 run again), then the seals.
+        // schemas 6 and 7 added (so that the migrations after 4 run again), then the seals.
+        UndoSchemaSeven();
         UndoSchemaSix();
         foreach (var table in new[] { "accounts", "authenticators", "api_keys", "policy", "rotations", Meta })
         {
@@ -164,6 +174,60 @@ public sealed class UpgradeTests : IDisposable
         var e = Refusal.Expect(KeyAdminError.StoreTampered, () => Open());
 
         Assert.Contains("sealed before", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Takes away what schema 7 added (the recovery of an authenticator, scopes, withdrawal lockouts, audit account ids).</summary>
+    private void UndoSchemaSeven()
+    {
+        // The trigger names the withdrawal columns; UndoSchemaSix replaces this stand-in as it does schema 6's.
+#if POSTGRES
+        RawDb.Execute(store, "DROP TRIGGER api_keys_deleted_final ON api_keys; " +
+            "CREATE TRIGGER api_keys_deleted_final BEFORE UPDATE ON api_keys FOR EACH ROW WHEN (OLD.status = 'Deleted') EXECUTE FUNCTION keyadmin_refuse('KeyAdmin.KeyDeleted')");
+#else
+        RawDb.Execute(store, "DROP TRIGGER api_keys_deleted_final; " +
+            "CREATE TRIGGER api_keys_deleted_final BEFORE UPDATE ON api_keys WHEN OLD.status = 'Deleted' BEGIN SELECT RAISE(ABORT, 'KeyAdmin.KeyDeleted'); END");
+#endif
+        RawDb.Execute(store, "DROP TABLE recovery_codes; DROP INDEX ux_authenticators_name; " +
+            "ALTER TABLE accounts DROP COLUMN recovery_started_at; ALTER TABLE accounts DROP COLUMN recovery_until; " +
+            "ALTER TABLE authenticators DROP COLUMN scope; ALTER TABLE authenticators DROP COLUMN suspended_at; " +
+            "CREATE UNIQUE INDEX ux_authenticators_name ON authenticators (account_id, name_key) WHERE status <> 'Revoked'; " +
+            "ALTER TABLE api_keys DROP COLUMN withdrawal_failures; ALTER TABLE api_keys DROP COLUMN withdrawal_locked_until; " +
+            "ALTER TABLE policy DROP COLUMN recovery_seconds; ALTER TABLE audit DROP COLUMN account_id");
+    }
+
+    /// <summary>Seals the chain again as schema 5 sealed it, before records carried account ids.</summary>
+    private void RechainWithoutAccountIds()
+    {
+        using var secrets = new SecretBox(new FileKeyEncryptionKeySource(kekPath).Load()!);
+        var chain = new AuditChain(secrets.DeriveKey("audit chain v1"));
+        using var connection = RawDb.Open(store);
+        var entries = new List<AuditEntry>();
+        using (var select = connection.CreateCommand())
+        {
+            select.CommandText = "SELECT seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, row_refs FROM audit ORDER BY seq";
+            using var r = select.ExecuteReader();
+            string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+            while (r.Read())
+            {
+                entries.Add(new AuditEntry
+                {
+                    Sequence = r.GetInt64(0), At = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), Actor = r.GetString(2), ActorHost = r.GetString(3), Action = r.GetString(4),
+                    AccountName = Text(5), KeyId = Text(6), Target = Text(7), Outcome = Enum.Parse<AuditOutcome>(r.GetString(8)), Reason = Text(9), ConfirmedBy = Text(10),
+                    Detail = Text(11), Rows = Text(12),
+                });
+            }
+        }
+
+        var previous = AuditChain.Genesis;
+        foreach (var entry in entries)
+        {
+            var hash = chain.Hash(entry, previous);
+            RawDb.Execute(store, $"UPDATE audit SET prev_hash = '{previous}', hash = '{hash}' WHERE seq = {entry.Sequence}");
+            previous = hash;
+        }
+
+        var last = entries[^1].Sequence;
+        RawDb.Execute(store, $"UPDATE {Meta} SET value = '{last}|{previous}|{chain.HeadSeal(last, previous)}' WHERE name = 'audit_head'");
     }
 
     private void UndoSchemaSix()

@@ -44,7 +44,7 @@ public sealed class PostgresConcurrencyTests : IDisposable
     [Fact]
     public async Task Write_ChosenAsTheVictimOfARealDeadlock_IsRunAgainAndCommitsOnce()
     {
-        h.Authority.Policy.Set(p => p with { MaxKeysPerAccount = 6 });
+        h.SetPolicy(p => p with { MaxKeysPerAccount = 6 });
         using var other = RawDb.Open(h.StorePath);
         Execute(other, "SET deadlock_timeout = '30s'"); // so that PostgreSQL breaks the cycle in the store's transaction
         using var otherTransaction = other.BeginTransaction();

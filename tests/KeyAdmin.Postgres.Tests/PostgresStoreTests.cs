@@ -142,23 +142,45 @@ public sealed class PostgresStoreTests : IDisposable
     }
 
     [Fact]
-    public void Open_OfAnOlderSchema_MigratesForwardAndKeepsTheRows()
+    public void Open_OfASchemaFromBeforeTheAuditChain_IsRefusedAndLeftAsItWas()
     {
         var connectionString = TestDatabase.Create();
-        // A store as the first KeyAdmin with PostgreSQL left it: schema version 1, created by the store's role.
+        // A store that says it is of schema 1, before the audit chain: nothing proves its log, and a current store
+        // stripped of its chain and seals looks the same, so its rows are not sealed as they stand
+        // (IntegrityRedTeamTests.Upgrade_OfAStoreMadeToLookOlderThanTheAuditChain_IsRefusedRatherThanItsEditsSealed).
         RawDb.Execute(
             connectionString,
             $"SET ROLE {PostgresCluster.Role}; CREATE SCHEMA keyadmin; {PostgresSchema.Migrations[0]}; " +
             "INSERT INTO keyadmin_meta (name, value) VALUES ('schema_version', '1'); " +
             "INSERT INTO accounts (account_id, name, name_key, email, created_at, created_by) VALUES ('acc_1', 'Old', 'old', 'old@example.com', 0, 'v1');");
+        var before = RawDb.Dump(connectionString, "accounts");
+
+        var e = Refusal.Expect(KeyAdminError.StoreTampered, () => Open(connectionString));
+
+        Assert.Contains("before the audit chain", e.Message, StringComparison.Ordinal);
+        Assert.Equal("1", RawDb.Text(connectionString, "SELECT value FROM keyadmin_meta WHERE name = 'schema_version'"));
+        Assert.Equal(before, RawDb.Dump(connectionString, "accounts"));
+    }
+
+    [Fact]
+    public void Open_OfASchema4Store_MigratesItAndJobsRegisteredBeforeScopesKeepTheDefaultScope()
+    {
+        var connectionString = TestDatabase.Create();
+        // As release 0.1.0 left it: initialised (the KEK's fingerprint and the store's id recorded), then an account with a job.
+        using var kek = new KeyAdmin.Core.Crypto.SecretBox(new FileKeyEncryptionKeySource(Kek).Create());
+        RawDb.Execute(
+            connectionString,
+            $"SET ROLE {PostgresCluster.Role}; CREATE SCHEMA keyadmin; SET search_path = keyadmin; {string.Concat(PostgresSchema.Migrations.Take(4))}; " +
+            $"INSERT INTO keyadmin_meta (name, value) VALUES ('schema_version', '4'), ('kek_fingerprint', '{kek.Fingerprint}'), ('store_id', 'release-0-1-0'); " +
+            "INSERT INTO accounts (account_id, name, name_key, email, created_at, created_by) VALUES ('a1', 'desk', 'desk', 'desk@example.com', 0, 'v4'); " +
+            "INSERT INTO authenticators (authenticator_id, account_id, name, name_key, kind, status, created_at, created_by) VALUES ('j1', 'a1', 'job', 'job', 'Automation', 'Active', 0, 'v4');");
 
         using var store = Open(connectionString);
 
-        Assert.Equal(PostgresSchema.CurrentVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), RawDb.Text(connectionString, "SELECT value FROM keyadmin_meta WHERE name = 'schema_version'"));
-        var old = store.Read(r => r.FindAccount("old"))!;
-        Assert.Equal("Old", old.Name);
-        Assert.False(old.RequireWithdrawalCode);
-        Assert.Empty(store.Read(r => r.ListRotations(unfinishedOnly: false)));
+        Assert.Equal(PostgresSchema.CurrentVersion, store.Description.SchemaVersion);
+        Assert.Equal(KeyAdmin.Core.TwoFactor.AutomationScopes.Default, store.Read(r => r.ListAuthenticators("a1")).Single().Scope);
+        Assert.Null(store.Read(r => r.FindAccount("desk"))!.RecoveryUntil);
+        Assert.Equal(TimeSpan.FromHours(24), store.Read(r => r.ReadPolicy()).RecoveryCoolingOff);
     }
 
     [Fact]

@@ -67,18 +67,19 @@ public sealed class AuthenticatorTests
 
         var error = session.Run("Register-KeyAdminAuthenticator -Account desk -Name second-job -Code $args[0]", job.NextCode()).OnlyError();
 
-        Assert.StartsWith("KeyAdmin.TwoFactorCodeInvalid,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.StartsWith("KeyAdmin.TwoFactorScopeDenied,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
         Assert.Equal(before, StoreSnapshot.Take(session));
     }
 
     [Fact]
-    public void Reset_PrimaryAuthenticator_RefusesOldCodesAndTheNewEnrolmentIsConfirmable()
+    public void Reset_WithARecoveryCode_RefusesOldCodesAndTheNewEnrolmentIsConfirmable()
     {
         using var session = new ModuleSession();
         var old = session.NewConfirmedAccount();
 
-        var reset = session.Run("Reset-KeyAdminAuthenticator -Account desk -Reason 'phone lost' -Confirm:$false").Single();
+        var reset = session.Run("Reset-KeyAdminAuthenticator -Account desk -Reason 'phone lost' -RecoveryCode $args[0] -Confirm:$false", old.RecoveryCodes[0]).Single();
         Assert.Equal("Pending", reset.Text("Status"));
+        Assert.Null(reset.Property("CoolingOffUntil"));
         var renewed = new AccountHandle("desk", Secure.ToPlain(reset.Property("Secret")));
         Assert.NotEqual(old.Base32Seed, renewed.Base32Seed);
         Assert.Equal("Pending", session.Run("Get-KeyAdminAccount -Name desk").Single().Text("TwoFactor"));

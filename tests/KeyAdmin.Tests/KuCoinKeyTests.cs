@@ -163,7 +163,8 @@ public sealed class KuCoinKeyTests
         var desk = session.NewConfirmedAccount();
 
         var refused = session.Run("New-ApiKey -Account desk -Name payouts -Permission Withdraw -IpAddress 10.0.0.0/8 -Code $args[0]", desk.NextCode());
-        session.Run("Set-KeyAdminPolicy -MinBindingPrefixV4 8 -Confirm:$false").ThrowOnError();
+        var administrator = session.NewStoreAdministrator();
+        session.Run("Set-KeyAdminPolicy -MinBindingPrefixV4 8 -Code $args[0] -Confirm:$false", administrator.NextCode()).ThrowOnError();
         var created = session.Run("New-ApiKey -Account desk -Name payouts -Permission Withdraw -IpAddress 10.0.0.0/8 -Code $args[0] -WarningAction SilentlyContinue", desk.NextCode()).ThrowOnError();
         var everywhere = session.Run("New-ApiKey -Account desk -Name anywhere -Permission Withdraw -IpAddress 0.0.0.0/0 -Code $args[0]", desk.NextCode());
 

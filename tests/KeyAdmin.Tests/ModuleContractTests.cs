@@ -13,17 +13,18 @@ namespace KeyAdmin.Tests;
 /// </summary>
 public sealed partial class ModuleContractTests
 {
-    /// <summary>The cmdlets of issue 2 that change the store (or the session's choice of store).</summary>
+    /// <summary>The cmdlets of issues 2 and 13 that change the store (or the session's choice of store).</summary>
     private static readonly string[] StateChanging =
     {
-        "New-KeyAdminAccount", "Remove-KeyAdminAccount",
+        "New-KeyAdminAccount", "Remove-KeyAdminAccount", "New-KeyAdminStoreAdministrator",
         "Confirm-KeyAdminAuthenticator", "Reset-KeyAdminAuthenticator", "Register-KeyAdminAuthenticator", "Unregister-KeyAdminAuthenticator",
+        "Stop-KeyAdminAuthenticatorReset", "New-KeyAdminRecoveryCode",
         "New-ApiKey", "Set-ApiKey", "Disable-ApiKey", "Enable-ApiKey", "Remove-ApiKey",
         "Set-KeyAdminPolicy", "Connect-KeyAdminStore",
     };
 
     /// <summary>Verbs that always change something, whatever cmdlet a later issue adds with them.</summary>
-    private static readonly string[] ChangingVerbs = { "Set", "Remove", "Disable", "Enable", "Reset", "Register", "Unregister", "Connect", "Confirm" };
+    private static readonly string[] ChangingVerbs = { "Set", "Remove", "Disable", "Enable", "Reset", "Register", "Unregister", "Connect", "Confirm", "Stop", "Invoke", "Resume" };
 
     [Fact]
     public void Manifest_CmdletsToExport_EqualsExportedCmdletsAndCmdletTypesInTheAssembly()
@@ -164,20 +165,22 @@ public sealed partial class ModuleContractTests
     }
 
     [Fact]
-    public void Display_OfPlainTextEnrolment_ShowsTheQrCodeButNeitherSeedNorUri()
+    public void Display_OfAnEnrolment_ShowsTheNextStepAndNeitherSeedNorUri()
     {
         var host = new PromptingHost();
         using var session = new ModuleSession(host);
 
-        var enrollment = session.Run("$e = New-KeyAdminAccount -Name desk -Email desk@example.com -AsPlainText; $e | Out-Host; $e").Single();
+        var enrollment = session.Run("$e = New-KeyAdminAccount -Name desk -Email desk@example.com; $e").Single();
+        var drawn = host.Transcript.Length;
+        session.Run("$e | Out-Host").ThrowOnError();
 
-        var seed = (string)enrollment.Property("Secret")!;
-        var uri = (string)enrollment.Property("OtpAuthUri")!;
-        Assert.StartsWith("otpauth://totp/", uri, StringComparison.Ordinal);
-        Assert.Contains("Confirm-KeyAdminAuthenticator", host.Transcript, StringComparison.Ordinal);
-        Assert.Contains("█", host.Transcript, StringComparison.Ordinal);
-        Assert.False(host.Transcript.Contains(seed, StringComparison.OrdinalIgnoreCase), "The enrolment view showed the seed.");
-        Assert.DoesNotContain("otpauth://", host.Transcript, StringComparison.Ordinal);
+        var view = host.Transcript[drawn..];
+        var seed = Secure.ToPlain(enrollment.Property("Secret"));
+        Assert.Contains("Confirm-KeyAdminAuthenticator", view, StringComparison.Ordinal);
+        Assert.Contains("10 one-time codes (SecureString)", view, StringComparison.Ordinal);
+        Assert.DoesNotContain(seed, view, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("otpauth://", view, StringComparison.Ordinal);
+        Assert.DoesNotContain("█", view, StringComparison.Ordinal);
     }
 
     private static string[] Names(ScriptResult result) =>

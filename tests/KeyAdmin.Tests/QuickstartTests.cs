@@ -8,7 +8,9 @@ public sealed class QuickstartTests
     [Fact]
     public void Quickstart_RunsTheWholeLifeOfAKey_AndCleansUp()
     {
-        using var session = new ModuleSession(connect: false);
+        // A host with a user interface, as pwsh's console is: the quickstart draws the store administrator's QR code.
+        var host = new PromptingHost();
+        using var session = new ModuleSession(host, connect: false);
         var script = Path.Combine(ModulePaths.Root, "examples", "quickstart.ps1");
 
         var result = session.Run("& $args[0]", script).ThrowOnError();
@@ -20,5 +22,10 @@ public sealed class QuickstartTests
         Assert.Contains(result.Output, o => o.BaseObject.GetType().Name == "ApiKeyInfo");
         Assert.DoesNotContain(lines, l => l.StartsWith("The store is kept", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains("kas_", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("2. Enrolling the store administrator", StringComparison.Ordinal));
+        Assert.Contains("7. Raised the key limit to 10 per account, confirmed by the store administrator's code (an account's code is refused).", lines);
+        Assert.Contains("█", host.Transcript, StringComparison.Ordinal);
+        Assert.Contains("Recovery codes for the store administrator", host.Transcript, StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.Contains("█", StringComparison.Ordinal));
     }
 }

@@ -84,7 +84,11 @@ public sealed class StoreSelectionTests
     }
 }
 
-/// <summary>A command that only reads never creates a store or a key-encryption key: a mistyped path fails instead.</summary>
+/// <summary>
+/// A command that only reads never creates a store or a key-encryption key: a mistyped path fails instead. Nor does
+/// one that changes what only an existing store holds (a policy needs its store administrator, a reset or a recovery
+/// code an account): only the two enrolments create a store.
+/// </summary>
 public sealed class MissingStoreTests
 {
     public static TheoryData<string> ReadingCommands() => new()
@@ -101,6 +105,12 @@ public sealed class MissingStoreTests
         "Test-ApiKey -KeyId kak_0000000000000000000000000000 -Timestamp 1 -Signature x -Method GET -Path / -IpAddress 203.0.113.7",
         "Disable-ApiKey -KeyId kak_0000000000000000000000000000",
         "Remove-KeyAdminAccount -Name desk -Force",
+        "Get-KeyAdminAuthenticator -StoreAdministrator",
+        "Set-KeyAdminPolicy -MaxKeysPerAccount 10 -Code 123456 -Force",
+        "Reset-KeyAdminAuthenticator -StoreAdministrator -Reason 'phone lost' -Force",
+        "Stop-KeyAdminAuthenticatorReset -Account desk -Code 123456",
+        "New-KeyAdminRecoveryCode -Account desk -Code 123456",
+        "Confirm-KeyAdminAuthenticator -StoreAdministrator -Code 123456",
     };
 
     [Theory]
@@ -135,6 +145,20 @@ public sealed class MissingStoreTests
         session.NewPendingAccount("desk");
         Assert.True(File.Exists(store) && File.Exists(store + ".kek"));
         Assert.Equal("desk", session.Run("Get-KeyAdminAccount").Single().Text("Name"));
+    }
+
+    [Fact]
+    public void Connect_ToAMissingFile_ThenTheStoreAdministratorsEnrolment_CreatesTheStore()
+    {
+        using var session = new ModuleSession(connect: false);
+        var store = Path.Combine(session.Directory, "new", "keyadmin.db");
+        session.Run("Connect-KeyAdminStore -Path $args[0] -WarningAction SilentlyContinue", store).ThrowOnError();
+
+        var enrolment = session.Run("New-KeyAdminStoreAdministrator -Email security@example.com").ThrowOnError().Single();
+
+        Assert.Equal("(store)", enrolment.Text("Account"));
+        Assert.True(File.Exists(store) && File.Exists(store + ".kek"));
+        Assert.Equal("Pending", session.Run("Get-KeyAdminAuthenticator -StoreAdministrator").ThrowOnError().Single().Text("Status"));
     }
 
     [Fact]

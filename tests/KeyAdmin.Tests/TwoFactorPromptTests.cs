@@ -17,6 +17,9 @@ public sealed class TwoFactorPromptTests
         "Enable-ApiKey -Account desk -Name bot-old",
         "Remove-ApiKey -Account desk -Name bot-old -Confirm:$false",
         "Register-KeyAdminAuthenticator -Account desk -Name rotation-job",
+        "New-KeyAdminRecoveryCode -Account desk -Confirm:$false",
+        "Unregister-KeyAdminAuthenticator -Account desk -Name primary -Confirm:$false",
+        "Remove-KeyAdminAccount -Name idle -Confirm:$false",
     };
 
     [Theory]
@@ -27,6 +30,11 @@ public sealed class TwoFactorPromptTests
         var desk = session.NewConfirmedAccount();
         var keys = session.NewKeys(desk, "bot-a", "bot-old");
         session.Disable(keys[1].Text("KeyId")!);
+        if (script.Contains("idle", StringComparison.Ordinal))
+        {
+            session.NewConfirmedAccount("idle");
+        }
+
         var before = StoreSnapshot.Take(session);
 
         var clock = Stopwatch.StartNew();

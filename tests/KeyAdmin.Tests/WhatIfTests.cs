@@ -11,7 +11,8 @@ public sealed class WhatIfTests
 {
     /// <summary>
     /// {0} becomes -WhatIf, then the real run's switch. Arguments: $args[0] a fresh code of desk's primary
-    /// authenticator, $args[1] a code of the pending account newbie, $args[2] the path of another store.
+    /// authenticator, $args[1] a code of the pending account newbie, $args[2] the path of another store, $args[3] a
+    /// code of the store administrator (enrolled only for the commands that use it).
     /// </summary>
     public static TheoryData<string, string> Commands() => new()
     {
@@ -26,7 +27,10 @@ public sealed class WhatIfTests
         { "Disable-ApiKey", "Disable-ApiKey -Account desk -Name bot-a {0}" },
         { "Enable-ApiKey", "Enable-ApiKey -Account desk -Name bot-old -Code $args[0] {0}" },
         { "Remove-ApiKey", "Remove-ApiKey -Account desk -Name bot-old -Code $args[0] {0}" },
-        { "Set-KeyAdminPolicy", "Set-KeyAdminPolicy -MaxKeysPerAccount 2 -MaxFailedCodes 3 {0}" },
+        { "Set-KeyAdminPolicy", "Set-KeyAdminPolicy -MaxKeysPerAccount 2 -MaxFailedCodes 3 -Code $args[3] {0}" },
+        { "Stop-KeyAdminAuthenticatorReset", "Stop-KeyAdminAuthenticatorReset -Account desk -Code $args[0] {0}" },
+        { "New-KeyAdminRecoveryCode", "New-KeyAdminRecoveryCode -Account desk -Code $args[0] {0}" },
+        { "New-KeyAdminStoreAdministrator", "New-KeyAdminStoreAdministrator -Email security@example.com {0}" },
         { "Connect-KeyAdminStore", "Connect-KeyAdminStore -Path $args[2] -Create {0}" },
     };
 
@@ -37,11 +41,18 @@ public sealed class WhatIfTests
         using var session = new ModuleSession();
         var (desk, newbie) = Arrange(session, registerJob: cmdlet == "Unregister-KeyAdminAuthenticator");
         var otherStore = Path.Combine(session.Directory, "other", "keyadmin.db");
+        var administrator = script.Contains("$args[3]", StringComparison.Ordinal) ? session.NewStoreAdministrator() : null;
+        if (cmdlet == "Stop-KeyAdminAuthenticatorReset")
+        {
+            session.Run("Reset-KeyAdminAuthenticator -Account desk -Reason 'claimed lost' -Confirm:$false").ThrowOnError();
+        }
+
         var args = new object?[]
         {
             script.Contains("$args[0]", StringComparison.Ordinal) ? desk.NextCode() : null,
             script.Contains("$args[1]", StringComparison.Ordinal) ? newbie.NextCode() : null,
             otherStore,
+            administrator?.NextCode(),
         };
         var before = StoreSnapshot.Take(session);
 
@@ -65,6 +76,9 @@ public sealed class WhatIfTests
         "Enable-ApiKey -Account desk -Name bot-old -WhatIf",
         "Remove-ApiKey -Account desk -Name bot-old -WhatIf",
         "Register-KeyAdminAuthenticator -Account desk -Name backup-job -WhatIf",
+        "New-KeyAdminRecoveryCode -Account desk -WhatIf",
+        "Unregister-KeyAdminAuthenticator -Account desk -Name primary -WhatIf",
+        "Remove-KeyAdminAccount -Name desk -WhatIf",
     };
 
     /// <summary>In a session that cannot prompt, a missing -Code would fail at once; -WhatIf must not get that far.</summary>

@@ -59,8 +59,17 @@ public sealed class BenchWorld : IDisposable
         return new BenchWorld(folder, postgres);
     }
 
-    /// <summary>Raises the store's key limit so that a benchmark can create many keys in one account.</summary>
-    public void RaiseKeyLimit(int limit) => Authority.Policy.Set(p => p with { MaxKeysPerAccount = limit });
+    /// <summary>
+    /// Raises the store's key limit so that a benchmark can create many keys in one account, confirmed by a store
+    /// administrator enrolled for it (the policy needs the store administrator's code).
+    /// </summary>
+    public void RaiseKeyLimit(int limit)
+    {
+        var enrollment = Authority.StoreAdministrator.Enrol("bench@example.com");
+        var administrator = new BenchAccount(Core.Accounts.StoreAdministrator.AccountName, Totp.FromBase32(Reveal(enrollment.Secret)), Clock);
+        Authority.Authenticators.Confirm(administrator.Name, null, TwoFactorProof.FromCode(administrator.NextCode()));
+        Authority.Policy.Set(p => p with { MaxKeysPerAccount = limit }, TwoFactorProof.FromCode(administrator.NextCode()));
+    }
 
     /// <summary>Creates an account and confirms its primary authenticator with a code of the previous step.</summary>
     public BenchAccount NewAccount(string name)

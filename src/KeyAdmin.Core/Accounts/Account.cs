@@ -24,5 +24,22 @@ public sealed record Account
     /// <summary>Withdraw requests of this account's keys must carry an authenticator code (R12).</summary>
     public bool RequireWithdrawalCode { get; init; }
 
+    /// <summary>When a reset without a recovery code started (null when none is pending).</summary>
+    public DateTimeOffset? RecoveryStartedAt { get; init; }
+
+    /// <summary>
+    /// When that reset's cooling-off ends: until then the new authenticator cannot confirm what would take the
+    /// account over, and the replaced one can cancel the reset.
+    /// </summary>
+    public DateTimeOffset? RecoveryUntil { get; init; }
+
+    /// <summary>True for the store administrator, the holder of the factor for store-wide settings.</summary>
+    public bool IsStoreAdministrator => Name == StoreAdministrator.AccountName;
+
+    /// <summary>"account 'desk'", or "the store administrator": how messages name whose factor is asked for.</summary>
+    public string Describe() => StoreAdministrator.Describe(Name);
+
     public bool IsLockedAt(DateTimeOffset now) => LockedUntil is { } until && until > now;
+
+    public bool IsRecoveringAt(DateTimeOffset now) => RecoveryUntil is { } until && until > now;
 }

@@ -37,20 +37,26 @@ public sealed class AuditChain
     /// flat however long the log is.
     /// </summary>
     public AuditChainReport Verify(IEnumerable<AuditEntry> ascending, AuditHead? head, Action<long>? progress = null) =>
-        Verify(ascending.Select(e => (e, (string?)null)), head, new AuditCheck { CheckRowIndex = false }, progress);
+        Verify(ascending.Select(e => (e, (string?)null, true)), head, new AuditCheck { CheckRowIndex = false }, progress);
 
     /// <summary>
     /// The whole check of <see cref="Verify(IEnumerable{AuditEntry}, AuditHead?, Action{long}?)"/>, and with
     /// <see cref="AuditCheck.CheckRowIndex"/> the row index against the rows each record was sealed with, and with
-    /// <see cref="AuditCheck.Expected"/> that a head pinned earlier is still part of the chain.
+    /// <see cref="AuditCheck.Expected"/> that a head pinned earlier is still part of the chain. A record not stored as
+    /// KeyAdmin writes it (a value of another type, which SQL compares differently from its text) is broken too.
     /// </summary>
-    public AuditChainReport Verify(IEnumerable<(AuditEntry Entry, string? IndexedRows)> ascending, AuditHead? head, AuditCheck check, Action<long>? progress = null)
+    public AuditChainReport Verify(IEnumerable<(AuditEntry Entry, string? IndexedRows, bool StoredAsWritten)> ascending, AuditHead? head, AuditCheck check, Action<long>? progress = null)
     {
+        if (check.Unfaithful is { } unfaithful)
+        {
+            return AuditChainReport.Untrusted($"The store's schema lets the server answer one query differently from another ({unfaithful}): no check of it can be trusted.");
+        }
+
         var previousHash = Genesis;
         long previousSequence = 0;
         long count = 0;
         var expected = check.Expected;
-        foreach (var (entry, indexed) in ascending)
+        foreach (var (entry, indexed, storedAsWritten) in ascending)
         {
             count++;
             progress?.Invoke(count);
@@ -62,6 +68,11 @@ public sealed class AuditChain
             if (entry.Sequence != previousSequence + 1)
             {
                 return AuditChainReport.Broken(count, entry, $"Records {previousSequence + 1} to {entry.Sequence - 1} are missing before record {entry.Sequence}.");
+            }
+
+            if (!storedAsWritten)
+            {
+                return AuditChainReport.Broken(count, entry, $"Record {entry.Sequence} ({entry.Action}) holds a value KeyAdmin never writes there, or not as it writes it: it was changed outside KeyAdmin.");
             }
 
             if (entry.Hash is null)
@@ -138,7 +149,10 @@ public sealed class AuditChain
         a is not null && a.Length == b.Length &&
         CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
 
-    /// <summary>Length-prefixed fields, so that no two different records share a canonical form.</summary>
+    /// <summary>
+    /// Length-prefixed fields, so that no two different records share a canonical form. A record whose account id was
+    /// removed afterwards has fewer fields than it was sealed with, and fails its hash.
+    /// </summary>
     private static byte[] Canonical(AuditEntry e, string previousHash)
     {
         var canonical = new Crypto.Canonical()
@@ -147,8 +161,14 @@ public sealed class AuditChain
             .Add(e.Actor).Add(e.ActorHost).Add(e.Action).Add(e.AccountName).Add(e.KeyId).Add(e.Target).Add(e.Outcome.ToString())
             .Add(e.Reason).Add(e.ConfirmedBy).Add(e.Detail)
             .Add(previousHash);
-        // The rows a transaction changed are sealed with its first record (records of older releases have none, and
-        // keep the form they were sealed in).
+        // The rows a transaction changed are sealed with its first record, and the account id (schema 7) with every
+        // record about an account: records of older releases have neither and keep the form they were sealed in. With
+        // an account id both fields follow (the rows possibly null), so the three forms have different field counts.
+        if (e.AccountId is not null)
+        {
+            return canonical.Add(e.Rows).Add(e.AccountId).ToBytes();
+        }
+
         return (e.Rows is null ? canonical : canonical.Add(e.Rows)).ToBytes();
     }
 }
@@ -167,6 +187,12 @@ public sealed record AuditCheck
 
     /// <summary>The first record under which the row index holds entries that record does not list, if any.</summary>
     public long? StrayIndexEntry { get; init; }
+
+    /// <summary>
+    /// What in the store's schema would let the server answer one query differently from another (row security, a
+    /// rule, a view in a table's place), if anything: then neither the log nor any check of it can be trusted.
+    /// </summary>
+    public string? Unfaithful { get; init; }
 }
 
 /// <summary>
@@ -201,4 +227,7 @@ public sealed record AuditChainReport(bool IsIntact, long RecordsChecked, long? 
     public static AuditChainReport Broken(long count, AuditEntry entry, string problem) => new(false, count, entry.Sequence, problem, entry, 0, null);
 
     public static AuditChainReport Broken(long count, long sequence, string problem) => new(false, count, sequence, problem, null, 0, null);
+
+    /// <summary>A log that could not be checked at all: no record is named, since none can be trusted.</summary>
+    public static AuditChainReport Untrusted(string problem) => new(false, 0, null, problem, null, 0, null);
 }

@@ -24,6 +24,12 @@ public sealed record AuditEntry
 
     public string? AccountName { get; init; }
 
+    /// <summary>
+    /// The id of the account the record is about, so that an account created later under a removed account's name
+    /// does not inherit its history; null in records written before ids were recorded (schema 4 and earlier).
+    /// </summary>
+    public string? AccountId { get; init; }
+
     public string? KeyId { get; init; }
 
     public string? Target { get; init; }

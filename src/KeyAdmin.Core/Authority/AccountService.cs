@@ -1,17 +1,21 @@
 using KeyAdmin.Core.Accounts;
 using KeyAdmin.Core.Errors;
+using KeyAdmin.Core.Storage;
 using KeyAdmin.Core.TwoFactor;
 
 namespace KeyAdmin.Core.Authority;
 
-/// <summary>Accounts: the owners of keys, each with a primary authenticator enrolled at creation (R1).</summary>
+/// <summary>
+/// Accounts: the owners of keys, each with a primary authenticator enrolled at creation (R1) and ten recovery codes
+/// that authorise one reset each.
+/// </summary>
 public sealed class AccountService
 {
     private readonly Operations ops;
 
     internal AccountService(Operations ops) => this.ops = ops;
 
-    /// <summary>Creates an account with a pending primary authenticator; the enrolment is shown once.</summary>
+    /// <summary>Creates an account with a pending primary authenticator and its recovery codes; the enrolment is shown once.</summary>
     public Enrollment Create(string name, string email)
     {
         Names.Account(name);
@@ -23,34 +27,43 @@ public sealed class AccountService
                 throw new KeyAdminException(KeyAdminError.AccountExists, $"An account named '{name}' already exists.", name);
             }
 
-            var account = new Account
-            {
-                AccountId = Guid.NewGuid().ToString("N"),
-                Name = name,
-                Email = email,
-                CreatedAt = ops.Now,
-                CreatedBy = ops.Actor.ToString(),
-            };
-            tx.InsertAccount(account);
-            var enrollment = EnrollmentFactory.Enrol(tx, ops, account, AuthenticatorNames.Primary, AuthenticatorKind.Primary, AuthenticatorStatus.Pending);
-            tx.Append(ops.Audit("Account.Create", name, null, name, detail: $"Email={email}"));
-            return enrollment;
+            return CreateSubject(tx, ops, name, email, "Account.Create");
         });
     }
 
-    public IReadOnlyList<AccountSummary> List() => ops.Store.Read(reader =>
+    /// <summary>An account (or the store administrator) with its pending primary authenticator and ten recovery codes.</summary>
+    internal static Enrollment CreateSubject(IStoreWriter tx, Operations ops, string name, string email, string action)
     {
-        var policy = reader.ReadPolicy();
-        return reader.ListAccounts()
-            .Select(a => new AccountSummary(
-                a,
-                reader.CountLiveKeys(a.AccountId),
-                a.KeyLimit ?? policy.MaxKeysPerAccount,
-                reader.ListAuthenticators(a.AccountId).Any(x => x.Status == AuthenticatorStatus.Active)))
-            .ToList();
-    });
+        var account = new Account
+        {
+            AccountId = Guid.NewGuid().ToString("N"),
+            Name = name,
+            Email = email,
+            CreatedAt = ops.Now,
+            CreatedBy = ops.Actor.ToString(),
+        };
+        tx.InsertAccount(account);
+        var enrollment = EnrollmentFactory.Enrol(tx, ops, account, AuthenticatorNames.Primary, AuthenticatorKind.Primary, AuthenticatorStatus.Pending);
+        var codes = EnrollmentFactory.IssueRecoveryCodes(tx, ops, account);
+        tx.Append(ops.Audit(action, account, name, detail: $"Email={email}; RecoveryCodes={codes.Count}"));
+        return enrollment with { RecoveryCodes = codes };
+    }
 
-    /// <summary>Changes an account's e-mail, key limit or withdrawal confirmation; confirmed by its authenticator.</summary>
+    /// <summary>The accounts, by name; the store administrator is not one of them.</summary>
+    public IReadOnlyList<AccountSummary> List() => ops.Store.Read(reader =>
+        reader.ListAccounts().Where(a => !a.IsStoreAdministrator).Select(a => Summarise(reader, a)).ToList());
+
+    internal static AccountSummary Summarise(IStoreReader reader, Account account) => new(
+        account,
+        reader.CountLiveKeys(account.AccountId),
+        account.KeyLimit ?? reader.ReadPolicy().MaxKeysPerAccount,
+        reader.ListAuthenticators(account.AccountId).Any(x => x.Status is AuthenticatorStatus.Active or AuthenticatorStatus.Replaced),
+        reader.ListRecoveryCodes(account.AccountId).Count);
+
+    /// <summary>
+    /// Changes an account's e-mail, key limit or withdrawal confirmation: account security settings, which only a
+    /// person's authenticator confirms; turning withdrawal codes off waits for a pending reset to cool off.
+    /// </summary>
     public Account Update(string name, AccountChanges changes, TwoFactorProof proof)
     {
         var email = changes.Email is null ? null : Names.Email(changes.Email);
@@ -59,7 +72,8 @@ public sealed class AccountService
             throw new KeyAdminException(KeyAdminError.InvalidPolicy, "An account's key limit must be from 1 to 1000.", limit);
         }
 
-        return ops.Confirmed(name, proof, TwoFactorGate.Scope.AnyActive, "Account.Update", name, (_, _) => { }, (tx, account, confirmedBy) =>
+        var need = TwoFactorRequirement.Person("Account.Update", takesOver: changes.RequireWithdrawalCode == false);
+        return ops.Confirmed(name, proof, need, name, (_, _) => { }, (tx, account, confirmedBy) =>
         {
             var updated = account with
             {
@@ -70,8 +84,7 @@ public sealed class AccountService
             tx.UpdateAccount(updated);
             tx.Append(ops.Audit(
                 "Account.Update",
-                account.Name,
-                null,
+                account,
                 account.Name,
                 confirmedBy,
                 $"Email={updated.Email}; KeyLimit={updated.KeyLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "policy"}; RequireWithdrawalCode={updated.RequireWithdrawalCode}"));
@@ -79,18 +92,44 @@ public sealed class AccountService
         });
     }
 
-    /// <summary>Removes an account that holds no keys (deleted keys do not count); its audit history stays.</summary>
-    public Account Remove(string name) => ops.Store.Write(tx =>
+    /// <summary>
+    /// Removes an account that holds no keys (deleted keys do not count), confirmed by its person's authenticator;
+    /// an account whose enrolment was never confirmed (which never could hold a key) needs no code. Its audit history
+    /// stays, under its account id: an account created later with the same name starts afresh.
+    /// </summary>
+    public Account Remove(string name, TwoFactorProof proof)
     {
-        var account = Operations.RequireAccount(tx, name);
-        var keys = tx.CountLiveKeys(account.AccountId);
-        if (keys > 0)
+        void Precheck(IStoreReader reader, Account account)
         {
-            throw new KeyAdminException(KeyAdminError.AccountHasKeys, $"Account '{account.Name}' still holds {keys} key(s); remove them first.", account.Name);
+            var keys = reader.CountLiveKeys(account.AccountId);
+            if (keys > 0)
+            {
+                throw new KeyAdminException(KeyAdminError.AccountHasKeys, $"Account '{account.Name}' still holds {keys} key(s); remove them first.", account.Name);
+            }
         }
 
-        tx.DeleteAccount(account.AccountId);
-        tx.Append(ops.Audit("Account.Remove", account.Name, null, account.Name));
-        return account;
-    });
+        Account RemoveIn(IStoreWriter tx, Account account, string? confirmedBy)
+        {
+            tx.Append(ops.Audit("Account.Remove", account, account.Name, confirmedBy, confirmedBy is null ? "NeverEnrolled=True" : null));
+            tx.DeleteAccount(account.AccountId);
+            return account;
+        }
+
+        static bool NeverEnrolled(IStoreReader reader, Account account) =>
+            reader.ListAuthenticators(account.AccountId).All(a => a.ConfirmedAt is null);
+
+        if (ops.Store.Read(r => NeverEnrolled(r, Operations.RequireAccount(r, name))))
+        {
+            return ops.Store.Write(tx =>
+            {
+                var account = Operations.RequireAccount(tx, name);
+                Precheck(tx, account);
+                return NeverEnrolled(tx, account)
+                    ? RemoveIn(tx, account, null)
+                    : throw new KeyAdminException(KeyAdminError.TwoFactorCodeRequired, $"Account '{account.Name}' was enrolled meanwhile: removing it needs a code.", account.Name);
+            });
+        }
+
+        return ops.Confirmed(name, proof, TwoFactorRequirement.Person("Account.Remove"), name, Precheck, (tx, account, confirmedBy) => RemoveIn(tx, account, confirmedBy));
+    }
 }

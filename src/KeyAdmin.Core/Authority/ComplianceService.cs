@@ -7,11 +7,13 @@ public sealed class ComplianceService
 {
     private readonly Operations ops;
     private readonly AccountService accounts;
+    private readonly StoreAdministratorService administrator;
 
-    internal ComplianceService(Operations ops, AccountService accounts)
+    internal ComplianceService(Operations ops, AccountService accounts, StoreAdministratorService administrator)
     {
         this.ops = ops;
         this.accounts = accounts;
+        this.administrator = administrator;
     }
 
     /// <summary>Findings, account rules first, then key by key; <paramref name="progress"/> hears the count of keys examined.</summary>
@@ -30,7 +32,8 @@ public sealed class ComplianceService
         options = options with { MinBindingPrefixV4 = policy.MinBindingPrefixV4, MinBindingPrefixV6 = policy.MinBindingPrefixV6 };
 
         // Accounts are reviewed only when all of theirs can be trusted: a tampered row is its own finding above.
-        var summaries = (tamperedRows.Any(t => t.Table is Storage.Tables.Accounts or Storage.Tables.Authenticators or Storage.Tables.Policy) ? new List<Accounts.AccountSummary>() : accounts.List())
+        var accountsTrusted = !tamperedRows.Any(t => t.Table is Storage.Tables.Accounts or Storage.Tables.Authenticators or Storage.Tables.Policy or Storage.Tables.RecoveryCodes);
+        var summaries = (accountsTrusted ? accounts.List() : new List<Accounts.AccountSummary>())
             .Where(a => accountName is null || string.Equals(a.Account.Name, accountName, StringComparison.OrdinalIgnoreCase))
             .ToList();
         if (accountName is not null && summaries.Count == 0 && tamperedRows.Count == 0)
@@ -38,7 +41,9 @@ public sealed class ComplianceService
             throw new Errors.KeyAdminException(Errors.KeyAdminError.AccountNotFound, $"There is no account named '{accountName}'.", accountName);
         }
 
-        foreach (var finding in summaries.SelectMany(a => ComplianceReview.ForAccount(a, options)))
+        // The store administrator's findings belong to the whole store, not to one account.
+        var subjects = accountName is null && accountsTrusted && administrator.Get() is { } storeAdministrator ? summaries.Prepend(storeAdministrator) : summaries;
+        foreach (var finding in subjects.SelectMany(a => ComplianceReview.ForAccount(a, now, options)))
         {
             yield return finding;
         }

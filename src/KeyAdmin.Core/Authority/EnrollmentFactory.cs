@@ -9,7 +9,11 @@ namespace KeyAdmin.Core.Authority;
 /// <summary>Creates an authenticator with a fresh seed, sealed in the store and handed over once.</summary>
 internal static class EnrollmentFactory
 {
-    public static Enrollment Enrol(IStoreWriter tx, Operations ops, Account account, string name, AuthenticatorKind kind, AuthenticatorStatus status)
+    /// <summary>
+    /// Creates the authenticator and hands its seed over once. A person's authenticator is not limited by a scope; it
+    /// carries the default, as every authenticator of a store from before scopes does, so that their seals agree.
+    /// </summary>
+    public static Enrollment Enrol(IStoreWriter tx, Operations ops, Account account, string name, AuthenticatorKind kind, AuthenticatorStatus status, AutomationScope scope = AutomationScopes.Default)
     {
         var authenticator = new Authenticator
         {
@@ -21,27 +25,41 @@ internal static class EnrollmentFactory
             CreatedAt = ops.Now,
             CreatedBy = ops.Actor.ToString(),
             ConfirmedAt = status == AuthenticatorStatus.Active ? ops.Now : null,
+            Scope = scope,
         };
 
         var seed = Totp.NewSeed();
         try
         {
             tx.InsertAuthenticator(authenticator, ops.Store.Secrets.Seal(seed, SealIdentity.Authenticator(authenticator.AuthenticatorId)));
-            var uri = Totp.OtpAuthUri(account.Name, name, seed);
             return new Enrollment
             {
                 Account = account.Name,
                 Authenticator = name,
                 Kind = kind,
                 Status = status,
-                OtpAuthUri = Totp.ToSecureString(uri),
+                OtpAuthUri = Totp.ToSecureString(Totp.OtpAuthUri(account.Name, name, seed)),
                 Secret = Totp.ToSecureString(Totp.ToBase32(seed)),
-                QrCode = kind == AuthenticatorKind.Primary ? QrCodeText.Render(uri) : string.Empty,
+                Scope = scope,
+                CoolingOffUntil = account.RecoveryUntil,
             };
         }
         finally
         {
             CryptographicOperations.ZeroMemory(seed);
         }
+    }
+
+    /// <summary>Replaces the person's recovery codes with ten new ones, stored as hashes; the codes are returned once.</summary>
+    public static IReadOnlyList<System.Security.SecureString> IssueRecoveryCodes(IStoreWriter tx, Operations ops, Account account)
+    {
+        tx.DeleteRecoveryCodes(account.AccountId);
+        var (codes, hashes) = ops.RecoveryCodes.Issue(account.AccountId, ops.Now);
+        foreach (var hash in hashes)
+        {
+            tx.InsertRecoveryCode(hash);
+        }
+
+        return codes;
     }
 }

@@ -21,7 +21,8 @@ public sealed class KeyAdminAuthority
         Authenticators = new AuthenticatorService(operations);
         Keys = new KeyService(operations);
         Policy = new PolicyService(operations);
-        Compliance = new ComplianceService(operations, Accounts);
+        StoreAdministrator = new StoreAdministratorService(operations);
+        Compliance = new ComplianceService(operations, Accounts, StoreAdministrator);
         Audit = new AuditService(operations);
         Rotations = new RotationService(operations, Keys);
     }
@@ -35,6 +36,9 @@ public sealed class KeyAdminAuthority
     public KeyService Keys { get; }
 
     public PolicyService Policy { get; }
+
+    /// <summary>The holder of the factor for store-wide settings.</summary>
+    public StoreAdministratorService StoreAdministrator { get; }
 
     public ComplianceService Compliance { get; }
 

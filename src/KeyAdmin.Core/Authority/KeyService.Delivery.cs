@@ -56,7 +56,7 @@ public sealed partial class KeyService
             DisabledReason = enable ? null : key.DisabledReason,
         };
         tx.UpdateKey(delivered);
-        tx.Append(ops.Audit("ApiKey.Deliver", key.AccountName, key.KeyId, key.Name, detail: $"Vault={vault}; SecretName={secretName}"));
+        tx.Append(ops.Audit("ApiKey.Deliver", key, detail: $"Vault={vault}; SecretName={secretName}"));
         return delivered;
     }
 
@@ -78,7 +78,7 @@ public sealed partial class KeyService
 
             var gone = key with { StoredStatus = ApiKeyStatus.Deleted, DeletedAt = ops.Now };
             tx.DestroyKey(gone);
-            tx.Append(ops.Audit("ApiKey.Abandon", key.AccountName, key.KeyId, key.Name, reason: reason));
+            tx.Append(ops.Audit("ApiKey.Abandon", key, reason: reason));
             return gone;
         });
         ops.Store.PurgeDestroyed();

@@ -22,7 +22,11 @@ public sealed partial class KeyService
     /// <summary>Creates a key under R1 (2FA), R3, R4 (limit), R5/R6 (binding) and R14 (expiry); the secret is returned once.</summary>
     public IssuedKey Create(NewKeyRequest request, TwoFactorProof proof) => Create(request, proof, null);
 
-    internal IssuedKey Create(NewKeyRequest request, TwoFactorProof proof, Action<IStoreWriter, ApiKey>? alsoInTransaction)
+    /// <summary>
+    /// Creates a key; a rotation passes <see cref="AutomationScope.RotateKey"/>, the scope a job needs to create a
+    /// successor, and the change of the rotation journal to commit with it.
+    /// </summary>
+    internal IssuedKey Create(NewKeyRequest request, TwoFactorProof proof, Action<IStoreWriter, ApiKey>? alsoInTransaction, AutomationScope scope = AutomationScope.CreateKey)
     {
         var name = Names.Key(request.Name);
         var memo = Names.Memo(request.Memo);
@@ -63,9 +67,10 @@ public sealed partial class KeyService
 
         // Checked now, before a code is asked for; kept (and wiped at the end) to be sealed under the new key's id.
         var passphrase = request.Passphrase is null ? null : KeyPassphrase.ToBytes(request.Passphrase, name);
+        var need = TwoFactorRequirement.KeyOperation("ApiKey.Create", scope, permissions, TwoFactorRequirement.TakesOver(permissions));
         try
         {
-            return ops.Confirmed(request.Account, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Create", name, Precheck, (tx, account, confirmedBy) =>
+            return ops.Confirmed(request.Account, proof, need, name, Precheck, (tx, account, confirmedBy) =>
                 Insert(tx, account, confirmedBy));
         }
         finally
@@ -105,10 +110,9 @@ public sealed partial class KeyService
             tx.InsertKey(key, sealedSecret, sealedPassphrase);
             tx.Append(ops.Audit(
                 "ApiKey.Create",
-                account.Name,
-                key.KeyId,
-                key.Name,
-                confirmedBy,
+                key,
+                confirmedBy: confirmedBy,
+                detail:
                 $"Permissions={key.Permissions}; IpBinding={IpBinding.Serialize(binding)}; ExpiresAt={key.ExpiresAt:u}" +
                 (key.HasPassphrase ? $"; Passphrase=True; KeyVersions={string.Join(",", key.KeyVersions.Numbers())}" : string.Empty) +
                 (key.UnboundSensitiveAllowed ? "; UnboundSensitiveOverride=True" : string.Empty) +
@@ -204,13 +208,7 @@ public sealed partial class KeyService
         void Store(IStoreWriter tx, ApiKey key, ApiKey updated, string? confirmedBy)
         {
             tx.UpdateKey(updated);
-            tx.Append(ops.Audit(
-                "ApiKey.Update",
-                key.AccountName,
-                key.KeyId,
-                updated.Name,
-                confirmedBy,
-                Describe(key, updated)));
+            tx.Append(ops.Audit("ApiKey.Update", key, updated.Name, confirmedBy, Describe(key, updated)));
         }
 
         if (!changes.ChangesBinding)
@@ -228,7 +226,8 @@ public sealed partial class KeyService
             }));
         }
 
-        return Changed(ops.Confirmed(before.AccountName, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Update", keyId,
+        var need = TwoFactorRequirement.KeyOperation("ApiKey.Update", AutomationScope.SetKeyBinding, before.Permissions, takesOver: true);
+        return Changed(ops.Confirmed(before.AccountName, proof, need, keyId,
             (reader, _) => Apply(reader, RequireKey(reader, keyId)),
             (tx, _, confirmedBy) =>
             {
@@ -251,7 +250,7 @@ public sealed partial class KeyService
 
         var disabled = key with { StoredStatus = ApiKeyStatus.Disabled, DisabledAt = ops.Now, DisabledReason = reason };
         tx.UpdateKey(disabled);
-        tx.Append(ops.Audit("ApiKey.Disable", key.AccountName, key.KeyId, key.Name, reason: reason));
+        tx.Append(ops.Audit("ApiKey.Disable", key, reason: reason));
         return disabled;
     }));
 
@@ -276,17 +275,21 @@ public sealed partial class KeyService
             }
         }
 
-        return Changed(ops.Confirmed(key.AccountName, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Enable", keyId, Precheck, (tx, _, confirmedBy) =>
+        var need = TwoFactorRequirement.KeyOperation("ApiKey.Enable", AutomationScope.EnableKey, key.Permissions, takesOver: true);
+        return Changed(ops.Confirmed(key.AccountName, proof, need, keyId, Precheck, (tx, _, confirmedBy) =>
         {
             var enabled = RequireKey(tx, keyId) with { StoredStatus = ApiKeyStatus.Enabled, DisabledAt = null, DisabledReason = null };
             tx.UpdateKey(enabled);
-            tx.Append(ops.Audit("ApiKey.Enable", enabled.AccountName, enabled.KeyId, enabled.Name, confirmedBy));
+            tx.Append(ops.Audit("ApiKey.Enable", enabled, confirmedBy: confirmedBy));
             return enabled;
         }));
     }
 
     /// <summary>Deletes a disabled key for good: the sealed secret is destroyed, the audit record stays (R10).</summary>
-    public ApiKey Remove(string keyId, TwoFactorProof proof)
+    public ApiKey Remove(string keyId, TwoFactorProof proof) => Remove(keyId, proof, AutomationScope.RemoveKey);
+
+    /// <summary>Deletes a disabled key; a rotation that retires its old key passes <see cref="AutomationScope.RotateKey"/>.</summary>
+    internal ApiKey Remove(string keyId, TwoFactorProof proof, AutomationScope scope)
     {
         var key = ops.ReadForChange(r => RequireKey(r, keyId));
         void Precheck(IStoreReader reader, Account account)
@@ -299,11 +302,12 @@ public sealed partial class KeyService
             }
         }
 
-        var deleted = ops.Confirmed(key.AccountName, proof, TwoFactorGate.Scope.AnyActive, "ApiKey.Remove", keyId, Precheck, (tx, _, confirmedBy) =>
+        var need = TwoFactorRequirement.KeyOperation("ApiKey.Remove", scope, key.Permissions, takesOver: true);
+        var deleted = ops.Confirmed(key.AccountName, proof, need, keyId, Precheck, (tx, _, confirmedBy) =>
         {
             var gone = RequireKey(tx, keyId) with { StoredStatus = ApiKeyStatus.Deleted, DeletedAt = ops.Now };
             tx.DestroyKey(gone);
-            tx.Append(ops.Audit("ApiKey.Remove", gone.AccountName, gone.KeyId, gone.Name, confirmedBy));
+            tx.Append(ops.Audit("ApiKey.Remove", gone, confirmedBy: confirmedBy));
             return gone;
         });
 

@@ -1,8 +1,13 @@
+using KeyAdmin.Core.Accounts;
 using KeyAdmin.Core.Policy;
+using KeyAdmin.Core.TwoFactor;
 
 namespace KeyAdmin.Core.Authority;
 
-/// <summary>Reads and changes the store-wide policy (key limit, lockout rules).</summary>
+/// <summary>
+/// Reads and changes the store-wide policy (key limit, lockout, confirmation lifetime, binding widths, cooling-off): every change
+/// weakens or strengthens every account at once, so the store administrator's authenticator confirms it.
+/// </summary>
 public sealed class PolicyService
 {
     private readonly Operations ops;
@@ -11,18 +16,31 @@ public sealed class PolicyService
 
     public KeyAdminPolicy Get() => ops.Store.Read(r => r.ReadPolicy());
 
-    public KeyAdminPolicy Set(Func<KeyAdminPolicy, KeyAdminPolicy> change) => ops.Store.Write(tx =>
+    /// <summary>Changes the policy, confirmed by the store administrator (KeyAdmin.StoreAdministratorNotEnrolled until there is one).</summary>
+    public KeyAdminPolicy Set(Func<KeyAdminPolicy, KeyAdminPolicy> change, TwoFactorProof proof)
     {
-        var before = tx.ReadPolicy();
-        var after = change(before).Validate();
-        tx.WritePolicy(after);
-        tx.Append(ops.Audit(
-            "Policy.Set",
-            account: null,
-            keyId: null,
-            target: "policy",
-            detail: $"MaxKeysPerAccount={after.MaxKeysPerAccount}; MaxFailedCodes={after.MaxFailedCodes}; LockoutDuration={after.LockoutDuration}; ConfirmationLifetime={after.ConfirmationLifetime}; " +
-                    $"MinBindingPrefixV4={after.MinBindingPrefixV4}; MinBindingPrefixV6={after.MinBindingPrefixV6}"));
-        return after;
-    });
+        // A change that cannot be valid costs no code.
+        change(Get()).Validate();
+        return ops.Confirmed(
+            StoreAdministrator.AccountName,
+            proof,
+            TwoFactorRequirement.Person("Policy.Set"),
+            "policy",
+            (_, _) => { },
+            (tx, administrator, confirmedBy) =>
+            {
+                var after = change(tx.ReadPolicy()).Validate();
+                tx.WritePolicy(after);
+                tx.Append(ops.Audit(
+                    "Policy.Set",
+                    administrator,
+                    "policy",
+                    confirmedBy,
+                    $"MaxKeysPerAccount={after.MaxKeysPerAccount}; MaxFailedCodes={after.MaxFailedCodes}; LockoutDuration={after.LockoutDuration}; " +
+                    $"ConfirmationLifetime={after.ConfirmationLifetime}; MinBindingPrefixV4={after.MinBindingPrefixV4}; MinBindingPrefixV6={after.MinBindingPrefixV6}; " +
+                    $"RecoveryCoolingOff={after.RecoveryCoolingOff}"));
+                return after;
+            },
+            storeAdministrator: true);
+    }
 }

@@ -78,6 +78,14 @@ public sealed class RotationService
             }
 
             var account = Operations.RequireAccount(reader, old.AccountName);
+            if (account.IsRecoveringAt(ops.Now) && (options.RemoveOld || TwoFactorRequirement.TakesOver(old.Permissions)))
+            {
+                throw new KeyAdminException(
+                    KeyAdminError.RecoveryPending,
+                    $"A reset of the authenticator of account '{account.Name}' cools off until {account.RecoveryUntil:u}: until then a rotation may neither create a {old.Permissions} key nor delete one.",
+                    account.Name);
+            }
+
             var limit = account.KeyLimit ?? reader.ReadPolicy().MaxKeysPerAccount;
             var count = reader.CountLiveKeys(account.AccountId);
             if (count >= limit)
@@ -125,7 +133,7 @@ public sealed class RotationService
         ops.Store.Write(tx =>
         {
             tx.InsertRotation(rotation);
-            tx.Append(Record(rotation, $"Vault={rotation.Vault}; SecretName={rotation.SecretName}; Retirement={plan.Retirement}"));
+            tx.Append(Record(tx, rotation, $"Vault={rotation.Vault}; SecretName={rotation.SecretName}; Retirement={plan.Retirement}"));
             return true;
         });
         AfterStep?.Invoke(RotationState.Planned);
@@ -152,7 +160,8 @@ public sealed class RotationService
                     KeyVersions = old.HasPassphrase ? old.KeyVersions : null,
                 },
                 proof,
-                (tx, created) => rotation = Step(tx, rotation with { NewKeyId = created.KeyId }, RotationState.Created));
+                (tx, created) => rotation = Step(tx, rotation with { NewKeyId = created.KeyId }, RotationState.Created),
+                AutomationScope.RotateKey);
         }
         catch (KeyAdminException e)
         {
@@ -265,7 +274,7 @@ public sealed class RotationService
             var old = keys.Get(rotation.OldKeyId);
             if (old.StoredStatus != ApiKeyStatus.Deleted)
             {
-                keys.Remove(rotation.OldKeyId, proof);
+                keys.Remove(rotation.OldKeyId, proof, AutomationScope.RotateKey);
             }
         }
 
@@ -284,7 +293,7 @@ public sealed class RotationService
             : old with { Name = retiredName, RotatedTo = successor.KeyId, StoredStatus = ApiKeyStatus.Disabled, DisabledAt = ops.Now, DisabledReason = $"Rotated to {successor.KeyId}", Vault = null, VaultSecretName = null };
         tx.UpdateKey(retired);
         tx.UpdateKey(successor with { Name = old.Name });
-        tx.Append(ops.Audit(rotation.GracePeriod is null ? "ApiKey.Disable" : "ApiKey.Update", old.AccountName, old.KeyId, retiredName,
+        tx.Append(ops.Audit(rotation.GracePeriod is null ? "ApiKey.Disable" : "ApiKey.Update", old, retiredName,
             detail: $"RotatedTo={successor.KeyId}" + (rotation.GracePeriod is { } g ? $"; ExpiresAt={retired.ExpiresAt:u}" : string.Empty), reason: "Rotation " + rotation.RotationId));
         var step = Step(tx, rotation, RotationState.Retired);
         keys.Changed(retired);
@@ -323,12 +332,12 @@ public sealed class RotationService
     {
         var next = rotation with { State = state, UpdatedAt = ops.Now, Error = note ?? rotation.Error };
         tx.UpdateRotation(next);
-        tx.Append(Record(next, note));
+        tx.Append(Record(tx, next, note));
         return next;
     }
 
-    private Audit.AuditEntry Record(RotationRecord rotation, string? detail) =>
-        ops.Audit("Rotation." + rotation.State, rotation.AccountName, rotation.OldKeyId, rotation.RotationId,
+    private Audit.AuditEntry Record(IStoreReader tx, RotationRecord rotation, string? detail) =>
+        ops.Audit("Rotation." + rotation.State, KeyService.RequireKey(tx, rotation.OldKeyId), rotation.RotationId,
             detail: $"NewKeyId={rotation.NewKeyId}" + (detail is null ? string.Empty : "; " + detail)) with
         {
             Outcome = rotation.State == RotationState.RolledBack ? Audit.AuditOutcome.Refused : Audit.AuditOutcome.Succeeded,

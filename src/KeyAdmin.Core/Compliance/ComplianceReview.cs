@@ -31,8 +31,23 @@ public static class ComplianceReview
         }
     }
 
-    public static IEnumerable<ComplianceFinding> ForAccount(AccountSummary account, ComplianceOptions options)
+    public static IEnumerable<ComplianceFinding> ForAccount(AccountSummary account, DateTimeOffset now, ComplianceOptions options)
     {
+        if (options.Runs(ComplianceRule.RecoveryPending) && account.Account.IsRecoveringAt(now))
+        {
+            var who = account.Account.Describe();
+            var cancel = account.Account.IsStoreAdministrator ? "-StoreAdministrator" : $"-Account {account.Account.Name}";
+            yield return new ComplianceFinding(
+                ComplianceRule.RecoveryPending,
+                ComplianceSeverity.High,
+                account.Account.Name,
+                null,
+                null,
+                $"A reset of the authenticator of {who} cools off until {account.Account.RecoveryUntil:u}: if nobody meant to reset it, cancel it with " +
+                $"Stop-KeyAdminAuthenticatorReset {cancel} -Code <code of the replaced authenticator>.",
+                account.Account.RecoveryStartedAt);
+        }
+
         if (options.Runs(ComplianceRule.AccountAtLimit) && account.KeyCount >= account.KeyLimit)
         {
             yield return new ComplianceFinding(

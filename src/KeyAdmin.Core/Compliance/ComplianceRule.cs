@@ -41,6 +41,12 @@ public enum ComplianceRule
     /// the database without the key-encryption key. KeyAdmin refuses to use it.
     /// </summary>
     StoreTampered,
+
+    /// <summary>
+    /// A reset of an account's (or the store administrator's) authenticator cools off (High): if nobody in the team
+    /// started it, someone is taking the account over, and the replaced authenticator can still cancel it.
+    /// </summary>
+    RecoveryPending,
 }
 
 public enum ComplianceSeverity

@@ -17,16 +17,16 @@ public sealed class FileKeyEncryptionKeySource : IKeyEncryptionKeySource
 
     public byte[]? Load()
     {
-        byte[] bytes;
+        byte[]? bytes;
         try
         {
-            // A key someone else could have planted, or can read, is no key: refused before it is read.
-            OwnerOnlyFile.RequireSafe(Path, "key-encryption key");
-            bytes = File.ReadAllBytes(Path);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
+            // A key someone else could have planted, or can read, is no key: refused before it is used, judged on the
+            // file that was opened (not only on the path looked at a moment before).
+            bytes = OwnerOnlyFile.ReadSafe(Path, "key-encryption key");
+            if (bytes is null)
+            {
+                return null;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

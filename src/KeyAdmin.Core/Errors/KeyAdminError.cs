@@ -73,4 +73,25 @@ public enum KeyAdminError
 
     /// <summary>A command that does not create a store found none where the session points; it never creates one.</summary>
     StoreNotFound,
+
+    /// <summary>An automation authenticator's code for something its scope does not cover (never counted as a wrong code).</summary>
+    TwoFactorScopeDenied,
+
+    /// <summary>An automation authenticator suspended by a reset of its person's authenticator, until a person confirms it again.</summary>
+    AuthenticatorSuspended,
+
+    /// <summary>Refused while a reset without a recovery code cools off.</summary>
+    RecoveryPending,
+
+    /// <summary>Stop-KeyAdminAuthenticatorReset with no reset pending.</summary>
+    RecoveryNotPending,
+
+    /// <summary>A recovery code that is not one of the person's unused codes.</summary>
+    RecoveryCodeInvalid,
+
+    /// <summary>A store-wide setting, with no store administrator enrolled to confirm it.</summary>
+    StoreAdministratorNotEnrolled,
+
+    /// <summary>The store already has its store administrator.</summary>
+    StoreAdministratorExists,
 }

@@ -62,6 +62,17 @@ public sealed record ApiKey
     /// <summary>The key that replaced this one in a rotation.</summary>
     public string? RotatedTo { get; init; }
 
+    /// <summary>
+    /// Consecutive wrong authenticator codes sent with this key's withdrawal requests: counted per key, apart from
+    /// the account's own count, so that whoever holds the key can lock only its withdrawals (R12).
+    /// </summary>
+    public int WithdrawalFailedCodeCount { get; init; }
+
+    /// <summary>Set while this key's withdrawals are locked after repeated wrong codes.</summary>
+    public DateTimeOffset? WithdrawalLockedUntil { get; init; }
+
+    public bool WithdrawalsLockedAt(DateTimeOffset now) => WithdrawalLockedUntil is { } until && until > now;
+
     /// <summary>The status at <paramref name="now"/>: an enabled key past its expiry is Expired (R14).</summary>
     public ApiKeyStatus StatusAt(DateTimeOffset now) =>
         StoredStatus == ApiKeyStatus.Enabled && ExpiresAt is { } expires && expires <= now

@@ -34,6 +34,12 @@ public sealed record KeyAdminPolicy
     /// <summary>The same for IPv6 rules (::/0 above all).</summary>
     public int MinBindingPrefixV6 { get; init; } = DefaultMinBindingPrefixV6;
 
+    /// <summary>
+    /// How long a reset without a recovery code cools off before the new authenticator may confirm what would take
+    /// an account over; the replaced authenticator can cancel the reset meanwhile.
+    /// </summary>
+    public TimeSpan RecoveryCoolingOff { get; init; } = TimeSpan.FromHours(24);
+
     public KeyAdminPolicy Validate()
     {
         Require(MaxKeysPerAccount is >= 1 and <= 1000, "MaxKeysPerAccount must be from 1 to 1000.", MaxKeysPerAccount);
@@ -42,6 +48,7 @@ public sealed record KeyAdminPolicy
         Require(ConfirmationLifetime >= TimeSpan.Zero && ConfirmationLifetime <= TimeSpan.FromHours(1), "ConfirmationLifetime must be from 0 to 1 hour.", ConfirmationLifetime);
         Require(MinBindingPrefixV4 is >= 1 and <= 32, "MinBindingPrefixV4 must be from 1 to 32 (a /0 never binds a key).", MinBindingPrefixV4);
         Require(MinBindingPrefixV6 is >= 1 and <= 128, "MinBindingPrefixV6 must be from 1 to 128 (a /0 never binds a key).", MinBindingPrefixV6);
+        Require(RecoveryCoolingOff >= TimeSpan.FromHours(1) && RecoveryCoolingOff <= TimeSpan.FromDays(30), "RecoveryCoolingOff must be from 1 hour to 30 days.", RecoveryCoolingOff);
         return this;
     }
 

@@ -16,7 +16,13 @@ internal static class AuditSql
             parameters.Add((name, value));
         }
 
-        if (query.Account is not null)
+        if (query.AccountId is not null)
+        {
+            Filter("(account_id = @accountId OR (account_id IS NULL AND lower(account) = lower(@account) AND at >= @accountCreated))", "accountId", query.AccountId);
+            parameters.Add(("account", query.Account));
+            parameters.Add(("accountCreated", StoreRows.Time(query.AccountCreatedAt) ?? 0L));
+        }
+        else if (query.Account is not null)
         {
             Filter("lower(account) = lower(@account)", "account", query.Account);
         }

@@ -24,6 +24,9 @@ public interface IStoreReader
 
     byte[]? ReadSealedSeed(string authenticatorId);
 
+    /// <summary>The hashes of a person's unused recovery codes (a used code is deleted).</summary>
+    IReadOnlyList<RecoveryCodeHash> ListRecoveryCodes(string accountId);
+
     ApiKey? FindKey(string keyId);
 
     /// <summary>A key with its account, both checked, from one row: what a verifier needs to decide.</summary>
@@ -50,13 +53,22 @@ public interface IStoreReader
     /// <summary>The last audit record as the store sealed it; null for an empty log.</summary>
     AuditHead? ReadAuditHead();
 
-    /// <summary>Every audit record, oldest first, with the row references the row index holds for it.</summary>
-    IEnumerable<(AuditEntry Entry, string? IndexedRows)> StreamAuditWithIndex();
+    /// <summary>
+    /// Every audit record, oldest first, with the row references the row index holds for it, and whether its values
+    /// are stored as KeyAdmin writes them (types and all).
+    /// </summary>
+    IEnumerable<(AuditEntry Entry, string? IndexedRows, bool StoredAsWritten)> StreamAuditWithIndex();
 
     /// <summary>The first record under which the row index holds entries that the record does not list; null when none.</summary>
     long? FirstStrayIndexEntry();
 
-    /// <summary>Rows of accounts, authenticators, rotations, policy and store values that fail their integrity check.</summary>
+    /// <summary>
+    /// Relations of the store's schema through which the server could show one statement other rows than another
+    /// (row security, rules, a view in a table's place): none in a store as KeyAdmin made it.
+    /// </summary>
+    IReadOnlyList<TamperedRow> ScanSchema();
+
+    /// <summary>Rows of accounts, authenticators, rotations, policy and store values that fail their integrity check, and <see cref="ScanSchema"/>.</summary>
     IReadOnlyList<TamperedRow> ScanIntegrity();
 
     /// <summary>Keys in listing order, each checked on its own: a row that fails its check comes as its refusal.</summary>

@@ -13,7 +13,7 @@ public interface IStoreWriter : IStoreReader
 
     void InsertAccount(Account account);
 
-    /// <summary>Writes the account's mutable facts: key limit, failed-code count and lockout.</summary>
+    /// <summary>Writes the account's mutable facts: e-mail, key limit, withdrawal codes, failed-code count, lockout and a pending reset.</summary>
     void UpdateAccount(Account account);
 
     /// <summary>Deletes an account that holds no live keys, with its authenticators and deleted-key tombstones.</summary>
@@ -21,8 +21,16 @@ public interface IStoreWriter : IStoreReader
 
     void InsertAuthenticator(Authenticator authenticator, byte[] sealedSeed);
 
-    /// <summary>Writes status and dates; a revoked authenticator's seed is destroyed.</summary>
+    /// <summary>Writes status, dates and scope; a revoked authenticator's seed is destroyed.</summary>
     void UpdateAuthenticator(Authenticator authenticator);
+
+    void InsertRecoveryCode(RecoveryCodeHash code);
+
+    /// <summary>Spends a recovery code: true only for the transaction that deleted it (the once-only rule, across processes).</summary>
+    bool DeleteRecoveryCode(string codeId);
+
+    /// <summary>Deletes every recovery code of an account (new ones replace them).</summary>
+    void DeleteRecoveryCodes(string accountId);
 
     /// <summary>
     /// Records that a code of <paramref name="step"/> was accepted, only if no code of that or a later step was:
@@ -34,8 +42,8 @@ public interface IStoreWriter : IStoreReader
     void InsertKey(ApiKey key, byte[] sealedSecret, byte[]? sealedPassphrase);
 
     /// <summary>
-    /// Writes name, memo, binding, status, lifecycle dates, delivery and lineage. The engine refuses a change of
-    /// permissions.
+    /// Writes name, memo, binding, status, lifecycle dates, delivery, lineage and the withdrawal-code lockout. The
+    /// engine refuses a change of permissions.
     /// </summary>
     void UpdateKey(ApiKey key);
 

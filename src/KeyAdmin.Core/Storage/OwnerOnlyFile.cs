@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using KeyAdmin.Core.Errors;
 using System.Security.AccessControl;
 using System.Security.Principal;
+using Microsoft.Win32.SafeHandles;
 
 namespace KeyAdmin.Core.Storage;
 
@@ -87,7 +88,73 @@ public static class OwnerOnlyFile
             return;
         }
 
-        var status = UnixStatus.Of(path) ?? throw Unsafe(path, what, "its owner cannot be read");
+        RequireSafe(UnixStatus.Of(path), path, what);
+    }
+
+    /// <summary>
+    /// The bytes of the owner-only file at <paramref name="path"/>; null when there is none. The file is judged as
+    /// <see cref="RequireSafe(string, string)"/> judges it, and then again as it was opened: one that appeared, or was
+    /// swapped in, between the look at the path and the open (a key that someone else chose) is refused too.
+    /// </summary>
+    public static byte[]? ReadSafe(string path, string what)
+    {
+        RequireSafe(path, what);
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        using (handle)
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                RequireSafe(UnixStatus.Of(handle), path, what);
+            }
+
+            var bytes = new byte[RandomAccess.GetLength(handle)];
+            var read = 0;
+            while (read < bytes.Length && RandomAccess.Read(handle, bytes.AsSpan(read), read) is var n and > 0)
+            {
+                read += n;
+            }
+
+            return read == bytes.Length ? bytes : bytes[..read];
+        }
+    }
+
+    /// <summary>
+    /// Refuses a folder for a store that others may write to: whoever may write it may plant the store's write-ahead
+    /// log or shared-memory file there (a file of theirs that SQLite then writes every change into), or swap the store
+    /// between its check and its open. It must belong to the current user (or root) and be writable by nobody else.
+    /// </summary>
+    public static void RequireSafeFolder(string folder, string what)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // the folder KeyAdmin creates carries a user-only ACL; a chosen one is the user's to protect
+        }
+
+        var status = UnixStatus.OfFollowed(folder) ?? throw Unsafe(folder, what + " folder", "its owner cannot be read");
+        if (status.Uid != UnixStatus.EffectiveUser() && status.Uid != 0)
+        {
+            throw Unsafe(folder, what + " folder", $"it belongs to user id {status.Uid}, not to the current user");
+        }
+
+        if ((status.Mode & 0x12) != 0)
+        {
+            throw Unsafe(folder, what + " folder",
+                $"others may write to it (mode {Convert.ToString(status.Mode & 0xFFF, 8)}) and plant files beside the store: use a folder only you can write (chmod go-w '{folder}')");
+        }
+    }
+
+    private static void RequireSafe(UnixStatus.Status? found, string path, string what)
+    {
+        var status = found ?? throw Unsafe(path, what, "its owner cannot be read");
         if ((status.Mode & UnixStatus.TypeMask) != UnixStatus.RegularFile)
         {
             throw Unsafe(path, what, "it is not a regular file");
@@ -184,22 +251,40 @@ internal static partial class UnixStatus
 
     public readonly record struct Status(int Mode, uint Uid);
 
+    /// <summary>The status of <paramref name="path"/> itself (a link is a link); null when it cannot be read.</summary>
     public static unsafe Status? Of(string path)
     {
         // Larger than any version's FileStatus: the shim writes the whole struct, this reads its first fields.
         var buffer = stackalloc byte[512];
-        if (LStat(path, buffer) != 0)
-        {
-            return null;
-        }
+        return LStat(path, buffer) == 0 ? Read(buffer) : null;
+    }
 
-        return new Status(*(int*)(buffer + 4), *(uint*)(buffer + 8));
+    /// <summary>The status of what <paramref name="path"/> leads to, links followed.</summary>
+    public static unsafe Status? OfFollowed(string path)
+    {
+        var buffer = stackalloc byte[512];
+        return Stat(path, buffer) == 0 ? Read(buffer) : null;
+    }
+
+    /// <summary>The status of the file <paramref name="handle"/> has open, whatever its path names now.</summary>
+    public static unsafe Status? Of(SafeFileHandle handle)
+    {
+        var buffer = stackalloc byte[512];
+        return FStat(handle, buffer) == 0 ? Read(buffer) : null;
     }
 
     public static uint EffectiveUser() => GetEUid();
 
     [LibraryImport("libSystem.Native", EntryPoint = "SystemNative_LStat", StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int LStat(string path, byte* output);
+
+    [LibraryImport("libSystem.Native", EntryPoint = "SystemNative_Stat", StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int Stat(string path, byte* output);
+
+    [LibraryImport("libSystem.Native", EntryPoint = "SystemNative_FStat")]
+    private static unsafe partial int FStat(SafeFileHandle fd, byte* output);
+
+    private static unsafe Status Read(byte* buffer) => new(*(int*)(buffer + 4), *(uint*)(buffer + 8));
 
     [LibraryImport("libSystem.Native", EntryPoint = "SystemNative_GetEUid")]
     private static partial uint GetEUid();

@@ -42,13 +42,36 @@ internal sealed class RowSeal
     public bool Matches(byte[]? stored, string table, string id, long version, Action<Canonical> fields) =>
         stored is { Length: Size } && CryptographicOperations.FixedTimeEquals(stored, Of(table, id, version, fields));
 
-    public static void Fields(Canonical c, Account a) => c
-        .Add(a.Name).Add(a.Email).Add(a.CreatedAt).Add(a.CreatedBy).Add(a.KeyLimit).Add(a.FailedCodeCount).Add(a.LockedUntil).Add(a.RequireWithdrawalCode);
+    // Columns added after schema 5 (the first with seals) come in groups, each sealed only when it differs from what
+    // its migration gave the rows sealed before it, so those rows keep their seals; a group is either absent (exactly
+    // those values) or present with a tag or an arity of its own, so no two different rows share a canonical form,
+    // and a group set back to its absent values no longer matches the seal it was written with.
 
-    // The sealed seed is not part of it: AES-GCM authenticates it under the authenticator's id.
-    public static void Fields(Canonical c, Authenticator a) => c
-        .Add(a.AccountId).Add(a.Name).Add(a.Kind.ToString()).Add(a.Status.ToString()).Add(a.CreatedAt).Add(a.CreatedBy)
-        .Add(a.ConfirmedAt).Add(a.RevokedAt).Add(a.LastUsedStep).Add(a.LastUsedAt);
+    // The pending reset (schema 7).
+    public static void Fields(Canonical c, Account a)
+    {
+        c.Add(a.Name).Add(a.Email).Add(a.CreatedAt).Add(a.CreatedBy).Add(a.KeyLimit).Add(a.FailedCodeCount).Add(a.LockedUntil).Add(a.RequireWithdrawalCode);
+        if (a.RecoveryStartedAt is not null || a.RecoveryUntil is not null)
+        {
+            c.Add("recovery").Add(a.RecoveryStartedAt).Add(a.RecoveryUntil);
+        }
+    }
+
+    // The sealed seed is not part of it: AES-GCM authenticates it under the authenticator's id. The scope and the
+    // suspension (schema 7; the migration gave every earlier row AutomationScopes.Default) are sealed for a person's
+    // authenticator too, which its scope does not limit.
+    public static void Fields(Canonical c, Authenticator a)
+    {
+        c.Add(a.AccountId).Add(a.Name).Add(a.Kind.ToString()).Add(a.Status.ToString()).Add(a.CreatedAt).Add(a.CreatedBy)
+            .Add(a.ConfirmedAt).Add(a.RevokedAt).Add(a.LastUsedStep).Add(a.LastUsedAt);
+        if (a.Scope != AutomationScopes.Default || a.SuspendedAt is not null)
+        {
+            c.Add("scope").Add((long)a.Scope).Add(a.SuspendedAt);
+        }
+    }
+
+    /// <summary>A recovery code's row (schema 7): whose it is and its hash (the code's HMAC, bound to the account).</summary>
+    public static void Fields(Canonical c, RecoveryCodeHash code) => c.Add(code.AccountId).Add(code.Hash).Add(code.CreatedAt);
 
     // Last use (time and address) is left out: it is written by every verifier in batches, decides nothing, and
     // is reported as what it is, a record of use. The sealed secret is authenticated by AES-GCM under the key id.
@@ -65,6 +88,12 @@ internal sealed class RowSeal
         {
             c.Add(k.HasPassphrase).Add((long)k.KeyVersions);
         }
+
+        // The withdrawal codes' own failure count and lockout (schema 7): three fields, after the two above.
+        if (k.WithdrawalFailedCodeCount != 0 || k.WithdrawalLockedUntil is not null)
+        {
+            c.Add("withdrawals").Add(k.WithdrawalFailedCodeCount).Add(k.WithdrawalLockedUntil);
+        }
     }
 
     // The binding minimum (schema 6) likewise: only when it is not the default, so earlier seals stand.
@@ -74,6 +103,12 @@ internal sealed class RowSeal
         if (p.MinBindingPrefixV4 != KeyAdminPolicy.DefaultMinBindingPrefixV4 || p.MinBindingPrefixV6 != KeyAdminPolicy.DefaultMinBindingPrefixV6)
         {
             c.Add(p.MinBindingPrefixV4).Add(p.MinBindingPrefixV6);
+        }
+
+        // The cooling-off of a reset (schema 7), tagged: the group above is two numbers.
+        if (p.RecoveryCoolingOff != KeyAdminPolicy.Default.RecoveryCoolingOff)
+        {
+            c.Add("recovery").Add((long)p.RecoveryCoolingOff.TotalSeconds);
         }
     }
 

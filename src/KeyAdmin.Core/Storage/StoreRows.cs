@@ -16,40 +16,52 @@ namespace KeyAdmin.Core.Storage;
 internal static class StoreRows
 {
     public const string AccountColumns =
-        "account_id, name, email, created_at, created_by, key_limit, failed_codes, locked_until, require_withdrawal_code";
+        "account_id, name, email, created_at, created_by, key_limit, failed_codes, locked_until, require_withdrawal_code, recovery_started_at, recovery_until";
 
     public const string AuthenticatorColumns =
-        "authenticator_id, account_id, name, kind, status, created_at, created_by, confirmed_at, revoked_at, last_used_step, last_used_at";
+        "authenticator_id, account_id, name, kind, status, created_at, created_by, confirmed_at, revoked_at, last_used_step, last_used_at, scope, suspended_at";
 
     public const string RotationColumns =
         "rotation_id, account, old_key_id, new_key_id, vault_name, secret_name, vault_held_old, state, grace_seconds, remove_old, test_required, started_at, started_by, updated_at, error";
 
-    public const string PolicyColumns = "max_keys, max_failed_codes, lockout_seconds, confirmation_seconds, min_binding_prefix_v4, min_binding_prefix_v6";
+    public const string PolicyColumns = "max_keys, max_failed_codes, lockout_seconds, confirmation_seconds, min_binding_prefix_v4, min_binding_prefix_v6, recovery_seconds";
 
-    public const string AuditColumns = "seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, prev_hash, hash, row_refs";
+    public const string AuditColumns = "seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, prev_hash, hash, row_refs, account_id";
 
-    /// <summary>The key's columns (k), then its stamp, then its account's columns (a) and stamp: one row says all a verifier needs.</summary>
-    public static readonly string KeyColumns =
+    public const string RecoveryCodeColumns = "code_id, account_id, hash, created_at";
+
+    /// <summary>How many audit columns there are: where a query that follows them with more values finds those.</summary>
+    public static readonly int AuditColumnCount = Count(AuditColumns);
+
+    private const string KeyOwnColumns =
         "k.key_id, k.account_id, a.name, k.name, k.memo, k.permissions, k.ip_binding, k.unbound_sensitive, k.status, " +
         "k.created_at, k.created_by, k.expires_at, k.disabled_at, k.disabled_reason, k.deleted_at, k.last_used_at, k.last_used_address, " +
         "k.pending_delivery, k.vault_name, k.vault_secret_name, k.rotated_from, k.rotated_to, k.passphrase IS NOT NULL, k.key_versions, " +
-        Stamp(Tables.Keys, "k.key_id", "k.") + ", " + Aliased("a.", AccountColumns) + ", " + Stamp(Tables.Accounts, "a.account_id", "a.");
+        "k.withdrawal_failures, k.withdrawal_locked_until";
 
-    public const int KeyStamp = 24;
-    public const int KeyAccount = 27;
-    public const int KeyAccountStamp = 36;
+    /// <summary>The key's columns (k), then its stamp, then its account's columns (a) and stamp: one row says all a verifier needs.</summary>
+    public static readonly string KeyColumns =
+        KeyOwnColumns + ", " + Stamp(Tables.Keys, "k.key_id", "k.") + ", " + Aliased("a.", AccountColumns) + ", " + Stamp(Tables.Accounts, "a.account_id", "a.");
+
+    // The ordinals follow from the column lists, so that a column added to a table moves its stamp with it.
+    public static readonly int KeyStamp = Count(KeyOwnColumns);
+    public static readonly int KeyAccount = KeyStamp + 3;
+    public static readonly int KeyAccountStamp = KeyAccount + Count(AccountColumns);
 
     public static readonly string AccountSelect = AccountColumns + ", " + Stamp(Tables.Accounts, "account_id");
-    public const int AccountStamp = 9;
+    public static readonly int AccountStamp = Count(AccountColumns);
 
     public static readonly string AuthenticatorSelect = AuthenticatorColumns + ", " + Stamp(Tables.Authenticators, "authenticator_id");
-    public const int AuthenticatorStamp = 11;
+    public static readonly int AuthenticatorStamp = Count(AuthenticatorColumns);
 
     public static readonly string RotationSelect = RotationColumns + ", " + Stamp(Tables.Rotations, "rotation_id");
-    public const int RotationStamp = 15;
+    public static readonly int RotationStamp = Count(RotationColumns);
 
     public static readonly string PolicySelect = PolicyColumns + ", " + Stamp(Tables.Policy, "id");
-    public const int PolicyStamp = 6;
+    public static readonly int PolicyStamp = Count(PolicyColumns);
+
+    public static readonly string RecoveryCodeSelect = RecoveryCodeColumns + ", " + Stamp(Tables.RecoveryCodes, "code_id");
+    public static readonly int RecoveryCodeStamp = Count(RecoveryCodeColumns);
 
     /// <summary>
     /// A sealed row's version and MAC, and the latest version of the row that the audit chain's row index records.
@@ -75,6 +87,8 @@ internal static class StoreRows
         FailedCodeCount = r.GetInt32(o + 6),
         LockedUntil = NullableTime(r, o + 7),
         RequireWithdrawalCode = r.GetBoolean(o + 8),
+        RecoveryStartedAt = NullableTime(r, o + 9),
+        RecoveryUntil = NullableTime(r, o + 10),
     };
 
     public static Authenticator ReadAuthenticator(DbDataReader r) => new()
@@ -82,14 +96,16 @@ internal static class StoreRows
         AuthenticatorId = r.GetString(0),
         AccountId = r.GetString(1),
         Name = r.GetString(2),
-        Kind = Enum.Parse<AuthenticatorKind>(r.GetString(3)),
-        Status = Enum.Parse<AuthenticatorStatus>(r.GetString(4)),
+        Kind = Exact<AuthenticatorKind>(r.GetString(3)),
+        Status = Exact<AuthenticatorStatus>(r.GetString(4)),
         CreatedAt = FromTime(r.GetInt64(5)),
         CreatedBy = r.GetString(6),
         ConfirmedAt = NullableTime(r, 7),
         RevokedAt = NullableTime(r, 8),
         LastUsedStep = r.GetInt64(9),
         LastUsedAt = NullableTime(r, 10),
+        Scope = (AutomationScope)r.GetInt32(11),
+        SuspendedAt = NullableTime(r, 12),
     };
 
     public static ApiKey ReadKey(DbDataReader r) => new()
@@ -102,7 +118,7 @@ internal static class StoreRows
         Permissions = (ApiKeyPermission)r.GetInt32(5),
         IpBinding = IpBinding.Deserialize(r.GetString(6)),
         UnboundSensitiveAllowed = r.GetBoolean(7),
-        StoredStatus = Enum.Parse<ApiKeyStatus>(r.GetString(8)),
+        StoredStatus = Exact<ApiKeyStatus>(r.GetString(8)),
         CreatedAt = FromTime(r.GetInt64(9)),
         CreatedBy = r.GetString(10),
         ExpiresAt = NullableTime(r, 11),
@@ -118,6 +134,8 @@ internal static class StoreRows
         RotatedTo = NullableString(r, 21),
         HasPassphrase = r.GetBoolean(22),
         KeyVersions = (KuCoinKeyVersions)r.GetInt32(23),
+        WithdrawalFailedCodeCount = r.GetInt32(24),
+        WithdrawalLockedUntil = NullableTime(r, 25),
     };
 
     public static RotationRecord ReadRotation(DbDataReader r) => new()
@@ -129,7 +147,7 @@ internal static class StoreRows
         Vault = r.GetString(4),
         SecretName = r.GetString(5),
         VaultHeldOldKey = r.GetBoolean(6),
-        State = Enum.Parse<RotationState>(r.GetString(7)),
+        State = Exact<RotationState>(r.GetString(7)),
         GracePeriod = r.IsDBNull(8) ? null : TimeSpan.FromSeconds(r.GetInt64(8)),
         RemoveOld = r.GetBoolean(9),
         TestRequired = r.GetBoolean(10),
@@ -147,6 +165,7 @@ internal static class StoreRows
         ConfirmationLifetime = TimeSpan.FromSeconds(r.GetInt64(3)),
         MinBindingPrefixV4 = r.GetInt32(4),
         MinBindingPrefixV6 = r.GetInt32(5),
+        RecoveryCoolingOff = TimeSpan.FromSeconds(r.GetInt64(6)),
     };
 
     public static AuditEntry ReadAudit(DbDataReader r) => new()
@@ -159,14 +178,36 @@ internal static class StoreRows
         AccountName = NullableString(r, 5),
         KeyId = NullableString(r, 6),
         Target = NullableString(r, 7),
-        Outcome = Enum.TryParse<AuditOutcome>(r.GetString(8), out var parsed) ? parsed : (AuditOutcome)(-1),
+        Outcome = ReadOutcome(r.GetString(8)),
         Reason = NullableString(r, 9),
         ConfirmedBy = NullableString(r, 10),
         Detail = NullableString(r, 11),
         PreviousHash = NullableString(r, 12),
         Hash = NullableString(r, 13),
         Rows = NullableString(r, 14),
+        AccountId = NullableString(r, 15),
     };
+
+    public static RecoveryCodeHash ReadRecoveryCode(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), FromTime(r.GetInt64(3)));
+
+    /// <summary>
+    /// An outcome only as KeyAdmin spells it (<see cref="Exact{T}"/>); anything else reads as an outcome KeyAdmin
+    /// never writes, which no record's hash fits.
+    /// </summary>
+    private static AuditOutcome ReadOutcome(string text) => TryExact<AuditOutcome>(text, out var outcome) ? outcome : (AuditOutcome)(-1);
+
+    /// <summary>
+    /// A state, status or kind only as KeyAdmin spells it. Enum.Parse also reads "Completed " and "5" as Completed, so
+    /// the row's seal (over the parsed value) would fit while SQL, which compares the text (<c>state NOT IN
+    /// ('Completed', 'RolledBack')</c>, <c>status &lt;&gt; 'Deleted'</c>), took the row for another. FormatException otherwise.
+    /// </summary>
+    private static T Exact<T>(string text)
+        where T : struct, Enum =>
+        TryExact<T>(text, out var value) ? value : throw new FormatException($"'{text}' is not a {typeof(T).Name} as KeyAdmin writes it.");
+
+    private static bool TryExact<T>(string text, out T value)
+        where T : struct, Enum =>
+        Enum.TryParse(text, out value) && Enum.IsDefined(value) && string.Equals(value.ToString(), text, StringComparison.Ordinal);
 
     public static string Fold(string name) => name.ToLowerInvariant();
 
@@ -179,6 +220,8 @@ internal static class StoreRows
     public static string? NullableString(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 
     private static string Aliased(string alias, string columns) => string.Join(", ", columns.Split(", ").Select(c => alias + c));
+
+    private static int Count(string columns) => columns.Split(", ").Length;
 }
 
 /// <summary>The tables whose rows carry a seal, by the names the row index uses.</summary>
@@ -190,6 +233,7 @@ internal static class Tables
     public const string Policy = "policy";
     public const string Rotations = "rotations";
     public const string Meta = "meta";
+    public const string RecoveryCodes = "recovery_codes";
 
-    public static readonly IReadOnlyList<string> Sealed = new[] { Accounts, Authenticators, Keys, Policy, Rotations, Meta };
+    public static readonly IReadOnlyList<string> Sealed = new[] { Accounts, Authenticators, Keys, Policy, Rotations, Meta, RecoveryCodes };
 }

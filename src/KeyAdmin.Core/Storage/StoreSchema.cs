@@ -193,9 +193,53 @@ internal static class StoreSchema
             new AddColumn("policy", Required("min_binding_prefix_v4", Int, KeyAdminPolicy.DefaultMinBindingPrefixV4)),
             new AddColumn("policy", Required("min_binding_prefix_v6", Int, KeyAdminPolicy.DefaultMinBindingPrefixV6)),
         }),
+
+        new("7: recovery codes and the cooling-off of a reset, scoped automation, withdrawal codes counted per key, account ids in the audit log", new SchemaStep[]
+        {
+            // Only hashes: HMAC-SHA256 under a key derived from the key-encryption key, bound to the account (RecoveryCodes).
+            // A code is deleted when it is used.
+            new CreateTable("recovery_codes", new[]
+            {
+                Key("code_id"),
+                Required("account_id", Text, constraint: "REFERENCES accounts (account_id)"),
+                Required("hash", Text),
+                Required("created_at", Time),
+                Optional("row_version", Long),
+                Optional("row_mac", Blob),
+            }),
+            new CreateIndex("ix_recovery_codes_account", "recovery_codes", new[] { "account_id" }),
+            new AddColumn("accounts", Optional("recovery_started_at", Time)),
+            new AddColumn("accounts", Optional("recovery_until", Time)),
+            // 7 is AutomationScope.Default (create, rotate, disable keys): what automation authenticators registered
+            // before scopes existed keep. A person's authenticator is not limited by its scope.
+            new AddColumn("authenticators", Required("scope", Int, 7)),
+            new AddColumn("authenticators", Optional("suspended_at", Time)),
+            // A replaced authenticator keeps its name until the reset's cooling-off ends, beside the new one.
+            new DropIndex("ux_authenticators_name"),
+            new CreateIndex("ux_authenticators_name", "authenticators", new[] { "account_id", "name_key" }, Unique: true, Where: "status NOT IN ('Revoked', 'Replaced')"),
+            // Rows sealed before keep their seals: RowSeal leaves these columns out while they hold these defaults.
+            new AddColumn("api_keys", Required("withdrawal_failures", Int, 0)),
+            new AddColumn("api_keys", Optional("withdrawal_locked_until", Time)),
+            new DropTrigger("api_keys_deleted_final", "api_keys"),
+            new RefuseUpdate("api_keys_deleted_final", "api_keys", "KeyAdmin.KeyDeleted", OldRowCondition: "OLD.status = 'Deleted'", OfColumns: DeletedFinalColumns
+                .Append("passphrase").Append("key_versions").Append("withdrawal_failures").Append("withdrawal_locked_until").ToArray()),
+            new AddColumn("policy", Required("recovery_seconds", Long, 86400)),
+            new AddColumn("audit", Optional("account_id", Text)),
+        }),
     };
 
     public static int CurrentVersion => Migrations.Count;
+
+    /// <summary>The columns <paramref name="table"/> has in the current schema, as the migrations created and added them.</summary>
+    public static IReadOnlyList<Column> ColumnsOf(string table) => Migrations.SelectMany(m => m.Steps).SelectMany(step => step switch
+    {
+        CreateTable created when created.Name == table => created.Columns,
+        AddColumn added when added.Table == table => new[] { added.Column },
+        _ => Array.Empty<Column>(),
+    }).ToArray();
+
+    /// <summary>The schema version from which the audit log is chained: a store that claims an older one cannot prove its log.</summary>
+    public const int ChainedSince = 3;
 
     /// <summary>The schema version from which every sealed table's rows carry a seal (<see cref="RowSeal"/>).</summary>
     public static int SealedSince => Migrations.Select((m, i) => (m, i)).First(x => x.m.SealsRows).i + 1;

@@ -14,6 +14,12 @@ public enum AuthenticatorStatus
     Pending,
     Active,
     Revoked,
+
+    /// <summary>An automation authenticator after a reset of the person's authenticator, until a person confirms it again.</summary>
+    Suspended,
+
+    /// <summary>A person's authenticator that a reset is replacing: during the cooling-off it can only cancel the reset.</summary>
+    Replaced,
 }
 
 /// <summary>A TOTP authenticator of an account. The seed is stored sealed and never part of this record.</summary>
@@ -41,4 +47,10 @@ public sealed record Authenticator
     public long LastUsedStep { get; init; }
 
     public DateTimeOffset? LastUsedAt { get; init; }
+
+    /// <summary>What an automation authenticator may confirm; a person's authenticator is not limited by it.</summary>
+    public AutomationScope Scope { get; init; }
+
+    /// <summary>When a reset suspended this automation authenticator.</summary>
+    public DateTimeOffset? SuspendedAt { get; init; }
 }

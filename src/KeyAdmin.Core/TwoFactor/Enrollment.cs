@@ -3,8 +3,9 @@ using System.Security;
 namespace KeyAdmin.Core.TwoFactor;
 
 /// <summary>
-/// The one moment an authenticator's seed is handed over: as a QR code for a phone, or as the base32 seed
-/// (a SecureString) for a job's vault. Nothing shows it again.
+/// The one moment an authenticator's seed is handed over, and with a person's first authenticator its recovery
+/// codes: all as SecureStrings, never as text. A QR code is drawn from <see cref="OtpAuthUri"/> by whoever shows it
+/// to a person (the module draws it on the host); nothing carries it as a string.
 /// </summary>
 public sealed record Enrollment
 {
@@ -22,6 +23,12 @@ public sealed record Enrollment
     /// <summary>The base32 seed, for manual entry or for an automation job's vault.</summary>
     public required SecureString Secret { get; init; }
 
-    /// <summary>The otpauth URI as a QR code drawn with Unicode half blocks, scannable from a terminal.</summary>
-    public required string QrCode { get; init; }
+    /// <summary>Recovery codes issued with this enrolment (a person's first authenticator); empty otherwise.</summary>
+    public IReadOnlyList<SecureString> RecoveryCodes { get; init; } = Array.Empty<SecureString>();
+
+    /// <summary>What an automation authenticator may confirm.</summary>
+    public AutomationScope Scope { get; init; }
+
+    /// <summary>When a reset without a recovery code started this enrolment: the end of its cooling-off.</summary>
+    public DateTimeOffset? CoolingOffUntil { get; init; }
 }

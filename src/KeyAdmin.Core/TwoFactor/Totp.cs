@@ -67,7 +67,8 @@ public static class Totp
     /// <summary>The enrolment URI a phone scans (Google Authenticator's Key URI format).</summary>
     public static string OtpAuthUri(string accountName, string authenticatorName, byte[] seed)
     {
-        var label = Uri.EscapeDataString($"{Issuer}:{accountName}") + (authenticatorName == AuthenticatorNames.Primary ? string.Empty : Uri.EscapeDataString($" ({authenticatorName})"));
+        var holder = accountName == Accounts.StoreAdministrator.AccountName ? "store administrator" : accountName;
+        var label = Uri.EscapeDataString($"{Issuer}:{holder}") + (authenticatorName == AuthenticatorNames.Primary ? string.Empty : Uri.EscapeDataString($" ({authenticatorName})"));
         return $"otpauth://totp/{label}?secret={ToBase32(seed)}&issuer={Uri.EscapeDataString(Issuer)}&algorithm=SHA1&digits={Digits}&period={PeriodSeconds}";
     }
 

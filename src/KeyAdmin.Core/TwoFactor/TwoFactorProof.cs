@@ -13,6 +13,7 @@ public sealed class TwoFactorProof
     private readonly ITwoFactorCodeSource source;
     private readonly Dictionary<string, TwoFactorConfirmation> confirmations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, KeyAdminException> refusals = new(StringComparer.Ordinal);
+    private Action? beforeChange;
 
     public TwoFactorProof(ITwoFactorCodeSource source)
     {
@@ -21,6 +22,20 @@ public sealed class TwoFactorProof
 
     /// <summary>A proof from a code already in hand.</summary>
     public static TwoFactorProof FromCode(string? code) => new(new FixedCodeSource(code));
+
+    /// <summary>
+    /// Runs <paramref name="action"/> each time a change this proof confirms is about to be written: every check that
+    /// can be made before the write has passed and the code is in hand. A cmdlet says there what it must say before
+    /// the change (that a secret is handed over once), so that a message stopped by a stream preference stops the
+    /// command before anything exists, and no message precedes a command that fails anyway.
+    /// </summary>
+    public TwoFactorProof BeforeChange(Action action)
+    {
+        beforeChange = action;
+        return this;
+    }
+
+    internal void Confirming() => beforeChange?.Invoke();
 
     internal TwoFactorConfirmation? ConfirmationFor(string accountId) =>
         confirmations.TryGetValue(accountId, out var confirmation) ? confirmation : null;
@@ -59,7 +74,7 @@ public sealed class TwoFactorProof
         public FixedCodeSource(string? code) => this.code = code;
 
         public string GetCode(string accountName, string operation) =>
-            code ?? throw new KeyAdminException(KeyAdminError.TwoFactorCodeRequired, $"{operation} for account '{accountName}' needs an authenticator code.", accountName);
+            code ?? throw new KeyAdminException(KeyAdminError.TwoFactorCodeRequired, $"{operation} for {Accounts.StoreAdministrator.Describe(accountName)} needs an authenticator code.", accountName);
     }
 }
 

@@ -424,9 +424,22 @@ public sealed class RequestVerifier : IDisposable
                 return null;
             }
 
-            return key is null
-                ? new CachedKey(null, secret, null, requireCode, now, tampered)
-                : new CachedKey(key, secret, PassphraseMac(reader, key, secret), requireCode, now);
+            if (key is null)
+            {
+                return new CachedKey(null, secret, null, requireCode, now, tampered);
+            }
+
+            try
+            {
+                return new CachedKey(key, secret, PassphraseMac(reader, key, secret), requireCode, now);
+            }
+            catch (Exception e) when (e is CryptographicException or KeyAdminException { Error: KeyAdminError.StoreTampered })
+            {
+                // A passphrase gone, or one that does not open under this key's id, was put there outside KeyAdmin: the
+                // key is refused like a tampered row (and only a caller who holds the secret learns it), never thrown.
+                return new CachedKey(null, secret, null, requireCode, now, e as KeyAdminException ??
+                    Storage.Sql.StoreSession.Tampered(Storage.Tables.Keys, keyId, "its sealed passphrase does not open under its id"));
+            }
         });
 
         if (loaded is null)
@@ -449,7 +462,7 @@ public sealed class RequestVerifier : IDisposable
 
         // The row's seal says the key has a passphrase; AES-GCM says this one is the key's.
         var sealedPassphrase = reader.ReadSealedPassphrase(key.KeyId)
-            ?? throw new KeyAdminException(KeyAdminError.StoreTampered, $"Key {key.KeyId} has lost the passphrase its record says it has.", key.KeyId);
+            ?? throw Storage.Sql.StoreSession.Tampered(Storage.Tables.Keys, key.KeyId, "it has lost the passphrase its seal says it has");
         var passphrase = store.Secrets.Open(sealedPassphrase, SealIdentity.ApiKeyPassphrase(key.KeyId));
         try
         {
@@ -470,25 +483,14 @@ public sealed class RequestVerifier : IDisposable
 
         try
         {
-            operations.Confirmed(
-                key.AccountName,
-                TwoFactorProof.FromCode(code),
-                TwoFactorGate.Scope.AnyActive,
-                "Verification.Withdraw",
-                key.KeyId,
-                (_, _) => { },
-                (tx, account, confirmedBy) =>
-                {
-                    tx.Append(operations.Audit("Verification.Withdraw", account.Name, key.KeyId, key.Name, confirmedBy));
-                    return true;
-                });
+            operations.ConfirmWithdrawal(key.KeyId, code);
             return null;
         }
         catch (KeyAdminException e)
         {
             return e.Error switch
             {
-                KeyAdminError.TwoFactorLockedOut => (VerificationReason.TwoFactorLockedOut, "The account's sensitive operations are locked after repeated wrong codes."),
+                KeyAdminError.TwoFactorLockedOut => (VerificationReason.TwoFactorLockedOut, "This key's withdrawals are locked after repeated wrong codes."),
                 KeyAdminError.StoreTampered => (VerificationReason.StoreTampered, "The account's records in the store fail their integrity check."),
                 _ => (VerificationReason.TwoFactorInvalid, "The authenticator code is not valid."),
             };

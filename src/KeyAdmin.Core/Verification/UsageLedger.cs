@@ -161,6 +161,7 @@ internal sealed class UsageLedger : IDisposable
             ActorHost = actor.Host,
             Action = "Verification.Refused",
             AccountName = key?.AccountName,
+            AccountId = key?.AccountId,
             KeyId = key?.KeyId,
             Target = refusal.KeyId.Length > 64 ? refusal.KeyId[..64] : refusal.KeyId,
             Outcome = Audit.AuditOutcome.Refused,

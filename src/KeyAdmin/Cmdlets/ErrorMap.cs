@@ -62,6 +62,10 @@ internal static class ErrorMap
         KeyAdminError.VaultEntryInUse => ErrorCategory.ResourceExists,
         KeyAdminError.DeliveryMissing or KeyAdminError.RotationInProgress or KeyAdminError.RotationNotPossible => ErrorCategory.InvalidOperation,
         KeyAdminError.RotationTestFailed => ErrorCategory.InvalidResult,
+        KeyAdminError.TwoFactorScopeDenied or KeyAdminError.AuthenticatorSuspended or KeyAdminError.RecoveryPending => ErrorCategory.PermissionDenied,
+        KeyAdminError.RecoveryCodeInvalid => ErrorCategory.AuthenticationError,
+        KeyAdminError.RecoveryNotPending or KeyAdminError.StoreAdministratorNotEnrolled => ErrorCategory.InvalidOperation,
+        KeyAdminError.StoreAdministratorExists => ErrorCategory.ResourceExists,
         _ => ErrorCategory.NotSpecified,
     };
 
@@ -75,12 +79,16 @@ internal static class ErrorMap
         KeyAdminError.KeyNotDisabled => "Disable the key first: Disable-ApiKey.",
         KeyAdminError.TwoFactorNotEnrolled => "Confirm the enrolment: Confirm-KeyAdminAuthenticator -Account <name> -Code <code>.",
         KeyAdminError.StoreSchemaTooNew => "Install the newer KeyAdmin module that wrote this store.",
-        KeyAdminError.StoreNotFound => "Check the path (Get-KeyAdminStore shows which store this session uses and why). A new store is created by Connect-KeyAdminStore -Create, or by the first New-KeyAdminAccount.",
+        KeyAdminError.StoreNotFound => "Check the path (Get-KeyAdminStore shows which store this session uses and why). A new store is created by Connect-KeyAdminStore -Create, or by the first New-KeyAdminStoreAdministrator or New-KeyAdminAccount.",
         KeyAdminError.StoreTampered =>
             "The store was changed outside KeyAdmin. Keep a copy as evidence, run Test-ApiKeyAuditLog (with -ExpectedHead from your last scheduled audit) and Test-ApiKeyCompliance, and restore a backup you trust; see docs/SECURITY.md.",
         KeyAdminError.StoreFileUnsafe => "Make the file a regular file of your own that only you can open (chmod 600; no links), or point KeyAdmin at one that is.",
         KeyAdminError.SecretManagementMissing => "Install-Module Microsoft.PowerShell.SecretManagement, Microsoft.PowerShell.SecretStore; then Register-SecretVault.",
         KeyAdminError.RotationInProgress => "Resume-ApiKeyRotation -RotationId <id> completes it (or -Undo); Get-ApiKeyRotation -Unfinished lists them.",
+        KeyAdminError.TwoFactorScopeDenied => "Confirm with a code of the person's authenticator; Get-KeyAdminAuthenticator shows each authenticator's Scope.",
+        KeyAdminError.AuthenticatorSuspended => "A person confirms the job's authenticator again: Confirm-KeyAdminAuthenticator -Account <name> -Name <job> -Code <person's code>.",
+        KeyAdminError.RecoveryPending => "Wait for the cooling-off to end (Get-KeyAdminAccount shows RecoveryPendingUntil), reset with -RecoveryCode, or cancel the reset: Stop-KeyAdminAuthenticatorReset -Code <code of the replaced authenticator>.",
+        KeyAdminError.StoreAdministratorNotEnrolled => "Enrol the store administrator: New-KeyAdminStoreAdministrator -Email <address>, then Confirm-KeyAdminAuthenticator -StoreAdministrator -Code <code>.",
         _ => null,
     };
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using KeyAdmin.Core.Accounts;
 using KeyAdmin.Core.Authority;
 using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.TwoFactor;
@@ -23,8 +24,9 @@ public abstract class KeyAdminCmdlet : PSCmdlet
     internal virtual bool ReadsOnly => false;
 
     /// <summary>
-    /// True for the few commands that can start a store from nothing (New-KeyAdminAccount, Set-KeyAdminPolicy): only
-    /// they create a missing store. Every other command needs one that exists (KeyAdmin.StoreNotFound otherwise), so
+    /// True for the two commands that can start a store from nothing (New-KeyAdminStoreAdministrator,
+    /// New-KeyAdminAccount): only they create a missing store. (Set-KeyAdminPolicy cannot: a new store has no store
+    /// administrator to confirm it.) Every other command needs one that exists (KeyAdmin.StoreNotFound otherwise), so
     /// a mistyped path or $env:KEYADMIN_STORE never turns into an empty store with a new key-encryption key.
     /// </summary>
     protected virtual bool CreatesStore => false;
@@ -163,15 +165,15 @@ public abstract class KeyAdminCmdlet : PSCmdlet
             {
                 throw new KeyAdminException(
                     KeyAdminError.TwoFactorCodeRequired,
-                    $"{operation} for account '{accountName}' needs an authenticator code and this session cannot prompt for one: pass -Code.",
+                    $"{operation} for {StoreAdministrator.Describe(accountName)} needs an authenticator code and this session cannot prompt for one: pass -Code.",
                     accountName);
             }
 
-            cmdlet.Host.UI.Write($"Authenticator code for account '{accountName}' ({operation}): ");
+            cmdlet.Host.UI.Write($"Authenticator code for {StoreAdministrator.Describe(accountName)} ({operation}): ");
             using var entered = cmdlet.Host.UI.ReadLineAsSecureString();
             var code = SecureText.ToPlain(entered).Trim();
             return code.Length == 0
-                ? throw new KeyAdminException(KeyAdminError.TwoFactorCodeRequired, $"No authenticator code was entered for account '{accountName}'.", accountName)
+                ? throw new KeyAdminException(KeyAdminError.TwoFactorCodeRequired, $"No authenticator code was entered for {StoreAdministrator.Describe(accountName)}.", accountName)
                 : code;
         }
     }

@@ -156,7 +156,9 @@ public sealed class AuditActionCompleter : IArgumentCompleter
         "Account.Create", "Account.Update", "Account.Remove",
         "ApiKey.Create", "ApiKey.Update", "ApiKey.Disable", "ApiKey.Enable", "ApiKey.Remove", "ApiKey.Deliver", "ApiKey.PendingDelivery", "ApiKey.Abandon",
         "Authenticator.Confirm", "Authenticator.Register", "Authenticator.Revoke", "Authenticator.Reset",
-        "Policy.Set", "Store.Create", "Store.Upgrade", "Store.TamperDetected", "TwoFactor.LockedOut", "Verification.Refused", "Verification.Withdraw",
+        "Authenticator.ResetCancel", "Authenticator.ResetComplete", "Authenticator.Resume", "RecoveryCode.Renew", "StoreAdministrator.Create",
+        "Policy.Set", "Store.Create", "Store.Upgrade", "Store.TamperDetected", "TwoFactor.LockedOut", "TwoFactor.WithdrawalsLockedOut",
+        "Verification.Refused", "Verification.Withdraw",
     }.Concat(Enum.GetNames<Core.Rotation.RotationState>().Select(s => "Rotation." + s)).ToArray();
 
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>

@@ -11,8 +11,10 @@ public sealed class AccountInfo
         Email = summary.Account.Email;
         KeyCount = summary.KeyCount;
         KeyLimit = summary.KeyLimit;
-        TwoFactor = summary.TwoFactorActive ? "Active" : "Pending";
+        TwoFactor = summary.Account.IsRecoveringAt(now) ? "Recovering" : summary.TwoFactorActive ? "Active" : "Pending";
         LockedUntil = summary.Account.IsLockedAt(now) ? summary.Account.LockedUntil : null;
+        RecoveryPendingUntil = summary.Account.IsRecoveringAt(now) ? summary.Account.RecoveryUntil : null;
+        RecoveryCodesLeft = summary.RecoveryCodesLeft;
         RequireWithdrawalCode = summary.Account.RequireWithdrawalCode;
         CreatedAt = summary.Account.CreatedAt;
         CreatedBy = summary.Account.CreatedBy;
@@ -30,11 +32,17 @@ public sealed class AccountInfo
 
     public int KeyLimit { get; }
 
-    /// <summary>Active once an authenticator has been confirmed; Pending until then.</summary>
+    /// <summary>Active once an authenticator has been confirmed; Pending until then; Recovering while a reset cools off.</summary>
     public string TwoFactor { get; }
 
     /// <summary>Set while sensitive operations are locked after repeated wrong codes.</summary>
     public DateTimeOffset? LockedUntil { get; }
+
+    /// <summary>Set while a reset without a recovery code cools off: the time it ends.</summary>
+    public DateTimeOffset? RecoveryPendingUntil { get; }
+
+    /// <summary>Unused recovery codes (New-KeyAdminRecoveryCode issues ten new ones).</summary>
+    public int RecoveryCodesLeft { get; }
 
     /// <summary>Withdraw requests of this account's keys must carry an authenticator code.</summary>
     public bool RequireWithdrawalCode { get; }

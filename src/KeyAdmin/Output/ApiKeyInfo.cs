@@ -30,6 +30,7 @@ public class ApiKeyInfo
         SecretName = key.VaultSecretName;
         RotatedFrom = key.RotatedFrom;
         RotatedTo = key.RotatedTo;
+        WithdrawalLockedUntil = key.WithdrawalsLockedAt(now) ? key.WithdrawalLockedUntil : null;
     }
 
     public string KeyId { get; }
@@ -88,6 +89,9 @@ public class ApiKeyInfo
 
     /// <summary>The key that replaced this one.</summary>
     public string? RotatedTo { get; }
+
+    /// <summary>Set while this key's withdrawals are locked after repeated wrong codes sent with its requests.</summary>
+    public DateTimeOffset? WithdrawalLockedUntil { get; }
 
     public override string ToString() => KeyId;
 }

@@ -11,6 +11,7 @@ public sealed class AuditEntry
         ActorHost = entry.ActorHost;
         Action = entry.Action;
         AccountName = entry.AccountName;
+        AccountId = entry.AccountId;
         KeyId = entry.KeyId;
         Target = entry.Target;
         Outcome = entry.Outcome.ToString();
@@ -33,7 +34,14 @@ public sealed class AuditEntry
     /// <summary>Such as ApiKey.Create, TwoFactor.LockedOut or Verification.Refused.</summary>
     public string Action { get; }
 
+    /// <summary>The account's name when the record was written; (store) for the store administrator's records.</summary>
     public string? AccountName { get; }
+
+    /// <summary>
+    /// The id of the account the record is about, so that an account later created under a removed one's name never
+    /// inherits its history; empty in records written before account ids were recorded.
+    /// </summary>
+    public string? AccountId { get; }
 
     public string? KeyId { get; }
 

@@ -27,6 +27,9 @@ internal sealed class KeyAdminSession
     {
     }
 
+    /// <summary>Set once this session has warned that a running transcript records what KeyAdmin draws on the host.</summary>
+    public bool TranscriptWarned { get; set; }
+
     /// <summary>Set by Connect-KeyAdminStore; overrides the environment for this runspace.</summary>
     public StoreTarget? Connected { get; private set; }
 

@@ -22,6 +22,7 @@ public sealed class TypeNames : IModuleAssemblyInitializer, IModuleAssemblyClean
         typeof(Core.Audit.AuditOutcome),
         typeof(Core.Policy.KeyAdminPolicy),
         typeof(Core.Verification.SigningScheme),
+        typeof(Core.TwoFactor.AutomationScope),
     };
 
     public void OnImport()

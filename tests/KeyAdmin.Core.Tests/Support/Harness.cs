@@ -9,12 +9,13 @@ using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Storage;
 using KeyAdmin.Core.Storage.Sqlite;
 using KeyAdmin.Core.TwoFactor;
+using KeyAdmin.Core.Verification;
 using Microsoft.Extensions.Time.Testing;
 
 namespace KeyAdmin.Core.Tests.Support;
 
-/// <summary>An account the test created, with the seed of its confirmed primary authenticator.</summary>
-public sealed record TestAccount(string Name, byte[] Seed);
+/// <summary>An account the test created, with the seed of its confirmed primary authenticator and its recovery codes.</summary>
+public sealed record TestAccount(string Name, byte[] Seed, IReadOnlyList<string> RecoveryCodes);
 
 /// <summary>
 /// One test's world: a temp folder with a fresh SQLite store and its key file, a fixed clock that starts
@@ -46,6 +47,8 @@ public sealed class Harness : IDisposable
         Store = OpenStore();
         Authority = new KeyAdminAuthority(Store, Clock, new Actor("tester", "host"));
     }
+
+    private byte[]? storeAdministratorSeed;
 
     public string Folder { get; }
 
@@ -100,8 +103,29 @@ public sealed class Harness : IDisposable
         var seed = SeedOf(enrollment);
         Authority.Authenticators.Confirm(name, null, Proof(seed));
         NextStep();
-        return new TestAccount(name, seed);
+        return new TestAccount(name, seed, enrollment.RecoveryCodes.Select(Reveal).ToList());
     }
+
+    /// <summary>Resets the account's authenticator without a recovery code (a cooling-off starts); returns the new seed, unconfirmed.</summary>
+    public byte[] ResetWithoutRecoveryCode(TestAccount account, string reason = "phone lost") =>
+        SeedOf(Authority.Authenticators.Reset(account.Name, reason));
+
+    /// <summary>Resets without a recovery code and confirms the new authenticator; the clock moves on one step.</summary>
+    public byte[] TakeOverByReset(TestAccount account)
+    {
+        var seed = ResetWithoutRecoveryCode(account, "phone lost (claimed by whoever holds the shell)");
+        Authority.Authenticators.Confirm(account.Name, null, Proof(seed));
+        NextStep();
+        return seed;
+    }
+
+    /// <summary>
+    /// Every row that holds security state (keys, accounts, authenticators with their last accepted step, policy,
+    /// recovery codes) as text, read directly from the database: equal snapshots mean a refusal changed nothing and
+    /// spent no code. The audit log is left out: a refusal is recorded there.
+    /// </summary>
+    public string StateSnapshot() =>
+        string.Join("\n--\n", new[] { "api_keys", "accounts", "authenticators", "policy", "recovery_codes" }.Select(t => RawDb.Dump(StorePath, t)));
 
     /// <summary>Registers an automation authenticator with a primary code; the clock moves on one step.</summary>
     public byte[] RegisterAutomation(TestAccount account, string name)
@@ -111,12 +135,66 @@ public sealed class Harness : IDisposable
         return SeedOf(enrollment);
     }
 
+    /// <summary>The seed of the store administrator's confirmed authenticator, enrolled on first use; the clock moves on one step then.</summary>
+    public byte[] StoreAdministratorSeed
+    {
+        get
+        {
+            if (storeAdministratorSeed is null)
+            {
+                var enrollment = Authority.StoreAdministrator.Enrol("security@example.com");
+                var seed = SeedOf(enrollment);
+                Authority.Authenticators.Confirm(Accounts.StoreAdministrator.AccountName, null, Proof(seed));
+                NextStep();
+                storeAdministratorSeed = seed;
+            }
+
+            return storeAdministratorSeed;
+        }
+    }
+
+    /// <summary>Changes the policy, confirmed by the store administrator (through <paramref name="via"/> when given); the clock moves on one step.</summary>
+    public Policy.KeyAdminPolicy SetPolicy(Func<Policy.KeyAdminPolicy, Policy.KeyAdminPolicy> change, KeyAdminAuthority? via = null)
+    {
+        var proof = Proof(StoreAdministratorSeed);
+        var policy = (via ?? Authority).Policy.Set(change, proof);
+        NextStep();
+        return policy;
+    }
+
     public IssuedKey CreateKey(TestAccount account, string name, Func<NewKeyRequest, NewKeyRequest>? shape = null)
     {
         var request = new NewKeyRequest { Account = account.Name, Name = name };
         var issued = Authority.Keys.Create(shape is null ? request : shape(request), Proof(account.Seed));
         NextStep();
         return issued;
+    }
+
+    /// <summary>A Withdraw key bound to 203.0.113.7, with its secret as the bytes a client signs with.</summary>
+    public (ApiKey Key, byte[] Secret) WithdrawKey(TestAccount account, string name)
+    {
+        var issued = CreateKey(account, name, r => r with { Permissions = ApiKeyPermission.Withdraw, IpAddresses = new[] { "203.0.113.7" } });
+        return (issued.Key, System.Text.Encoding.ASCII.GetBytes(Reveal(issued.Secret)));
+    }
+
+    /// <summary>A signed withdrawal request from 203.0.113.7 carrying <paramref name="code"/>; <paramref name="n"/> makes each one unique (no replay).</summary>
+    public SignedRequest Withdrawal(ApiKey key, byte[] secret, int n, string? code)
+    {
+        var timestamp = Now.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var body = System.Text.Encoding.UTF8.GetBytes("{\"amount\":" + n + "}");
+        return new SignedRequest
+        {
+            KeyId = key.KeyId,
+            Timestamp = timestamp,
+            Signature = RequestSigner.Sign(secret, timestamp, "POST", "/api/v1/withdrawals", body),
+            Method = "POST",
+            PathAndQuery = "/api/v1/withdrawals",
+            ContentType = "application/json",
+            Body = body,
+            CallerAddress = IPAddress.Parse("203.0.113.7"),
+            RequiredPermission = ApiKeyPermission.Withdraw,
+            TwoFactorCode = code,
+        };
     }
 
     /// <summary>Creates, disables and deletes a key; the clock moves on two steps.</summary>

@@ -12,14 +12,18 @@ public sealed class AccountHandle
     private readonly List<string> issued = new();
     private long lastStep;
 
-    public AccountHandle(string name, string base32Seed)
+    public AccountHandle(string name, string base32Seed, IReadOnlyList<string>? recoveryCodes = null)
     {
         Name = name;
         Base32Seed = base32Seed;
         seed = Base32.Decode(base32Seed);
+        RecoveryCodes = recoveryCodes ?? Array.Empty<string>();
     }
 
     public string Name { get; }
+
+    /// <summary>The recovery codes the enrolment handed over, as the person wrote them down.</summary>
+    public IReadOnlyList<string> RecoveryCodes { get; }
 
     /// <summary>The seed as the enrolment showed it: for leak scans only, never for output.</summary>
     public string Base32Seed { get; }

@@ -93,8 +93,22 @@ public sealed class ModuleSession : IDisposable
     public AccountHandle NewPendingAccount(string name, string? email = null)
     {
         var enrollment = Run("New-KeyAdminAccount -Name $args[0] -Email $args[1]", name, email ?? name + "@example.com").Single();
-        return new AccountHandle(name, Secure.ToPlain(enrollment.Property("Secret")));
+        return Handle(name, enrollment);
     }
+
+    /// <summary>Enrols and confirms the store administrator; the handle computes its codes.</summary>
+    public AccountHandle NewStoreAdministrator()
+    {
+        var enrollment = Run("New-KeyAdminStoreAdministrator -Email security@example.com").Single();
+        var administrator = Handle("(store)", enrollment);
+        Run("Confirm-KeyAdminAuthenticator -StoreAdministrator -Code $args[0]", administrator.NextCode()).ThrowOnError();
+        return administrator;
+    }
+
+    private static AccountHandle Handle(string name, PSObject enrollment) => new(
+        name,
+        Secure.ToPlain(enrollment.Property("Secret")),
+        ((System.Security.SecureString[])enrollment.Property("RecoveryCodes")!).Select(c => Secure.ToPlain(c)).ToList());
 
     public void Dispose()
     {

@@ -7,7 +7,8 @@ namespace KeyAdmin.Tests.Support;
 
 /// <summary>
 /// Everything an administrator can see of a store, as text: every key (deleted ones too), every account,
-/// every authenticator (revoked ones too, with their last use, so that a spent code shows) and the policy.
+/// every authenticator (revoked ones too, with their last use, so that a spent code shows), the store
+/// administrator's authenticators and the policy.
 /// Two equal snapshots mean that a command changed nothing a user could observe.
 /// </summary>
 public static class StoreSnapshot
@@ -16,6 +17,7 @@ public static class StoreSnapshot
         Get-ApiKey -Status Enabled, Disabled, Expired, Deleted
         Get-KeyAdminAccount
         Get-KeyAdminAccount | ForEach-Object { Get-KeyAdminAuthenticator -Account $_.Name -IncludeRevoked }
+        Get-KeyAdminAuthenticator -StoreAdministrator -IncludeRevoked -ErrorAction SilentlyContinue
         Get-KeyAdminPolicy
         Get-KeyAdminStore
         """;

@@ -23,6 +23,17 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string KeyListingFrom => "api_keys k JOIN accounts a ON a.account_id = k.account_id";
 
+    // The table owner (the role KeyAdmin connects as) may give its tables row security, with a policy that looks at
+    // current_query(): the server would then show the verifier an older row as the latest and the chain check the
+    // truth. KeyAdmin creates plain tables only, without rules or row security.
+    public override string SchemaScan =>
+        "SELECT c.relname, CASE WHEN c.relkind IN ('v', 'm', 'f', 'p') THEN 'it is not a plain table (relkind ' || c.relkind::text || ')' " +
+        "WHEN c.relrowsecurity OR c.relforcerowsecurity THEN 'it has row security, whose policies can show each statement other rows' " +
+        "ELSE 'it has rewrite rules, which can change what a statement reads' END " +
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
+        $"WHERE n.nspname = '{PostgresSchema.Name}' AND (c.relkind IN ('v', 'm', 'f', 'p') OR c.relrowsecurity OR c.relforcerowsecurity " +
+        "OR EXISTS (SELECT 1 FROM pg_rewrite w WHERE w.ev_class = c.oid)) ORDER BY c.relname";
+
     public override string StringAggregate(string column) => $"string_agg({column}, ',')";
 
     public override string Contains(string haystack, string needle) => $"strpos({haystack}, {needle}) > 0";

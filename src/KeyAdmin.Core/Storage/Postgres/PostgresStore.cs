@@ -82,7 +82,7 @@ public sealed class PostgresStore : SqlStore
             {
                 throw new KeyAdminException(
                     KeyAdminError.StoreNotFound,
-                    $"There is no KeyAdmin store in '{location}' (no {PostgresSchema.Name} schema), and only a command that changes something creates one: check the connection string, or create the store with Connect-KeyAdminStore -Create (or New-KeyAdminAccount).",
+                    $"There is no KeyAdmin store in '{location}' (no {PostgresSchema.Name} schema), and only a command that changes something creates one: check the connection string, or create the store with Connect-KeyAdminStore -Create (or New-KeyAdminStoreAdministrator).",
                     location);
             }
 

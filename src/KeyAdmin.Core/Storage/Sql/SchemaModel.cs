@@ -45,6 +45,11 @@ internal sealed record CreateIndex(string Name, string Table, IReadOnlyList<stri
         (Where is null ? string.Empty : " WHERE " + Where) + ";";
 }
 
+internal sealed record DropIndex(string Name) : SchemaStep
+{
+    public override string Render(SqlDialect dialect) => $"DROP INDEX {Name};";
+}
+
 /// <summary>
 /// A rule that holds even for a program that writes SQL directly: an update of <paramref name="Table"/> is refused
 /// with <paramref name="Error"/> when one of <paramref name="ChangedColumns"/> changes, or when the old row

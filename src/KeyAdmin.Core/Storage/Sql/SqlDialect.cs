@@ -28,6 +28,20 @@ internal abstract class SqlDialect
     /// <summary>True when <paramref name="needle"/> occurs in <paramref name="haystack"/> (both SQL expressions).</summary>
     public abstract string Contains(string haystack, string needle);
 
+    /// <summary>
+    /// True when <paramref name="column"/> holds a value of <paramref name="type"/> (not NULL). An engine whose columns
+    /// hold only their declared type says so; one that keeps any value in any column (SQLite) asks.
+    /// </summary>
+    public virtual string IsStoredAs(string column, SqlType type) => $"{column} IS NOT NULL";
+
+    /// <summary>
+    /// A query for the relations of the store's schema through which the server could answer one statement
+    /// differently from another over the same rows (row security policies, rewrite rules, a view or foreign table in
+    /// a table's place), as rows of (name, what is wrong); null for an engine that has no such means (SQLite's
+    /// views cannot tell one statement from another, so every check sees what every read sees).
+    /// </summary>
+    public virtual string? SchemaScan => null;
+
     /// <summary>A violated unique index, check or refusing trigger: the change breaks a rule the schema enforces.</summary>
     public abstract bool IsConstraintViolation(DbException e);
 

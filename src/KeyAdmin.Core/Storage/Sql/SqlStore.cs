@@ -113,6 +113,14 @@ public abstract class SqlStore : IKeyAdminStore
     /// </summary>
     private string Initialise(StoreSession session)
     {
+        // A store is new only when its log is empty too: one whose fingerprint row was deleted must not be initialised
+        // again, sealing the store id (or anything else) it finds as if KeyAdmin had just written it.
+        if (session.StreamAudit(new AuditQuery { Limit = 1 }).Any())
+        {
+            throw StoreSession.Tampered(Tables.Meta, KekFingerprint,
+                "it is missing from a store whose audit log has records: the store is not new, and KeyAdmin does not initialise it again");
+        }
+
         session.WriteMeta(KekFingerprint, Secrets.Fingerprint);
         var id = session.ReadMetaUnchecked(StoreIdName) ?? Guid.NewGuid().ToString("N");
         session.WriteMeta(StoreIdName, id);
@@ -176,6 +184,11 @@ public abstract class SqlStore : IKeyAdminStore
 
         StoreId = Run(write: false, session =>
         {
+            if (session.ScanSchema().FirstOrDefault() is { } unfaithful)
+            {
+                throw StoreSession.Tampered(unfaithful.Table, unfaithful.RowId, unfaithful.Problem);
+            }
+
             session.ReadMeta(KekFingerprint);
             return session.ReadMeta(StoreIdName)
                 ?? throw new KeyAdminException(KeyAdminError.StoreCorrupt, $"The store '{Description.Location}' records no store id.", Description.Location);

@@ -7,14 +7,14 @@ using static KeyAdmin.Core.Storage.StoreRows;
 
 namespace KeyAdmin.Core.Storage.Sql;
 
-/// <summary>The session's policy, accounts and authenticators.</summary>
+/// <summary>The session's policy, accounts, authenticators and recovery codes.</summary>
 internal sealed partial class StoreSession
 {
     private const string PolicyId = "1";
 
     public KeyAdminPolicy ReadPolicy()
     {
-        var row = QuerySingle($"SELECT {PolicySelect} FROM policy WHERE id = 1", r => (Policy: StoreRows.ReadPolicy(r), Stamp: ReadStamp(r, PolicyStamp)));
+        var row = QuerySingle($"SELECT {PolicySelect} FROM policy WHERE id = 1", r => (Policy: Decode(r, Tables.Policy, StoreRows.ReadPolicy, PolicyId), Stamp: ReadStamp(r, PolicyStamp)));
         if (row.Policy is not null)
         {
             return Verified(row.Policy, Tables.Policy, PolicyId, row.Stamp, c => RowSeal.Fields(c, row.Policy));
@@ -31,10 +31,10 @@ internal sealed partial class StoreSession
     {
         var (rowVersion, mac) = Seal(Tables.Policy, PolicyId, c => RowSeal.Fields(c, policy));
         Execute(
-            $"INSERT INTO policy (id, {PolicyColumns}, row_version, row_mac) VALUES (1, @max, @fails, @lock, @confirm, @v4, @v6, @version, @mac) " +
+            $"INSERT INTO policy (id, {PolicyColumns}, row_version, row_mac) VALUES (1, @max, @fails, @lock, @confirm, @v4, @v6, @recovery, @version, @mac) " +
             "ON CONFLICT (id) DO UPDATE SET max_keys = excluded.max_keys, max_failed_codes = excluded.max_failed_codes, " +
             "lockout_seconds = excluded.lockout_seconds, confirmation_seconds = excluded.confirmation_seconds, " +
-            "min_binding_prefix_v4 = excluded.min_binding_prefix_v4, min_binding_prefix_v6 = excluded.min_binding_prefix_v6, " +
+            "min_binding_prefix_v4 = excluded.min_binding_prefix_v4, min_binding_prefix_v6 = excluded.min_binding_prefix_v6, recovery_seconds = excluded.recovery_seconds, " +
             "row_version = excluded.row_version, row_mac = excluded.row_mac",
             ("max", policy.MaxKeysPerAccount),
             ("fails", policy.MaxFailedCodes),
@@ -42,17 +42,24 @@ internal sealed partial class StoreSession
             ("confirm", (long)policy.ConfirmationLifetime.TotalSeconds),
             ("v4", policy.MinBindingPrefixV4),
             ("v6", policy.MinBindingPrefixV6),
+            ("recovery", (long)policy.RecoveryCoolingOff.TotalSeconds),
             ("version", rowVersion),
             ("mac", mac));
     }
 
     public Account? FindAccount(string name)
     {
-        var account = QuerySingle($"SELECT {AccountSelect} FROM accounts WHERE name_key = @name", VerifiedAccount, ("name", Fold(name)));
-        // name_key is only an index: a row found under another account's name is that other account.
-        return account is null || Fold(account.Name) == Fold(name)
-            ? account
-            : throw Tampered(Tables.Accounts, account.AccountId, $"it is indexed under the name '{name}' but is account '{account.Name}'");
+        var accounts = QueryList($"SELECT {AccountSelect} FROM accounts WHERE name_key = @name", VerifiedAccount, ("name", Fold(name)));
+        // name_key is only an index: a row found under another account's name is that other account, and two accounts
+        // found under one name (one hidden from the index while the other was created) are refused, not one picked.
+        if (accounts.FirstOrDefault(a => Fold(a.Name) != Fold(name)) is { } misfiled)
+        {
+            throw Tampered(Tables.Accounts, misfiled.AccountId, $"it is indexed under the name '{name}' but is account '{misfiled.Name}'");
+        }
+
+        return accounts.Count > 1
+            ? throw Tampered(Tables.Accounts, accounts[1].AccountId, $"it is one of {accounts.Count} accounts named '{name}'; names are unique")
+            : accounts.SingleOrDefault();
     }
 
     public Account? FindAccountById(string accountId) =>
@@ -67,7 +74,8 @@ internal sealed partial class StoreSession
         try
         {
             Execute(
-                $"INSERT INTO accounts ({AccountColumns}, name_key, row_version, row_mac) VALUES (@id, @name, @email, @created, @by, @limit, @fails, @locked, @withdrawal, @key, @version, @mac)",
+                $"INSERT INTO accounts ({AccountColumns}, name_key, row_version, row_mac) " +
+                "VALUES (@id, @name, @email, @created, @by, @limit, @fails, @locked, @withdrawal, @recoveryStarted, @recoveryUntil, @key, @version, @mac)",
                 AccountParameters(account, rowVersion, mac, ("name", account.Name), ("created", Time(account.CreatedAt)), ("by", account.CreatedBy), ("key", Fold(account.Name))));
         }
         catch (DbException e) when (dialect.IsConstraintViolation(e))
@@ -81,7 +89,7 @@ internal sealed partial class StoreSession
         var (rowVersion, mac) = Seal(Tables.Accounts, account.AccountId, c => RowSeal.Fields(c, account));
         Execute(
             "UPDATE accounts SET email = @email, key_limit = @limit, failed_codes = @fails, locked_until = @locked, require_withdrawal_code = @withdrawal, " +
-            "row_version = @version, row_mac = @mac WHERE account_id = @id",
+            "recovery_started_at = @recoveryStarted, recovery_until = @recoveryUntil, row_version = @version, row_mac = @mac WHERE account_id = @id",
             AccountParameters(account, rowVersion, mac));
     }
 
@@ -98,6 +106,7 @@ internal sealed partial class StoreSession
             Removed(Tables.Authenticators, authenticatorId);
         }
 
+        DeleteRecoveryCodes(accountId);
         Removed(Tables.Accounts, accountId);
         Execute("DELETE FROM api_keys WHERE account_id = @id AND status = 'Deleted'", ("id", accountId));
         Execute("DELETE FROM authenticators WHERE account_id = @id", ("id", accountId));
@@ -117,7 +126,7 @@ internal sealed partial class StoreSession
         {
             Execute(
                 $"INSERT INTO authenticators ({AuthenticatorColumns}, name_key, seed, row_version, row_mac) " +
-                "VALUES (@id, @account, @name, @kind, @status, @created, @by, @confirmed, @revoked, @step, @used, @key, @seed, @version, @mac)",
+                "VALUES (@id, @account, @name, @kind, @status, @created, @by, @confirmed, @revoked, @step, @used, @scope, @suspended, @key, @seed, @version, @mac)",
                 AuthenticatorParameters(
                     authenticator,
                     rowVersion,
@@ -141,7 +150,8 @@ internal sealed partial class StoreSession
         var (rowVersion, mac) = Seal(Tables.Authenticators, authenticator.AuthenticatorId, c => RowSeal.Fields(c, authenticator));
         Execute(
             "UPDATE authenticators SET status = @status, confirmed_at = @confirmed, revoked_at = @revoked, last_used_step = @step, last_used_at = @used, " +
-            "seed = CASE WHEN @status = 'Revoked' THEN NULL ELSE seed END, row_version = @version, row_mac = @mac WHERE authenticator_id = @id",
+            "scope = @scope, suspended_at = @suspended, seed = CASE WHEN @status = 'Revoked' THEN NULL ELSE seed END, row_version = @version, row_mac = @mac " +
+            "WHERE authenticator_id = @id",
             AuthenticatorParameters(authenticator, rowVersion, mac));
     }
 
@@ -165,15 +175,55 @@ internal sealed partial class StoreSession
             ("mac", mac)) == 1;
     }
 
+    public IReadOnlyList<RecoveryCodeHash> ListRecoveryCodes(string accountId) =>
+        QueryList($"SELECT {RecoveryCodeSelect} FROM recovery_codes WHERE account_id = @id ORDER BY created_at, code_id", VerifiedRecoveryCode, ("id", accountId));
+
+    public void InsertRecoveryCode(RecoveryCodeHash code)
+    {
+        var (rowVersion, mac) = Seal(Tables.RecoveryCodes, code.CodeId, c => RowSeal.Fields(c, code));
+        Execute(
+            $"INSERT INTO recovery_codes ({RecoveryCodeColumns}, row_version, row_mac) VALUES (@id, @account, @hash, @created, @version, @mac)",
+            ("id", code.CodeId),
+            ("account", code.AccountId),
+            ("hash", code.Hash),
+            ("created", Time(code.CreatedAt)),
+            ("version", rowVersion),
+            ("mac", mac));
+    }
+
+    // A spent code's row is gone; the row index records its removal, so a copy put back later is seen as older than
+    // the index says and refused: a spent recovery code never comes back to life.
+    public bool DeleteRecoveryCode(string codeId)
+    {
+        Removed(Tables.RecoveryCodes, codeId);
+        return Execute("DELETE FROM recovery_codes WHERE code_id = @id", ("id", codeId)) == 1;
+    }
+
+    public void DeleteRecoveryCodes(string accountId)
+    {
+        foreach (var codeId in QueryList("SELECT code_id FROM recovery_codes WHERE account_id = @id", r => r.GetString(0), ("id", accountId)))
+        {
+            Removed(Tables.RecoveryCodes, codeId);
+        }
+
+        Execute("DELETE FROM recovery_codes WHERE account_id = @id", ("id", accountId));
+    }
+
+    private RecoveryCodeHash VerifiedRecoveryCode(DbDataReader r)
+    {
+        var code = Decode(r, Tables.RecoveryCodes, StoreRows.ReadRecoveryCode);
+        return Verified(code, Tables.RecoveryCodes, code.CodeId, ReadStamp(r, RecoveryCodeStamp), c => RowSeal.Fields(c, code));
+    }
+
     private Account VerifiedAccount(DbDataReader r)
     {
-        var account = StoreRows.ReadAccount(r);
+        var account = Decode(r, Tables.Accounts, StoreRows.ReadAccount);
         return Verified(account, Tables.Accounts, account.AccountId, ReadStamp(r, AccountStamp), c => RowSeal.Fields(c, account));
     }
 
     private Authenticator VerifiedAuthenticator(DbDataReader r)
     {
-        var authenticator = ReadAuthenticator(r);
+        var authenticator = Decode(r, Tables.Authenticators, ReadAuthenticator);
         return Verified(authenticator, Tables.Authenticators, authenticator.AuthenticatorId, ReadStamp(r, AuthenticatorStamp), c => RowSeal.Fields(c, authenticator));
     }
 
@@ -185,6 +235,8 @@ internal sealed partial class StoreSession
         ("fails", account.FailedCodeCount),
         ("locked", Time(account.LockedUntil)),
         ("withdrawal", account.RequireWithdrawalCode),
+        ("recoveryStarted", Time(account.RecoveryStartedAt)),
+        ("recoveryUntil", Time(account.RecoveryUntil)),
         ("version", rowVersion),
         ("mac", mac),
     }.Concat(more).ToArray();
@@ -197,6 +249,8 @@ internal sealed partial class StoreSession
         ("revoked", Time(authenticator.RevokedAt)),
         ("step", authenticator.LastUsedStep),
         ("used", Time(authenticator.LastUsedAt)),
+        ("scope", (int)authenticator.Scope),
+        ("suspended", Time(authenticator.SuspendedAt)),
         ("version", rowVersion),
         ("mac", mac),
     }.Concat(more).ToArray();

@@ -22,8 +22,8 @@ internal sealed partial class StoreSession
         {
             var sequence = TransactionVersion() + appended.Count;
             Execute(
-                "INSERT INTO audit (seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail) " +
-                "VALUES (@seq, @at, @actor, @host, @action, @account, @key, @target, @outcome, @reason, @confirmed, @detail)",
+                "INSERT INTO audit (seq, at, actor, actor_host, action, account, key_id, target, outcome, reason, confirmed_by, detail, account_id) " +
+                "VALUES (@seq, @at, @actor, @host, @action, @account, @key, @target, @outcome, @reason, @confirmed, @detail, @accountId)",
                 ("seq", sequence),
                 ("at", Time(entry.At)),
                 ("actor", entry.Actor),
@@ -35,7 +35,8 @@ internal sealed partial class StoreSession
                 ("outcome", entry.Outcome.ToString()),
                 ("reason", entry.Reason),
                 ("confirmed", entry.ConfirmedBy),
-                ("detail", entry.Detail));
+                ("detail", entry.Detail),
+                ("accountId", entry.AccountId));
             appended.Add(entry with { Sequence = sequence, Rows = null, PreviousHash = null, Hash = null });
         }
         catch (DbException e) when (!dialect.IsRetryable(e))
@@ -116,9 +117,11 @@ internal sealed partial class StoreSession
     private AuditHead? RequireIntactHead()
     {
         var current = ReadAuditHead();
-        var (last, hashAtHead) = QuerySingle(
-            "SELECT max(seq), (SELECT hash FROM audit WHERE seq = @seq) FROM audit",
-            r => (r.IsDBNull(0) ? (long?)null : r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)),
+        // Records past the head are counted, not only inferred from max(seq): a sequence of head + 0.5 (in a table
+        // rebuilt without its integer key) reads back as the head's own number.
+        var (last, hashAtHead, past) = QuerySingle(
+            "SELECT max(seq), (SELECT hash FROM audit WHERE seq = @seq), (SELECT count(*) FROM audit WHERE seq > @seq) FROM audit",
+            r => (r.IsDBNull(0) ? (long?)null : r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2)),
             ("seq", current?.Sequence ?? 0L));
         if (current is null)
         {
@@ -130,10 +133,10 @@ internal sealed partial class StoreSession
             throw Tampered("audit", AuditHeadName, "the head's seal does not match it");
         }
 
-        if (last != current.Sequence || !string.Equals(hashAtHead, current.Hash, StringComparison.Ordinal))
+        if (last != current.Sequence || past > 0 || !string.Equals(hashAtHead, current.Hash, StringComparison.Ordinal))
         {
-            throw Tampered("audit", AuditHeadName, last > current.Sequence
-                ? $"record {last} was added after the sealed head {current.Sequence}"
+            throw Tampered("audit", AuditHeadName, last > current.Sequence || past > 0
+                ? $"records were added after the sealed head {current.Sequence} (the log ends at {last})"
                 : $"the log does not end at its sealed head {current.Sequence} (it ends at {last?.ToString(CultureInfo.InvariantCulture) ?? "nothing"})");
         }
 
@@ -148,17 +151,49 @@ internal sealed partial class StoreSession
 
     /// <summary>
     /// The records (all, oldest first) with the row references the row index holds for each, as the chain check
-    /// compares them with the references the record was sealed with.
+    /// compares them with the references the record was sealed with, and whether each is stored as KeyAdmin writes
+    /// it. Only index entries stored as KeyAdmin writes them count, as only those are ever found by a row's read
+    /// check (<see cref="StoreRows.Stamp"/>): one kept as a BLOB would read here as the reference it was, while the
+    /// read check passed over it.
     /// </summary>
-    public IEnumerable<(AuditEntry Entry, string? IndexedRows)> StreamAuditWithIndex() => Stream(
-        $"SELECT {AuditColumns}, (SELECT {dialect.StringAggregate("ix.row_ref")} FROM audit_rows ix WHERE ix.seq = audit.seq) FROM audit ORDER BY seq",
-        r => (ReadAudit(r), NullableString(r, 15)));
+    public IEnumerable<(AuditEntry Entry, string? IndexedRows, bool StoredAsWritten)> StreamAuditWithIndex() => Stream(
+        $"SELECT {AuditColumns}, (SELECT {dialect.StringAggregate("ix.row_ref")} FROM audit_rows ix WHERE ix.seq = audit.seq AND {dialect.IsStoredAs("ix.row_ref", SqlType.Text)}), " +
+        $"CASE WHEN {AuditStoredAsWritten()} THEN 1 ELSE 0 END FROM audit ORDER BY seq",
+        r => StoredAuditRecord(r));
 
-    /// <summary>Index entries that point at no record, or at a record that does not list them.</summary>
+    /// <summary>
+    /// True for a record each of whose values is stored as KeyAdmin writes it (numbers as integers, the rest as text).
+    /// SQLite keeps any value in any column: a BLOB reads as the same text or number in .NET, so the record's hash still
+    /// fits, yet never matches a filter in SQL (<c>key_id = @key</c>, <c>at &lt;= @until</c>): the record would be hidden
+    /// from Get-ApiKeyAuditLog while its chain stayed intact.
+    /// </summary>
+    private string AuditStoredAsWritten() => string.Join(
+        " AND ",
+        StoreSchema.ColumnsOf("audit").Select(c => $"({c.Name} IS NULL OR {dialect.IsStoredAs(c.Name, c.Type)})"));
+
+    /// <summary>Index entries that point at no record, at a record that does not list them, or that are not stored as KeyAdmin writes them.</summary>
     public long? FirstStrayIndexEntry() => QuerySingle(
         "SELECT min(ix.seq) FROM audit_rows ix LEFT JOIN audit a ON a.seq = ix.seq " +
-        $"WHERE a.seq IS NULL OR a.row_refs IS NULL OR NOT ({dialect.Contains("',' || a.row_refs || ','", "',' || ix.row_ref || ','")})",
+        $"WHERE NOT ({dialect.IsStoredAs("ix.row_ref", SqlType.Text)} AND {dialect.IsStoredAs("ix.seq", SqlType.Long)}) OR a.seq IS NULL OR a.row_refs IS NULL " +
+        $"OR NOT ({dialect.Contains("',' || a.row_refs || ','", "',' || ix.row_ref || ','")})",
         r => r.IsDBNull(0) ? (long?)null : r.GetInt64(0));
+
+    /// <summary>
+    /// A record of <see cref="StreamAuditWithIndex"/> as it is stored: one KeyAdmin cannot read (NULL where it always
+    /// writes a value, say) comes as a stand-in under its sequence, not stored as written, for the check to name.
+    /// </summary>
+    private static (AuditEntry Entry, string? IndexedRows, bool StoredAsWritten) StoredAuditRecord(DbDataReader r)
+    {
+        try
+        {
+            return (ReadAudit(r), NullableString(r, AuditColumnCount), r.GetInt32(AuditColumnCount + 1) == 1);
+        }
+        catch (Exception e) when (e is InvalidCastException or InvalidOperationException or FormatException or OverflowException)
+        {
+            var sequence = r.IsDBNull(0) ? 0 : r.GetInt64(0);
+            return (new AuditEntry { Sequence = sequence, At = default, Actor = string.Empty, ActorHost = string.Empty, Action = "(unreadable)", Outcome = (AuditOutcome)(-1) }, null, false);
+        }
+    }
 
     /// <summary>A store value, checked against its seal; null when there is none.</summary>
     public string? ReadMeta(string name) =>
@@ -213,7 +248,7 @@ internal sealed partial class StoreSession
 
     private RotationRecord VerifiedRotation(DbDataReader r)
     {
-        var rotation = ReadRotation(r);
+        var rotation = Decode(r, Tables.Rotations, ReadRotation);
         return Verified(rotation, Tables.Rotations, rotation.RotationId, ReadStamp(r, RotationStamp), c => RowSeal.Fields(c, rotation));
     }
 

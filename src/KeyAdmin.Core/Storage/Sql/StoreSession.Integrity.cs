@@ -13,18 +13,32 @@ internal sealed partial class StoreSession
     /// <summary>The action of the audit record that seals a store's rows for the first time.</summary>
     public const string UpgradeAction = "Store.Upgrade";
 
+    /// <summary>The "table" a <see cref="TamperedRow"/> of the schema itself names.</summary>
+    public const string SchemaTable = "schema";
+
+    /// <summary>The relations of the store through which the server could show one statement other rows than another (<see cref="SqlDialect.SchemaScan"/>).</summary>
+    public IReadOnlyList<TamperedRow> ScanSchema() => dialect.SchemaScan is { } scan
+        ? QueryList(scan, r => new TamperedRow(SchemaTable, r.GetString(0), r.GetString(1)))
+        : Array.Empty<TamperedRow>();
+
     /// <summary>
     /// Every row of the sealed tables except keys (which <see cref="StreamCheckedKeys"/> checks as it lists them)
     /// that fails its check, with what is wrong. Reads only.
     /// </summary>
     public IReadOnlyList<TamperedRow> ScanIntegrity()
     {
-        var found = new List<TamperedRow>();
+        var found = ScanSchema().ToList();
         void Check<T>(string sql, string table, Func<DbDataReader, T> read, Func<T, string> id, int stampAt, Action<Canonical, T> fields)
+            where T : class
         {
-            foreach (var (row, stamp) in QueryList(sql, r => (read(r), ReadStamp(r, stampAt))))
+            foreach (var (row, unreadable, stamp) in QueryList(sql, r => (Decode(r, table, read, out var refusal, table == Tables.Policy ? PolicyId : null), refusal, ReadStamp(r, stampAt))))
             {
-                if (Problem(table, id(row), stamp, c => fields(c, row)) is { } problem)
+                if (row is null)
+                {
+                    var (_, rowId) = RowSeal.Split(unreadable!.Target as string);
+                    found.Add(new TamperedRow(table, rowId, unreadable.Message));
+                }
+                else if (Problem(table, id(row), stamp, c => fields(c, row)) is { } problem)
                 {
                     found.Add(new TamperedRow(table, id(row), problem));
                 }
@@ -35,10 +49,11 @@ internal sealed partial class StoreSession
         Check($"SELECT {AuthenticatorSelect} FROM authenticators ORDER BY account_id, created_at", Tables.Authenticators, ReadAuthenticator, a => a.AuthenticatorId, AuthenticatorStamp, RowSeal.Fields);
         Check($"SELECT {RotationSelect} FROM rotations ORDER BY started_at", Tables.Rotations, ReadRotation, r => r.RotationId, RotationStamp, RowSeal.Fields);
         Check($"SELECT {PolicySelect} FROM policy", Tables.Policy, StoreRows.ReadPolicy, _ => PolicyId, PolicyStamp, RowSeal.Fields);
+        Check($"SELECT {RecoveryCodeSelect} FROM recovery_codes ORDER BY account_id, code_id", Tables.RecoveryCodes, StoreRows.ReadRecoveryCode, c => c.CodeId, RecoveryCodeStamp, RowSeal.Fields);
         Check(
             $"SELECT name, value, {Stamp(Tables.Meta, "name")} FROM {dialect.Table(Tables.Meta)} WHERE name <> '{AuditHeadName}' AND name <> 'schema_version' ORDER BY name",
             Tables.Meta,
-            r => (Name: r.GetString(0), Value: r.GetString(1)),
+            r => new MetaRow(r.GetString(0), r.GetString(1)),
             m => m.Name,
             2,
             (c, m) => c.Add(m.Value));
@@ -57,11 +72,13 @@ internal sealed partial class StoreSession
         return found;
     }
 
+    private sealed record MetaRow(string Name, string Value);
+
     /// <summary>
     /// Seals every row of a store migrated from <paramref name="fromVersion"/> (before row seals), in the migration's
-    /// transaction, and records it with one audit record. Refused when the store's audit chain is broken, or when the
-    /// chain shows that the store was sealed before (its seals were removed since): sealing then would bless
-    /// whatever was changed meanwhile.
+    /// transaction, and records it with one audit record. Refused when the store's audit chain is broken or missing
+    /// (a store from before the chain), or when the chain shows that the store was sealed before (its seals were
+    /// removed since): sealing then would bless whatever was changed meanwhile.
     /// </summary>
     public void SealExistingRows(int fromVersion)
     {
@@ -72,42 +89,20 @@ internal sealed partial class StoreSession
                 "the store was sealed before (this record), yet its rows have no seals now: they were removed outside KeyAdmin");
         }
 
-        var unchained = 0;
-        if (fromVersion < 3)
+        if (fromVersion < StoreSchema.ChainedSince)
         {
-            // Written before the audit chain existed: chained now, in order, and said so in the upgrade record.
-            if (records.Any(e => e.Hash is not null))
-            {
-                throw Tampered("audit", "chain", "records of a store from before the audit chain carry chain hashes");
-            }
-
-            var previous = AuditChain.Genesis;
-            foreach (var entry in records)
-            {
-                var hash = chain.Hash(entry, previous);
-                Execute("UPDATE audit SET prev_hash = @previous, hash = @hash WHERE seq = @seq", ("previous", previous), ("hash", hash), ("seq", entry.Sequence));
-                previous = hash;
-            }
-
-            if (records.Count > 0)
-            {
-                var last = records[^1].Sequence;
-                Execute(
-                    $"INSERT INTO {dialect.Table(Tables.Meta)} (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                    ("name", AuditHeadName),
-                    ("value", $"{last.ToString(CultureInfo.InvariantCulture)}|{previous}|{chain.HeadSeal(last, previous)}"));
-            }
-
-            unchained = records.Count;
+            // No release wrote a store without the audit chain, and a log without one proves nothing: whoever writes the
+            // database could strip the chain and seals of a current store, edit it, and call it that old, to have the
+            // edits chained and sealed here.
+            throw Tampered("audit", "chain",
+                $"the store says it has schema {fromVersion}, from before the audit chain, so nothing proves its log and its rows cannot be sealed as they are");
         }
-        else
+
+        var report = chain.Verify(records, ReadAuditHead());
+        if (!report.IsIntact)
         {
-            var report = chain.Verify(records, ReadAuditHead());
-            if (!report.IsIntact)
-            {
-                throw Tampered("audit", report.FirstBrokenSequence?.ToString(CultureInfo.InvariantCulture) ?? "chain",
-                    $"the audit chain is broken ({report.Problem}), so the store's rows cannot be sealed as they are");
-            }
+            throw Tampered("audit", report.FirstBrokenSequence?.ToString(CultureInfo.InvariantCulture) ?? "chain",
+                $"the audit chain is broken ({report.Problem}), so the store's rows cannot be sealed as they are");
         }
 
         var sealedRows = 0;
@@ -135,6 +130,12 @@ internal sealed partial class StoreSession
             sealedRows++;
         }
 
+        foreach (var code in QueryList($"SELECT {RecoveryCodeColumns} FROM recovery_codes", StoreRows.ReadRecoveryCode))
+        {
+            Reseal(Tables.RecoveryCodes, "code_id", code.CodeId, c => RowSeal.Fields(c, code));
+            sealedRows++;
+        }
+
         if (QuerySingle($"SELECT {PolicyColumns} FROM policy WHERE id = 1", StoreRows.ReadPolicy) is { } policy)
         {
             Reseal(Tables.Policy, "id", PolicyId, c => RowSeal.Fields(c, policy), 1);
@@ -157,7 +158,7 @@ internal sealed partial class StoreSession
             Action = UpgradeAction,
             Target = "store",
             Outcome = AuditOutcome.Succeeded,
-            Detail = string.Create(CultureInfo.InvariantCulture, $"FromSchema={fromVersion}; SchemaVersion={StoreSchema.CurrentVersion}; SealedRows={sealedRows}; ChainedRecords={unchained}"),
+            Detail = string.Create(CultureInfo.InvariantCulture, $"FromSchema={fromVersion}; SchemaVersion={StoreSchema.CurrentVersion}; SealedRows={sealedRows}"),
         });
     }
 

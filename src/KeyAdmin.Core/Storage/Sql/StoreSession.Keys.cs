@@ -10,7 +10,8 @@ internal sealed partial class StoreSession
 {
     private const string KeyColumnList =
         "key_id, account_id, name, name_key, memo, permissions, ip_binding, unbound_sensitive, status, secret, created_at, created_by, expires_at, " +
-        "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to, passphrase, key_versions, row_version, row_mac";
+        "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to, passphrase, key_versions, " +
+        "withdrawal_failures, withdrawal_locked_until, row_version, row_mac";
 
     private const string KeyJoin = "api_keys k JOIN accounts a ON a.account_id = k.account_id";
 
@@ -25,19 +26,33 @@ internal sealed partial class StoreSession
 
     public ApiKey? FindKeyByName(string accountId, string name)
     {
-        var key = QuerySingle(
+        var keys = QueryList(
             $"SELECT {KeyColumns} FROM {KeyJoin} WHERE k.account_id = @account AND k.name_key = @name AND k.status <> 'Deleted'",
             r => CheckedKey(r).Require(),
             ("account", accountId),
             ("name", Fold(name)));
-        // name_key and status are only an index: the sealed name and status decide.
-        return key is null || (Fold(key.Name) == Fold(name) && key.StoredStatus != ApiKeyStatus.Deleted)
-            ? key
-            : throw Tampered(Tables.Keys, key.KeyId, $"it is indexed as the live key '{name}' but is '{key.Name}' ({key.StoredStatus})");
+        // name_key and status are only an index: the sealed name and status decide. The unique index on them is only
+        // a constraint too: two live keys under one name (one hidden from the index while the other was created)
+        // are refused rather than one of them picked.
+        if (keys.FirstOrDefault(k => Fold(k.Name) != Fold(name) || k.StoredStatus == ApiKeyStatus.Deleted) is { } misfiled)
+        {
+            throw Tampered(Tables.Keys, misfiled.KeyId, $"it is indexed as the live key '{name}' but is '{misfiled.Name}' ({misfiled.StoredStatus})");
+        }
+
+        return keys.Count > 1
+            ? throw Tampered(Tables.Keys, keys[1].KeyId, $"it is one of {keys.Count} live keys named '{name}' ({string.Join(", ", keys.Select(k => k.KeyId))}); names are unique")
+            : keys.SingleOrDefault();
     }
 
-    public int CountLiveKeys(string accountId) =>
-        QuerySingle("SELECT count(*) FROM api_keys WHERE account_id = @id AND status <> 'Deleted'", r => (int)r.GetInt64(0), ("id", accountId));
+    public int CountLiveKeys(string accountId)
+    {
+        // The count reads the status column in SQL: whoever writes the database could set it to 'Deleted' on live keys
+        // to make room for more, and set it back once they were created. The keys counted out are checked, so that
+        // such a key is refused here; one counted in that should not be costs a place, and is refused where it is used.
+        var accounts = new Dictionary<string, CheckedAccount>(StringComparer.Ordinal);
+        _ = QueryList($"SELECT {KeyColumns} FROM {KeyJoin} WHERE k.account_id = @id AND k.status = 'Deleted'", r => CheckedKey(r, accounts).Require(), ("id", accountId));
+        return QuerySingle("SELECT count(*) FROM api_keys WHERE account_id = @id AND status <> 'Deleted'", r => (int)r.GetInt64(0), ("id", accountId));
+    }
 
     public byte[]? ReadSealedSecret(string keyId) =>
         QuerySingle("SELECT secret FROM api_keys WHERE key_id = @id AND secret IS NOT NULL", r => r.GetFieldValue<byte[]>(0), ("id", keyId));
@@ -70,7 +85,7 @@ internal sealed partial class StoreSession
         }
 
         // One account's row is checked once per stream, however many keys it holds.
-        var accounts = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var accounts = new Dictionary<string, CheckedAccount>(StringComparer.Ordinal);
         return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", r => CheckedKey(r, accounts), parameters.ToArray());
     }
 
@@ -81,7 +96,7 @@ internal sealed partial class StoreSession
         {
             Execute(
                 $"INSERT INTO api_keys ({KeyColumnList}) VALUES (@id, @account, @name, @key, @memo, @permissions, @binding, @unbound, @status, @secret, @created, @by, @expires, " +
-                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to, @passphrase, @versions, @version, @mac)",
+                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to, @passphrase, @versions, @withdrawalFails, @withdrawalLocked, @version, @mac)",
                 KeyParameters(
                     key,
                     rowVersion,
@@ -107,7 +122,8 @@ internal sealed partial class StoreSession
             Execute(
                 "UPDATE api_keys SET name = @name, name_key = @key, memo = @memo, permissions = @permissions, ip_binding = @binding, unbound_sensitive = @unbound, " +
                 "status = @status, expires_at = @expires, disabled_at = @disabled, disabled_reason = @reason, pending_delivery = @pending, " +
-                "vault_name = @vault, vault_secret_name = @vaultName, rotated_from = @from, rotated_to = @to, row_version = @version, row_mac = @mac WHERE key_id = @id",
+                "vault_name = @vault, vault_secret_name = @vaultName, rotated_from = @from, rotated_to = @to, " +
+                "withdrawal_failures = @withdrawalFails, withdrawal_locked_until = @withdrawalLocked, row_version = @version, row_mac = @mac WHERE key_id = @id",
                 KeyParameters(key, rowVersion, mac));
         }
         catch (DbException e) when (dialect.IsConstraintViolation(e))
@@ -172,30 +188,56 @@ internal sealed partial class StoreSession
 
     /// <summary>
     /// The key of a <see cref="StoreRows.KeyColumns"/> row, checked with its account's row (which gives its account
-    /// name); <paramref name="accounts"/> remembers accounts already checked in this stream, with their problem.
+    /// name); <paramref name="accounts"/> remembers accounts already checked in this stream, with their problem. A
+    /// remembered check stands only for the same row: another row under the same id (a copy put back beside it where
+    /// the primary key was dropped) is checked on its own.
     /// </summary>
-    private Checked<ApiKey> CheckedKey(DbDataReader r, Dictionary<string, string?>? accounts = null)
+    private Checked<ApiKey> CheckedKey(DbDataReader r, Dictionary<string, CheckedAccount>? accounts = null)
     {
-        var key = ReadKey(r);
+        var key = Decode(r, Tables.Keys, ReadKey, out var unreadable);
+        if (key is null)
+        {
+            return new Checked<ApiKey>(null, unreadable);
+        }
+
         var keyProblem = Problem(Tables.Keys, key.KeyId, ReadStamp(r, KeyStamp), c => RowSeal.Fields(c, key));
         if (keyProblem is not null)
         {
             return new Checked<ApiKey>(null, Tampered(Tables.Keys, key.KeyId, keyProblem));
         }
 
-        if (accounts is null || !accounts.TryGetValue(key.AccountId, out var accountProblem))
+        var account = Decode(r, Tables.Accounts, row => StoreRows.ReadAccount(row, KeyAccount), out unreadable, key.AccountId);
+        if (account is null)
         {
-            var account = StoreRows.ReadAccount(r, KeyAccount);
-            accountProblem = Problem(Tables.Accounts, account.AccountId, ReadStamp(r, KeyAccountStamp), c => RowSeal.Fields(c, account));
+            return new Checked<ApiKey>(null, unreadable);
+        }
+
+        var stamp = ReadStamp(r, KeyAccountStamp);
+        string? accountProblem;
+        if (accounts is not null && accounts.TryGetValue(key.AccountId, out var seen) && seen.IsRow(account, stamp))
+        {
+            accountProblem = seen.Problem;
+        }
+        else
+        {
+            accountProblem = Problem(Tables.Accounts, account.AccountId, stamp, c => RowSeal.Fields(c, account));
             if (accounts is not null)
             {
-                accounts[key.AccountId] = accountProblem;
+                accounts[key.AccountId] = new CheckedAccount(account, stamp, accountProblem);
             }
         }
 
         return accountProblem is null
             ? new Checked<ApiKey>(key, null)
             : new Checked<ApiKey>(null, Tampered(Tables.Accounts, key.AccountId, accountProblem));
+    }
+
+    /// <summary>An account row as a stream checked it: its values, its stamp, and what was wrong with it.</summary>
+    private sealed record CheckedAccount(Accounts.Account Account, RowStamp Stamp, string? Problem)
+    {
+        public bool IsRow(Accounts.Account account, RowStamp stamp) =>
+            Account == account && Stamp.Version == stamp.Version && Stamp.Latest == stamp.Latest &&
+            (Stamp.Mac ?? Array.Empty<byte>()).AsSpan().SequenceEqual(stamp.Mac ?? Array.Empty<byte>());
     }
 
     /// <summary>The columns of a key, which inserts and updates bind alike, with its seal and <paramref name="more"/>.</summary>
@@ -217,6 +259,8 @@ internal sealed partial class StoreSession
         ("vaultName", key.VaultSecretName),
         ("from", key.RotatedFrom),
         ("to", key.RotatedTo),
+        ("withdrawalFails", key.WithdrawalFailedCodeCount),
+        ("withdrawalLocked", Time(key.WithdrawalLockedUntil)),
         ("version", rowVersion),
         ("mac", mac),
     }.Concat(more).ToArray();

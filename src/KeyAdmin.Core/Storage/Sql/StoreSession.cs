@@ -103,6 +103,37 @@ internal sealed partial class StoreSession : IStoreWriter
             : null;
     }
 
+    /// <summary>
+    /// The row <paramref name="read"/> maps from <paramref name="r"/>; null, and <paramref name="refusal"/> naming
+    /// the row, when it holds a value KeyAdmin never writes (a status it does not know, a binding it cannot parse,
+    /// NULL where it always writes a value). Such a row was written outside KeyAdmin: it is refused like one whose
+    /// seal does not match, never thrown at the caller as some other error.
+    /// </summary>
+    private static T? Decode<T>(DbDataReader r, string table, Func<DbDataReader, T> read, out KeyAdminException? refusal, string? id = null)
+        where T : class
+    {
+        try
+        {
+            refusal = null;
+            return read(r);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or InvalidOperationException or OverflowException
+                                      or KeyAdminException { Error: not KeyAdminError.StoreTampered })
+        {
+            refusal = Tampered(table, id ?? IdOf(r), "it holds a value KeyAdmin never writes (it was written outside KeyAdmin)");
+            return null;
+        }
+    }
+
+    /// <summary>The row, or its refusal thrown: <see cref="Decode{T}(DbDataReader, string, Func{DbDataReader, T}, out KeyAdminException?, string?)"/>.</summary>
+    private static T Decode<T>(DbDataReader r, string table, Func<DbDataReader, T> read, string? id = null)
+        where T : class =>
+        Decode(r, table, read, out var refusal, id) ?? throw refusal!;
+
+    /// <summary>The id of the row <paramref name="r"/> is on, as the first column holds it, whatever that holds.</summary>
+    private static string IdOf(DbDataReader r) =>
+        r.IsDBNull(0) ? "(none)" : r.GetValue(0) is string id ? id : "(not text)";
+
     public static KeyAdminException Tampered(string table, string id, string problem) => new(
         KeyAdminError.StoreTampered,
         $"The store's {table} row '{id}' fails its integrity check: {problem}. KeyAdmin refuses to use it (docs/SECURITY.md says what to do).",

@@ -25,6 +25,14 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string Contains(string haystack, string needle) => $"instr({haystack}, {needle}) > 0";
 
+    // A column's type is only its affinity: a BLOB (or text in an INTEGER column) stays what it was stored as.
+    public override string IsStoredAs(string column, SqlType type) => type switch
+    {
+        SqlType.Text => $"typeof({column}) = 'text'",
+        SqlType.Blob => $"typeof({column}) = 'blob'",
+        _ => $"typeof({column}) = 'integer'",
+    };
+
     // SQLITE_CONSTRAINT: unique indexes, checks and the triggers' RAISE(ABORT).
     public override bool IsConstraintViolation(DbException e) => e is SqliteException { SqliteErrorCode: 19 };
 

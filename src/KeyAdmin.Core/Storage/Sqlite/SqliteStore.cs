@@ -36,12 +36,16 @@ public sealed class SqliteStore : SqlStore
         path = Path.GetFullPath(path);
         if ((readOnly || !create) && (!File.Exists(path) || new FileInfo(path).Length == 0))
         {
-            throw new KeyAdminException(KeyAdminError.StoreNotFound, $"There is no KeyAdmin store at '{path}', and only a command that changes something creates one: check the path, or create a new store there with Connect-KeyAdminStore -Create (or New-KeyAdminAccount).", path);
+            throw new KeyAdminException(KeyAdminError.StoreNotFound, $"There is no KeyAdmin store at '{path}', and only a command that changes something creates one: check the path, or create a new store there with Connect-KeyAdminStore -Create (or New-KeyAdminStoreAdministrator).", path);
         }
 
         try
         {
-            if (!readOnly)
+            if (readOnly)
+            {
+                OwnerOnlyFile.RequireSafeFolder(Path.GetDirectoryName(path)!, "store");
+            }
+            else
             {
                 if (!File.Exists(path) && new FileInfo(path).LinkTarget is null && kekSource is FileKeyEncryptionKeySource file &&
                     string.Equals(file.Path, StoreLocation.KeyFileFor(path), StringComparison.Ordinal) && File.Exists(file.Path))
@@ -55,6 +59,7 @@ public sealed class SqliteStore : SqlStore
                 }
 
                 OwnerOnlyFile.EnsureDirectory(Path.GetDirectoryName(path)!);
+                OwnerOnlyFile.RequireSafeFolder(Path.GetDirectoryName(path)!, "store");
                 OwnerOnlyFile.EnsureFile(path);
             }
 

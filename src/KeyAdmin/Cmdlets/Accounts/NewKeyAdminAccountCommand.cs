@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace KeyAdmin.Cmdlets.Accounts;
 
 /// <summary>
-/// <para type="synopsis">Creates an account and starts the enrolment of its authenticator (QR code shown once).</para>
+/// <para type="synopsis">Creates an account, starts the enrolment of its authenticator and issues its recovery codes (shown once).</para>
 /// </summary>
 [Cmdlet(VerbsCommon.New, "KeyAdminAccount", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(KeyAdminEnrollment))]
@@ -17,9 +17,11 @@ public sealed class NewKeyAdminAccountCommand : KeyAdminCmdlet
     [ValidateNotNullOrEmpty]
     public string Email { get; set; } = string.Empty;
 
-    /// <summary>Shows the otpauth URI and the seed as text rather than SecureString.</summary>
+    /// <summary>Draws the QR code and the recovery codes on the host even when the session is not interactive.</summary>
     [Parameter]
-    public SwitchParameter AsPlainText { get; set; }
+    public SwitchParameter ShowQrCode { get; set; }
+
+    protected override void BeginProcessing() => Handover.RequireHostThatDraws(this, ShowQrCode);
 
     /// <summary>The first command of a new store: it creates the store where the session points.</summary>
     protected override bool CreatesStore => true;
@@ -28,7 +30,19 @@ public sealed class NewKeyAdminAccountCommand : KeyAdminCmdlet
     {
         if (ShouldChange(Name, "Create KeyAdmin account"))
         {
-            WriteObject(new KeyAdminEnrollment(Authority.Accounts.Create(Name, Email), AsPlainText));
+            var draws = Handover.Draws(this, ShowQrCode);
+            if (draws)
+            {
+                Handover.WarnIfTranscribing(this, Handover.DrawingUnderTranscript);
+            }
+
+            var enrollment = Authority.Accounts.Create(Name, Email);
+            if (draws)
+            {
+                Handover.DrawEnrolment(this, enrollment);
+            }
+
+            WriteObject(new KeyAdminEnrollment(enrollment));
         }
     });
 }

@@ -1,14 +1,17 @@
 using System.Management.Automation;
+using KeyAdmin.Core.TwoFactor;
 
 namespace KeyAdmin.Cmdlets.Accounts;
 
 /// <summary>
-/// <para type="synopsis">Removes an account that holds no keys; its audit history stays.</para>
+/// <para type="synopsis">Removes an account that holds no keys, confirmed by its authenticator; its audit history stays under its id.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "KeyAdminAccount", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(void))]
 public sealed class RemoveKeyAdminAccountCommand : KeyAdminCmdlet
 {
+    private TwoFactorProof? proof;
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [Alias("Account")]
@@ -19,6 +22,12 @@ public sealed class RemoveKeyAdminAccountCommand : KeyAdminCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>A code of the account's own (person's) authenticator.</summary>
+    [Parameter]
+    public string? Code { get; set; }
+
+    protected override void BeginProcessing() => proof = ProofFrom(Code);
+
     protected override void ProcessRecord()
     {
         foreach (var name in Name)
@@ -27,7 +36,7 @@ public sealed class RemoveKeyAdminAccountCommand : KeyAdminCmdlet
             {
                 if (ShouldChange(name, "Remove KeyAdmin account"))
                 {
-                    Authority.Accounts.Remove(name);
+                    Authority.Accounts.Remove(name, proof!);
                 }
             });
         }

@@ -43,7 +43,7 @@ public sealed class TestApiKeyAuditLogCommand : KeyAdminCmdlet
         {
             WriteError(ErrorMap.ToErrorRecord(new KeyAdminException(
                 KeyAdminError.AuditChainBroken,
-                $"The audit chain is broken at record {report.FirstBrokenSequence}: {report.Problem}",
+                report.FirstBrokenSequence is { } at ? $"The audit chain is broken at record {at}: {report.Problem}" : $"The audit chain cannot be trusted: {report.Problem}",
                 report.FirstBrokenSequence)));
         }
     }

@@ -73,7 +73,30 @@ public sealed class NewApiKeyCommand : KeyAdminCmdlet
     [ValidateNotNullOrEmpty]
     public string? SecretName { get; set; }
 
-    protected override void BeginProcessing() => proof = ProofFrom(Code);
+    private bool warned;
+
+    protected override void BeginProcessing() => proof = ProofFrom(Code).BeforeChange(WarnBeforeTheFirstSecret);
+
+    /// <summary>
+    /// Every message comes before the first key exists: a preference that stops at a message ($WarningPreference =
+    /// 'Stop', -WarningAction Stop, -Debug) then stops the command before a secret is created, never after it with the
+    /// secret's only copy lost. Keys delivered into a vault hand nothing over here.
+    /// </summary>
+    private void WarnBeforeTheFirstSecret()
+    {
+        if (warned || Vault is not null)
+        {
+            return;
+        }
+
+        WriteWarning("The secret of each key this command creates is handed over only once, in its output: store it (a lost secret means a new key).");
+        if (AsPlainText)
+        {
+            Handover.WarnIfTranscribing(this, "A transcript is running: a secret output as plain text (-AsPlainText) is written to it whenever it is displayed; keep the SecureString, or deliver with -Vault.");
+        }
+
+        warned = true;
+    }
 
     protected override void ProcessRecord()
     {
@@ -102,14 +125,15 @@ public sealed class NewApiKeyCommand : KeyAdminCmdlet
 
             if (Vault is not null)
             {
+                WriteVerbose($"Creating key '{Name}' of account '{Account}' and delivering it to vault '{Vault}'.");
                 var delivered = Authority.Keys.CreateAndDeliver(request, proof!, Vaults.SecretManagementVault.Open(Vault), SecretName);
-                WriteVerbose($"Delivered key {delivered.Key.KeyId} to vault '{delivered.Key.Vault}' as '{delivered.Key.VaultSecretName}'.");
                 WriteObject(new ApiKeyInfo(delivered.Key, DateTimeOffset.UtcNow));
                 return;
             }
 
+            // The warning comes from the proof, once the code is in hand and just before the first key is written.
+            // After the change nothing is written but the object.
             var issued = Authority.Keys.Create(request, proof!);
-            WriteWarning($"The secret of key {issued.Key.KeyId} is shown only now: store it (a lost secret means a new key).");
             WriteObject(new NewApiKeyResult(issued, DateTimeOffset.UtcNow, AsPlainText));
         });
     }

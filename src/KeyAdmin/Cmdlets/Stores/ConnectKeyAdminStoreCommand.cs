@@ -84,7 +84,7 @@ public sealed class ConnectKeyAdminStoreCommand : KeyAdminCmdlet
         var authority = Terminating(() => Session.Connect(target, Create));
         if (authority is null)
         {
-            WriteWarning($"There is no KeyAdmin store at '{target.Location}' yet: commands that only read will say so, and the first command that changes something (New-KeyAdminAccount) creates it. Pass -Create to create it now.");
+            WriteWarning($"There is no KeyAdmin store at '{target.Location}' yet: commands that only read will say so, and the first enrolment (New-KeyAdminStoreAdministrator or New-KeyAdminAccount) creates it. Pass -Create to create it now.");
         }
 
         if (PassThru)

@@ -4,7 +4,7 @@ using KeyAdmin.Core.Policy;
 namespace KeyAdmin.Cmdlets.Stores;
 
 /// <summary>
-/// <para type="synopsis">Changes the store-wide policy, for every process that uses the store; audited.</para>
+/// <para type="synopsis">Changes the store-wide policy for every process that uses the store, confirmed by the store administrator; audited.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "KeyAdminPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(KeyAdminPolicy))]
@@ -38,15 +38,20 @@ public sealed class SetKeyAdminPolicyCommand : KeyAdminCmdlet
     [ValidateRange(1, 128)]
     public int? MinBindingPrefixV6 { get; set; }
 
+    /// <summary>How long a reset without a recovery code cools off (default 24 hours).</summary>
+    [Parameter]
+    public TimeSpan? RecoveryCoolingOff { get; set; }
+
+    /// <summary>A code of the store administrator's authenticator.</summary>
+    [Parameter]
+    public string? Code { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     /// <summary>Goes ahead without the confirmation prompt (for scripts and scheduled jobs); -WhatIf still only reports.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
-
-    /// <summary>The first command of a new store: it creates the store where the session points.</summary>
-    protected override bool CreatesStore => true;
 
     protected override void ProcessRecord()
     {
@@ -55,15 +60,18 @@ public sealed class SetKeyAdminPolicyCommand : KeyAdminCmdlet
             return;
         }
 
-        var policy = Terminating(() => Authority.Policy.Set(p => p with
-        {
-            MaxKeysPerAccount = MaxKeysPerAccount ?? p.MaxKeysPerAccount,
-            MaxFailedCodes = MaxFailedCodes ?? p.MaxFailedCodes,
-            LockoutDuration = LockoutDuration ?? p.LockoutDuration,
-            ConfirmationLifetime = ConfirmationLifetime ?? p.ConfirmationLifetime,
-            MinBindingPrefixV4 = MinBindingPrefixV4 ?? p.MinBindingPrefixV4,
-            MinBindingPrefixV6 = MinBindingPrefixV6 ?? p.MinBindingPrefixV6,
-        }));
+        var policy = Terminating(() => Authority.Policy.Set(
+            p => p with
+            {
+                MaxKeysPerAccount = MaxKeysPerAccount ?? p.MaxKeysPerAccount,
+                MaxFailedCodes = MaxFailedCodes ?? p.MaxFailedCodes,
+                LockoutDuration = LockoutDuration ?? p.LockoutDuration,
+                ConfirmationLifetime = ConfirmationLifetime ?? p.ConfirmationLifetime,
+                MinBindingPrefixV4 = MinBindingPrefixV4 ?? p.MinBindingPrefixV4,
+                MinBindingPrefixV6 = MinBindingPrefixV6 ?? p.MinBindingPrefixV6,
+                RecoveryCoolingOff = RecoveryCoolingOff ?? p.RecoveryCoolingOff,
+            },
+            ProofFrom(Code)));
         if (PassThru)
         {
             WriteObject(policy);

@@ -3,20 +3,18 @@ using System.Management.Automation;
 namespace KeyAdmin.Cmdlets.TwoFactor;
 
 /// <summary>
-/// <para type="synopsis">Activates a pending authenticator enrolment with a code from the new authenticator.</para>
+/// <para type="synopsis">Activates a pending enrolment with its own code, or a suspended automation authenticator with a person's code.</para>
 /// </summary>
-[Cmdlet(VerbsLifecycle.Confirm, "KeyAdminAuthenticator", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsLifecycle.Confirm, "KeyAdminAuthenticator", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = SubjectParameters.Account)]
 [OutputType(typeof(AuthenticatorInfo))]
-public sealed class ConfirmKeyAdminAuthenticatorCommand : KeyAdminCmdlet
+public sealed class ConfirmKeyAdminAuthenticatorCommand : SubjectCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(Completion.AccountCompleter))]
-    public string Account { get; set; } = string.Empty;
-
-    [Parameter(Mandatory = true, Position = 1)]
+    /// <summary>A code of the new authenticator; for a suspended automation authenticator, a code of the person's.</summary>
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = SubjectParameters.Account)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SubjectParameters.StoreAdministrator)]
     public string Code { get; set; } = string.Empty;
 
-    /// <summary>The pending authenticator to confirm, when an account has more than one.</summary>
+    /// <summary>The pending enrolment, or the suspended automation authenticator, to confirm.</summary>
     [Parameter]
     [Alias("Authenticator")]
     [ArgumentCompleter(typeof(Completion.AuthenticatorNameCompleter))]
@@ -25,16 +23,19 @@ public sealed class ConfirmKeyAdminAuthenticatorCommand : KeyAdminCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord() => PerItem(Account, () =>
+    protected override void ProcessRecord()
     {
-        if (ShouldChange(Account, "Confirm authenticator enrolment"))
+        PerItem(Who, () =>
         {
-            var confirmed = Authority.Authenticators.Confirm(Account, Name, ProofFrom(Code));
-            WriteVerbose($"Authenticator '{confirmed.Name}' of account '{Account}' is active.");
-            if (PassThru)
+            if (ShouldChange(Who + (Name is null ? string.Empty : "/" + Name), "Confirm authenticator"))
             {
-                WriteObject(new AuthenticatorInfo(Account, confirmed));
+                var confirmed = Authority.Authenticators.Confirm(Subject, Name, ProofFrom(Code));
+                WriteVerbose($"Authenticator '{confirmed.Name}' of {Who} is active.");
+                if (PassThru)
+                {
+                    WriteObject(new AuthenticatorInfo(Subject, confirmed));
+                }
             }
-        }
-    });
+        });
+    }
 }

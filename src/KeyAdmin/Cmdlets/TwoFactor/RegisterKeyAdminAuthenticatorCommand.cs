@@ -1,9 +1,10 @@
 using System.Management.Automation;
+using KeyAdmin.Core.TwoFactor;
 
 namespace KeyAdmin.Cmdlets.TwoFactor;
 
 /// <summary>
-/// <para type="synopsis">Registers an automation authenticator for unattended jobs, confirmed by the primary authenticator.</para>
+/// <para type="synopsis">Registers an automation authenticator with a narrow scope for an unattended job, confirmed by the person's authenticator.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Register, "KeyAdminAuthenticator", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(KeyAdminEnrollment))]
@@ -18,19 +19,25 @@ public sealed class RegisterKeyAdminAuthenticatorCommand : KeyAdminCmdlet
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = string.Empty;
 
+    /// <summary>What the job may confirm on keys of its account (default CreateKey, RotateKey, DisableKey).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public AutomationScope[] Scope { get; set; } = { AutomationScope.CreateKey, AutomationScope.RotateKey, AutomationScope.DisableKey };
+
     /// <summary>A code of the account's primary (person's) authenticator.</summary>
     [Parameter]
     public string? Code { get; set; }
 
-    [Parameter]
-    public SwitchParameter AsPlainText { get; set; }
-
     protected override void ProcessRecord() => PerItem(Account, () =>
     {
-        if (ShouldChange($"{Account}/{Name}", "Register automation authenticator"))
+        var scope = Scope.Aggregate(AutomationScope.None, (all, s) => all | s);
+        if (ShouldChange($"{Account}/{Name}", $"Register automation authenticator with scope {scope}"))
         {
-            WriteWarning($"The seed of authenticator '{Name}' is shown only now: store it in the job's vault.");
-            WriteObject(new KeyAdminEnrollment(Authority.Authenticators.Register(Account, Name, ProofFrom(Code)), AsPlainText));
+            // Once the code is in hand, before the change: a preference that stops at this warning stops the command
+            // before a seed exists.
+            var proof = ProofFrom(Code).BeforeChange(() =>
+                WriteWarning($"The seed of authenticator '{Name}' is handed over only once, in this command's output: store it in the job's vault."));
+            WriteObject(new KeyAdminEnrollment(Authority.Authenticators.Register(Account, Name, proof, scope)));
         }
     });
 }

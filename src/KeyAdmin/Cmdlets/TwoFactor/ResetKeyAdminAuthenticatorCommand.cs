@@ -3,33 +3,57 @@ using System.Management.Automation;
 namespace KeyAdmin.Cmdlets.TwoFactor;
 
 /// <summary>
-/// <para type="synopsis">Re-enrols a lost primary authenticator: the old one stops at once; audited with the reason.</para>
+/// <para type="synopsis">Replaces a lost authenticator: at once with a recovery code, otherwise after a cooling-off the old one can cancel; audited.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Reset, "KeyAdminAuthenticator", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Reset, "KeyAdminAuthenticator", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = SubjectParameters.Account)]
 [OutputType(typeof(KeyAdminEnrollment))]
-public sealed class ResetKeyAdminAuthenticatorCommand : KeyAdminCmdlet
+public sealed class ResetKeyAdminAuthenticatorCommand : SubjectCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(Completion.AccountCompleter))]
-    public string Account { get; set; } = string.Empty;
-
     /// <summary>Why the authenticator is replaced; recorded in the audit log.</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
     public string Reason { get; set; } = string.Empty;
 
+    /// <summary>One of the person's recovery codes: the reset takes effect at once instead of cooling off.</summary>
     [Parameter]
-    public SwitchParameter AsPlainText { get; set; }
+    [ValidateNotNullOrEmpty]
+    public string? RecoveryCode { get; set; }
 
     /// <summary>Goes ahead without the confirmation prompt (for scripts and scheduled jobs); -WhatIf still only reports.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord() => PerItem(Account, () =>
+    /// <summary>Draws the new QR code on the host even when the session is not interactive.</summary>
+    [Parameter]
+    public SwitchParameter ShowQrCode { get; set; }
+
+    protected override void BeginProcessing() => Handover.RequireHostThatDraws(this, ShowQrCode);
+
+    protected override void ProcessRecord()
     {
-        if (ShouldChange(Account, "Revoke the primary authenticator and start a new enrolment"))
+        PerItem(Who, () =>
         {
-            WriteObject(new KeyAdminEnrollment(Authority.Authenticators.Reset(Account, Reason), AsPlainText));
-        }
-    });
+            var what = RecoveryCode is null
+                ? "Start a reset of the person's authenticator that cools off before the new one may confirm what takes the account over (pass -RecoveryCode to replace it at once)"
+                : "Revoke the person's authenticator at once with a recovery code and start a new enrolment";
+            if (!ShouldChange(Who, what))
+            {
+                return;
+            }
+
+            var draws = Handover.Draws(this, ShowQrCode);
+            if (draws)
+            {
+                Handover.WarnIfTranscribing(this, Handover.DrawingUnderTranscript);
+            }
+
+            var enrollment = Authority.Authenticators.Reset(Subject, Reason, RecoveryCode);
+            if (draws)
+            {
+                Handover.DrawEnrolment(this, enrollment);
+            }
+
+            WriteObject(new KeyAdminEnrollment(enrollment));
+        });
+    }
 }

@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace KeyAdmin.Cmdlets.TwoFactor;
 
 /// <summary>
-/// <para type="synopsis">Revokes an authenticator at once; its seed is destroyed.</para>
+/// <para type="synopsis">Revokes an authenticator at once (its seed is destroyed); the person's own authenticator needs its code.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Unregister, "KeyAdminAuthenticator", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(void))]
@@ -22,11 +22,15 @@ public sealed class UnregisterKeyAdminAuthenticatorCommand : KeyAdminCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>A code of the person's authenticator, to unregister it; an automation authenticator needs none.</summary>
+    [Parameter]
+    public string? Code { get; set; }
+
     protected override void ProcessRecord() => PerItem($"{Account}/{Name}", () =>
     {
         if (ShouldChange($"{Account}/{Name}", "Revoke authenticator"))
         {
-            Authority.Authenticators.Revoke(Account, Name);
+            Authority.Authenticators.Revoke(Account, Name, ProofFrom(Code));
         }
     });
 }

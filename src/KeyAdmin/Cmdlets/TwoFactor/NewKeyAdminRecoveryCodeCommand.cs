@@ -1,0 +1,46 @@
+using System.Management.Automation;
+
+namespace KeyAdmin.Cmdlets.TwoFactor;
+
+/// <summary>
+/// <para type="synopsis">Replaces a person's recovery codes with ten new ones, confirmed by the person's authenticator; shown once.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.New, "KeyAdminRecoveryCode", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = SubjectParameters.Account)]
+[OutputType(typeof(KeyAdminRecoveryCodes))]
+public sealed class NewKeyAdminRecoveryCodeCommand : SubjectCmdlet
+{
+    /// <summary>A code of the person's authenticator.</summary>
+    [Parameter]
+    public string? Code { get; set; }
+
+    /// <summary>Draws the new codes on the host even when the session is not interactive.</summary>
+    [Parameter]
+    public SwitchParameter ShowRecoveryCodes { get; set; }
+
+    protected override void BeginProcessing() => Handover.RequireHostThatDraws(this, ShowRecoveryCodes, nameof(ShowRecoveryCodes));
+
+    protected override void ProcessRecord()
+    {
+        PerItem(Who, () =>
+        {
+            if (!ShouldChange(Who, "Replace the recovery codes with ten new ones"))
+            {
+                return;
+            }
+
+            var draws = Handover.Draws(this, ShowRecoveryCodes);
+            if (draws)
+            {
+                Handover.WarnIfTranscribing(this, Handover.DrawingUnderTranscript);
+            }
+
+            var codes = Authority.Authenticators.NewRecoveryCodes(Subject, ProofFrom(Code));
+            if (draws)
+            {
+                Handover.DrawRecoveryCodes(this, Subject, codes);
+            }
+
+            WriteObject(new KeyAdminRecoveryCodes(Subject, codes, DateTimeOffset.UtcNow));
+        });
+    }
+}
