@@ -166,6 +166,13 @@ public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdm
     /// <summary>The body's bytes, buffered so that the endpoint reads it again; null when it is over the limit.</summary>
     private async Task<ReadOnlyMemory<byte>?> ReadBodyAsync()
     {
+        // A request that the server knows has no body (HTTP/1.x without Content-Length or chunking, HTTP/2 ended with
+        // its headers) is verified over the empty body it has, without a buffer: reading it would return nothing.
+        if (Context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
         if (Request.ContentLength > Options.MaxBodyBytes)
         {
             return null;
