@@ -55,13 +55,14 @@ public sealed class ServiceSmokeTests : IDisposable
             Assert.True(engine.GetProperty("ThroughputRatio").GetDouble() > 0);
             Assert.True(engine.GetProperty("P99Ratio").GetDouble() > 0);
             Assert.Equal(0, engine.GetProperty("ServiceExitCode").GetInt32());
-            Assert.False(IsRunning(engine.GetProperty("ServiceProcessId").GetInt32(), "KeyAdmin.ExampleService"), $"{name}: the example service is still running.");
+            Assert.False(IsRunning(engine.GetProperty("ServiceProcessId").GetInt32(), "dotnet"), $"{name}: the example service is still running.");
         }
 
+        // The cluster is stopped and deleted as the command exits (its watchdog deletes the folder last, after the server stopped).
         var postgres = engines[1];
         var cluster = postgres.GetProperty("PostgresRoot").GetString()!;
-        Assert.True(WaitUntil(() => !Directory.Exists(cluster) && !AnyProcessMentions(cluster), TimeSpan.FromSeconds(20)), $"The PostgreSQL cluster {cluster} (or its watchdog) is still there.");
-        Assert.False(IsRunning(postgres.GetProperty("PostgresProcessId").GetInt32(), "postgres"), "The PostgreSQL server is still running.");
+        var server = postgres.GetProperty("PostgresProcessId").GetInt32();
+        Assert.True(WaitUntil(() => !Directory.Exists(cluster) && !IsRunning(server, "postgres"), TimeSpan.FromSeconds(20)), $"The PostgreSQL server (process {server}) or its cluster {cluster} is still there.");
         Assert.False(Directory.Exists(work), "The work folder was left behind.");
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(stores, "keyadmin-bench")));
     }
@@ -127,31 +128,19 @@ public sealed class ServiceSmokeTests : IDisposable
     private static string ExampleServiceAssembly() =>
         Path.Combine(Path.GetDirectoryName(BenchmarksAssembly())!, "example-service", "KeyAdmin.ExampleService.dll");
 
-    /// <summary>Whether process <paramref name="pid"/> exists and is still the program named (a reused id is another program).</summary>
-    private static bool IsRunning(int pid, string program)
+    /// <summary>Whether process <paramref name="pid"/> is alive and still the program named (a reused id is another program's).</summary>
+    private static bool IsRunning(int pid, string processName)
     {
         try
         {
-            var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
-            return commandLine.Contains(program, StringComparison.Ordinal) && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited && process.ProcessName == processName;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             return false;
         }
     }
-
-    private static bool AnyProcessMentions(string text) => Directory.EnumerateDirectories("/proc").Any(dir =>
-    {
-        try
-        {
-            return int.TryParse(Path.GetFileName(dir), out _) && File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(text, StringComparison.Ordinal);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    });
 
     private static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
     {
