@@ -125,10 +125,13 @@ public static class ServiceCommand
         var load = new EngineLoad(wrk, service, signed, result, output);
         load.Alternate(options);
 
-        // A client keeps calling from a second before the disable, so that the service's copy of the key is as fresh
-        // as a busy client keeps it: the figure is then the service's revalidation, not how long the key sat idle.
+        // A client keeps calling from a second or so before the disable, so that the service's copy of the key is as
+        // fresh as a busy client keeps it: the figure is then the service's revalidation, not how long the key sat idle.
+        // The extra 0-500 ms are random: the service revalidates every 500 ms from the first call, so a wait of exactly
+        // a second would put the disable just before a revalidation every time.
         var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(1))
+        var calling = TimeSpan.FromMilliseconds(1000 + Random.Shared.Next(500));
+        while (watch.Elapsed < calling)
         {
             Expect(http, signed, SignedTarget, HttpStatusCode.OK, "200000", "a signed GET just before the disable");
             Thread.Sleep(PollMilliseconds);

@@ -15,7 +15,7 @@ public sealed record ServiceOptions
     public int DurationSeconds { get; init; } = 10;
 
     /// <summary>Seconds of the unmeasured run of each endpoint before the first round, for the JIT and the pools (--warmup; 0 for none).</summary>
-    public int WarmupSeconds { get; init; } = 5;
+    public int WarmupSeconds { get; init; } = 15;
 
     /// <summary>Rounds of one verified and one unverified run, in alternating order (--rounds); medians are reported.</summary>
     public int Rounds { get; init; } = 3;
