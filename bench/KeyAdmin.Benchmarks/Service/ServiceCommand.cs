@@ -10,7 +10,7 @@ using KeyAdmin.TestSupport;
 namespace KeyAdmin.Benchmarks.Service;
 
 /// <summary>
-/// <c>service [--engine sqlite|postgres]… [--duration 10] [--warmup 5] [--rounds 3] [--connections 8] [--threads 1]
+/// <c>service [--engine sqlite|postgres]… [--duration 10] [--warmup 15] [--rounds 5] [--connections 8] [--threads 1]
 /// [--json FILE] [--work DIR] [--keep true] [--wrk PATH] [--service DLL]</c>: the example service (a KuCoin-compatible
 /// API on KeyAdmin's authentication handler) under load, over an embedded SQLite store and over PostgreSQL.
 /// </summary>

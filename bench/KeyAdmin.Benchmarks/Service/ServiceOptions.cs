@@ -18,7 +18,7 @@ public sealed record ServiceOptions
     public int WarmupSeconds { get; init; } = 15;
 
     /// <summary>Rounds of one verified and one unverified run, in alternating order (--rounds); medians are reported.</summary>
-    public int Rounds { get; init; } = 3;
+    public int Rounds { get; init; } = 5;
 
     /// <summary>wrk's connections (--connections) and threads (--threads).</summary>
     public int Connections { get; init; } = 8;

@@ -38,6 +38,8 @@ public sealed class ServiceReport
         }
 
         text.AppendLine();
+        text.AppendLine("Ratios: verified over unverified within each round (the two runs next to each other in time), the median of the rounds.");
+        text.AppendLine();
         text.AppendLine("| store | disable seen by a client after | responses after it | refused with 400003 | accepted | other |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (var engine in Engines)
@@ -108,13 +110,20 @@ public sealed class ServiceReport
 
         public LoadRun? AfterDisable => Runs.LastOrDefault(r => r.Endpoint == ServiceCommand.AfterDisable);
 
-        public double ThroughputRatio => Median(Verified, r => r.RequestsPerSecond) / Median(Unverified, r => r.RequestsPerSecond);
+        /// <summary>
+        /// Verified over unverified requests/s: the median of each round's ratio, since the two runs of a round are next
+        /// to each other in time and so see the same load from the rest of the machine.
+        /// </summary>
+        public double ThroughputRatio => PerRound(r => r.RequestsPerSecond);
 
-        public double P50Ratio => Median(Verified, r => r.P50Ms) / Median(Unverified, r => r.P50Ms);
+        public double P50Ratio => PerRound(r => r.P50Ms);
 
-        public double P99Ratio => Median(Verified, r => r.P99Ms) / Median(Unverified, r => r.P99Ms);
+        public double P99Ratio => PerRound(r => r.P99Ms);
 
         /// <summary>The service's CPU time per verified request over an unverified one: the machine's other load disturbs it least.</summary>
-        public double CpuRatio => Median(Verified, r => r.ServiceCpuMicrosecondsPerRequest) / Median(Unverified, r => r.ServiceCpuMicrosecondsPerRequest);
+        public double CpuRatio => PerRound(r => r.ServiceCpuMicrosecondsPerRequest);
+
+        private double PerRound(Func<LoadRun, double> figure) =>
+            ScaleCommand.Median(Verified.Zip(Unverified, (verified, unverified) => figure(verified) / figure(unverified)));
     }
 }
