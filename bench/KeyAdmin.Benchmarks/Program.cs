@@ -3,13 +3,14 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using KeyAdmin.Benchmarks.Scale;
+using KeyAdmin.Benchmarks.Service;
 
 namespace KeyAdmin.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/KeyAdmin.Benchmarks -- [BenchmarkDotNet arguments]</c> runs the
 /// benchmarks (all of them with <c>--filter *</c>); <c>… -- scale --keys 100000 --keys 1000000</c> runs the
-/// scale measurements. See docs/PERFORMANCE.md.
+/// scale measurements; <c>… -- service</c> loads the example service with wrk. See docs/PERFORMANCE.md.
 /// </summary>
 public static class Program
 {
@@ -18,6 +19,11 @@ public static class Program
         if (args.Length > 0 && string.Equals(args[0], "scale", StringComparison.OrdinalIgnoreCase))
         {
             return ScaleCommand.Run(args[1..], Console.Out);
+        }
+
+        if (args.Length > 0 && string.Equals(args[0], "service", StringComparison.OrdinalIgnoreCase))
+        {
+            return ServiceCommand.Run(args[1..], Console.Out);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, Config());

@@ -13,6 +13,9 @@ namespace KeyAdmin.ExampleService;
 /// </summary>
 public static class ExampleService
 {
+    /// <summary>Where the load test's unverified copy of GET /api/v1/accounts lives, when it is mapped at all.</summary>
+    public const string UnverifiedBaselinePrefix = "/unverified";
+
     public static WebApplication Build(RequestVerifier verifier, ExampleServiceOptions? options = null)
     {
         options ??= new ExampleServiceOptions();
@@ -54,6 +57,11 @@ public static class ExampleService
         app.UseAuthorization();
         MapPublic(app);
         MapPrivate(app);
+        if (options.UnverifiedBaselineAccount is { } baseline)
+        {
+            MapUnverifiedBaseline(app, baseline);
+        }
+
         return app;
     }
 
@@ -66,8 +74,7 @@ public static class ExampleService
 
     private static void MapPrivate(WebApplication app)
     {
-        app.MapGet("/api/v1/accounts", (HttpContext http, Exchange exchange, string? currency, string? type) =>
-                KuCoinResponses.Success(exchange.Accounts(Account(http), currency, type)))
+        app.MapGet("/api/v1/accounts", (HttpContext http, Exchange exchange, string? currency, string? type) => Accounts(exchange, Account(http), currency, type))
             .RequireAuthorization(KeyAdminPolicies.Read);
         app.MapGet("/api/v1/orders", (HttpContext http, Exchange exchange, string? status, string? symbol, string? side) =>
                 KuCoinResponses.Success(exchange.Orders(Account(http), status, symbol, side)))
@@ -82,6 +89,18 @@ public static class ExampleService
                 Answer(exchange.Withdraw(Account(http), await Body(http), addressField: "toAddress")))
             .RequireAuthorization(KeyAdminPolicies.Withdraw);
     }
+
+    /// <summary>
+    /// For load tests only (<see cref="ExampleServiceOptions.UnverifiedBaselineAccount"/>): GET /api/v1/accounts's
+    /// handler under <see cref="UnverifiedBaselinePrefix"/>, for one fixed account and without authorization, so
+    /// that the handler does not verify it (it verifies only endpoints that need authorization). A load test then
+    /// measures the same endpoint with and without verification, served by the same process in the same run.
+    /// </summary>
+    private static void MapUnverifiedBaseline(WebApplication app, string account) =>
+        app.MapGet(UnverifiedBaselinePrefix + "/api/v1/accounts", (Exchange exchange, string? currency, string? type) => Accounts(exchange, account, currency, type));
+
+    private static IResult Accounts(Exchange exchange, string account, string? currency, string? type) =>
+        KuCoinResponses.Success(exchange.Accounts(account, currency, type));
 
     private static string Account(HttpContext http) => http.User.FindFirst(KeyAdminClaimTypes.Account)!.Value;
 
@@ -108,4 +127,10 @@ public sealed record ExampleServiceOptions
 
     /// <summary>Networks (CIDR) of such proxies.</summary>
     public IReadOnlyList<string> KnownNetworks { get; init; } = Array.Empty<string>();
+
+    /// <summary>
+    /// For load tests only: when set, GET /unverified/api/v1/accounts answers for this account without any
+    /// authentication (the baseline of bench/KeyAdmin.Benchmarks' service command). Null, and so not mapped, by default.
+    /// </summary>
+    public string? UnverifiedBaselineAccount { get; init; }
 }

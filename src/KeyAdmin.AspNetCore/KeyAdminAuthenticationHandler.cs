@@ -28,6 +28,7 @@ namespace KeyAdmin.AspNetCore;
 /// </remarks>
 public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdminAuthenticationOptions>
 {
+    private static readonly ApiKeyPermission[] Permissions = Enum.GetValues<ApiKeyPermission>();
     private VerificationResult? refusal;
 
     public KeyAdminAuthenticationHandler(IOptionsMonitor<KeyAdminAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder)
@@ -86,13 +87,20 @@ public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdm
             return AuthenticateResult.Fail($"{result.Reason}: {result.Message}");
         }
 
-        var claims = new List<Claim>
+        var claims = new List<Claim>(3 + Permissions.Length)
         {
             new(ClaimTypes.Name, result.Account!),
             new(KeyAdminClaimTypes.Account, result.Account!),
             new(KeyAdminClaimTypes.KeyId, result.KeyId!),
         };
-        claims.AddRange(result.Permissions!.Value.Split().Select(p => new Claim(KeyAdminClaimTypes.Permission, p.ToString())));
+        foreach (var permission in Permissions)
+        {
+            if (result.Permissions!.Value.HasFlag(permission))
+            {
+                claims.Add(new Claim(KeyAdminClaimTypes.Permission, permission.ToString()));
+            }
+        }
+
         var identity = new ClaimsIdentity(claims, Scheme.Name, ClaimTypes.Name, ClaimTypes.Role);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
@@ -117,7 +125,7 @@ public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdm
     /// The permission the endpoint's KeyAdmin policies name (Read when it needs authorization of another kind);
     /// null when the endpoint needs no authorization at all, so that public endpoints cost no verification.
     /// </summary>
-    private async Task<ApiKeyPermission?> RequiredPermissionAsync()
+    private async ValueTask<ApiKeyPermission?> RequiredPermissionAsync()
     {
         var endpoint = Context.GetEndpoint();
         if (endpoint is null)
@@ -164,8 +172,15 @@ public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdm
     }
 
     /// <summary>The body's bytes, buffered so that the endpoint reads it again; null when it is over the limit.</summary>
-    private async Task<ReadOnlyMemory<byte>?> ReadBodyAsync()
+    private async ValueTask<ReadOnlyMemory<byte>?> ReadBodyAsync()
     {
+        // A request that the server knows has no body (HTTP/1.x without Content-Length or chunking, HTTP/2 ended with
+        // its headers) is verified over the empty body it has, without a buffer: reading it would return nothing.
+        if (Context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
         if (Request.ContentLength > Options.MaxBodyBytes)
         {
             return null;

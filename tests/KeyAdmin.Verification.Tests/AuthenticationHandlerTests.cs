@@ -83,6 +83,36 @@ public sealed class AuthenticationHandlerTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.OK, "200000"), (accepted.Status, accepted.Code));
     }
 
+    /// <summary>
+    /// The handler reads no body where the server says there can be none; a body that is there, sent with a length or
+    /// chunked, is still read: on a GET it is refused (the signature covers it, so only the no-body rule can refuse it),
+    /// on a POST it is what the signature is checked over.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ABodyThatIsSent_IsRead_WithALengthOrChunked(bool chunked)
+    {
+        var (trader, traderSecret) = fixture.NewKuCoinKey("trader", ApiKeyPermission.Trade, Passphrase);
+        var get = KcSigned(trader, traderSecret, Passphrase, HttpMethod.Get, "/whoami", "{}");
+        var post = KcSigned(trader, traderSecret, Passphrase, HttpMethod.Post, "/trade", """{"symbol":"BTC-USDT"}""");
+        var tampered = KcSigned(trader, traderSecret, Passphrase, HttpMethod.Post, "/trade", """{"symbol":"BTC-USDT"}""");
+        tampered.Content = new StringContent("""{"symbol":"ETH-USDT"}""", System.Text.Encoding.UTF8, "application/json");
+        foreach (var request in new[] { get, post, tampered })
+        {
+            request.Headers.TransferEncodingChunked = chunked;
+        }
+
+        var onAGet = await Answer(client, get);
+        var onAPost = await Answer(client, post);
+        var changed = await Answer(client, tampered);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "400100"), (onAGet.Status, onAGet.Code));
+        Assert.Contains("carries no body", onAGet.Body.GetProperty("msg").GetString(), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.OK, "200000"), (onAPost.Status, onAPost.Code));
+        Assert.Equal((HttpStatusCode.Unauthorized, "400005"), (changed.Status, changed.Code));
+    }
+
     [Fact]
     public async Task TradeEndpoint_IsReplayProtected_BecauseTheHandlerVerifiesThePermissionThePolicyNames()
     {

@@ -162,7 +162,7 @@ public static class ScaleCommand
         public IReadOnlyDictionary<string, double> Run(string mode, params string[] args)
         {
             var outFile = Path.Combine(work, $"host-{++count}.json");
-            var start = new ProcessStartInfo(Dotnet()) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            var start = new ProcessStartInfo(Support.DotnetHost.Executable()) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
             start.ArgumentList.Add(assembly);
             start.ArgumentList.Add(mode);
             foreach (var arg in args)
@@ -190,17 +190,6 @@ public static class ScaleCommand
             return mode == "make-empty"
                 ? new Dictionary<string, double>()
                 : JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(outFile))!;
-        }
-
-        private static string Dotnet()
-        {
-            if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
-            {
-                return hostPath;
-            }
-
-            var current = Environment.ProcessPath;
-            return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
         }
     }
 }

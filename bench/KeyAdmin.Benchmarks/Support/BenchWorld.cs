@@ -20,20 +20,21 @@ namespace KeyAdmin.Benchmarks.Support;
 /// </summary>
 /// <remarks>
 /// The clock is a <see cref="FakeTimeProvider"/>: codes and signed timestamps stay fresh for as long as a
-/// benchmark runs, and a benchmark that needs a new TOTP step moves the clock itself.
+/// benchmark runs, and a benchmark that needs a new TOTP step moves the clock itself. A world shared with
+/// another process (the service command's) runs on the system clock instead, the clock that process keeps.
 /// </remarks>
 public sealed class BenchWorld : IDisposable
 {
     public static readonly DateTimeOffset Start = new(2030, 1, 1, 0, 0, 10, TimeSpan.Zero);
 
-    private BenchWorld(string folder, string? postgres)
+    private BenchWorld(string folder, string? postgres, TimeProvider time)
     {
         Folder = folder;
         StorePath = Path.Combine(folder, "keyadmin.db");
-        Clock = new FakeTimeProvider(Start);
-        var kek = new FileKeyEncryptionKeySource(StoreLocation.KeyFileFor(StorePath));
+        Time = time;
+        var kek = new FileKeyEncryptionKeySource(KeyFile);
         Store = postgres is null ? SqliteStore.Open(StorePath, kek) : PostgresStore.Open(postgres, kek);
-        Authority = new KeyAdminAuthority(Store, Clock, new Actor("bench", "bench-host"));
+        Authority = new KeyAdminAuthority(Store, Time, new Actor("bench", "bench-host"));
     }
 
     public string Folder { get; }
@@ -41,7 +42,14 @@ public sealed class BenchWorld : IDisposable
     /// <summary>The SQLite file (for PostgreSQL, only the key-encryption key file lives beside this path).</summary>
     public string StorePath { get; }
 
-    public FakeTimeProvider Clock { get; }
+    /// <summary>The key-encryption key file, beside <see cref="StorePath"/>.</summary>
+    public string KeyFile => StoreLocation.KeyFileFor(StorePath);
+
+    /// <summary>The clock the authority keeps: <see cref="Clock"/>, or the system clock.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>The fixed clock, which a benchmark moves itself; a world on the system clock has none.</summary>
+    public FakeTimeProvider Clock => Time as FakeTimeProvider ?? throw new InvalidOperationException("This world runs on the system clock.");
 
     public IKeyAdminStore Store { get; }
 
@@ -50,13 +58,16 @@ public sealed class BenchWorld : IDisposable
     /// <summary>A new store under the system temp folder (or $KEYADMIN_BENCH_DIR, to put it on another disk).</summary>
     public static BenchWorld Create() => Create(postgres: null);
 
-    /// <summary>A new store in the PostgreSQL database <paramref name="postgres"/> names (an empty one).</summary>
-    public static BenchWorld Create(string? postgres)
+    /// <summary>
+    /// A new store in the PostgreSQL database <paramref name="postgres"/> names (an empty one), or an SQLite store when
+    /// it is null; on the fixed clock at <see cref="Start"/>, or on <paramref name="time"/>.
+    /// </summary>
+    public static BenchWorld Create(string? postgres, TimeProvider? time = null)
     {
         var root = Environment.GetEnvironmentVariable("KEYADMIN_BENCH_DIR") is { Length: > 0 } chosen ? chosen : Path.GetTempPath();
         var folder = Path.Combine(root, "keyadmin-bench", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        return new BenchWorld(folder, postgres);
+        return new BenchWorld(folder, postgres, time ?? new FakeTimeProvider(Start));
     }
 
     /// <summary>
@@ -66,7 +77,7 @@ public sealed class BenchWorld : IDisposable
     public void RaiseKeyLimit(int limit)
     {
         var enrollment = Authority.StoreAdministrator.Enrol("bench@example.com");
-        var administrator = new BenchAccount(Core.Accounts.StoreAdministrator.AccountName, Totp.FromBase32(Reveal(enrollment.Secret)), Clock);
+        var administrator = new BenchAccount(Core.Accounts.StoreAdministrator.AccountName, Totp.FromBase32(Reveal(enrollment.Secret)), Time);
         Authority.Authenticators.Confirm(administrator.Name, null, TwoFactorProof.FromCode(administrator.NextCode()));
         Authority.Policy.Set(p => p with { MaxKeysPerAccount = limit }, TwoFactorProof.FromCode(administrator.NextCode()));
     }
@@ -75,7 +86,7 @@ public sealed class BenchWorld : IDisposable
     public BenchAccount NewAccount(string name)
     {
         var enrollment = Authority.Accounts.Create(name, name + "@example.com");
-        var account = new BenchAccount(name, Totp.FromBase32(Reveal(enrollment.Secret)), Clock);
+        var account = new BenchAccount(name, Totp.FromBase32(Reveal(enrollment.Secret)), Time);
         Authority.Authenticators.Confirm(name, null, TwoFactorProof.FromCode(account.NextCode()));
         return account;
     }
@@ -110,7 +121,7 @@ public sealed class BenchWorld : IDisposable
     /// <summary>A signed request as a client sends it, timestamped by the world's clock.</summary>
     public SignedRequest Sign(ApiKey key, byte[] secret, string method, string pathAndQuery, string body, string caller, ApiKeyPermission permission)
     {
-        var timestamp = Clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var timestamp = Time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var bodyBytes = Encoding.UTF8.GetBytes(body);
         return new SignedRequest
         {

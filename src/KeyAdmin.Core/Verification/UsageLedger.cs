@@ -36,8 +36,9 @@ internal sealed class UsageLedger : IDisposable
         timer = new Timer(_ => TryFlush(), null, interval, interval);
     }
 
+    /// <summary>Notes an accepted request; called on every one, so it allocates the new note and nothing else (no closure).</summary>
     public void Accepted(string keyId, DateTimeOffset at, string address) =>
-        lastUse.AddOrUpdate(keyId, _ => new KeyUsage(keyId, at, address), (_, old) => old.At >= at ? old : new KeyUsage(keyId, at, address));
+        lastUse.AddOrUpdate(keyId, static (_, use) => use, static (_, old, use) => old.At >= use.At ? old : use, new KeyUsage(keyId, at, address));
 
     /// <summary>Counts a refusal against <paramref name="keyId"/>, an existing key's id, or against the unknown-key bucket when null.</summary>
     public void Refused(string? keyId, VerificationReason reason, DateTimeOffset at)
