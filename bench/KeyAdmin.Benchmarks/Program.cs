@@ -20,6 +20,16 @@ public static class Program
             return ScaleCommand.Run(args[1..], Console.Out);
         }
 
+        if (args.Length > 0 && string.Equals(args[0], "revocation", StringComparison.OrdinalIgnoreCase))
+        {
+            return Revocation.RevocationCommand.Run(args[1..], Console.Out);
+        }
+
+        if (args.Length > 0 && string.Equals(args[0], "revocation-disabler", StringComparison.OrdinalIgnoreCase))
+        {
+            return Revocation.RevocationCommand.RunDisabler(args[1..]);
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, Config());
         return 0;
     }
