@@ -43,6 +43,12 @@ internal static class StoreRows
     public static readonly string KeyColumns =
         KeyOwnColumns + ", " + Stamp(Tables.Keys, "k.key_id", "k.") + ", " + Aliased("a.", AccountColumns) + ", " + Stamp(Tables.Accounts, "a.account_id", "a.");
 
+    /// <summary>
+    /// A listing's columns: the key's own and its stamp, with its account's version only (the stream checks each
+    /// account's row once, before the keys, in the same snapshot): a third fewer columns read per key.
+    /// </summary>
+    public static readonly string KeyListColumns = KeyOwnColumns + ", " + Stamp(Tables.Keys, "k.key_id", "k.") + ", a.row_version";
+
     // The ordinals follow from the column lists, so that a column added to a table moves its stamp with it.
     public static readonly int KeyStamp = Count(KeyOwnColumns);
     public static readonly int KeyAccount = KeyStamp + 3;

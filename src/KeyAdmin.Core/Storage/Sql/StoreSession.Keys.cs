@@ -97,7 +97,9 @@ internal sealed partial class StoreSession
     /// <summary>Keys in listing order, each checked on its own: a row that fails its seal comes as its refusal.</summary>
     public IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query)
     {
-        var sql = $"SELECT {KeyColumns} FROM {(query.KeyId is null ? dialect.KeyListingFrom : KeyJoin)} WHERE 1 = 1";
+        // The accounts first, each row checked once, in the snapshot the keys are read in.
+        var accounts = ListedAccounts(query.AccountId);
+        var sql = $"SELECT {KeyListColumns} FROM {(query.KeyId is null ? dialect.KeyListingFrom : KeyJoin)} WHERE 1 = 1";
         var parameters = new List<(string, object?)>();
         if (query.AccountId is not null)
         {
@@ -116,9 +118,64 @@ internal sealed partial class StoreSession
             sql += " AND k.status <> 'Deleted'";
         }
 
-        // One account's row is checked once per stream, however many keys it holds.
-        var accounts = new Dictionary<string, CheckedAccount>(StringComparer.Ordinal);
-        return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", r => CheckedKey(r, accounts), parameters.ToArray());
+        return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", r => ListedKey(r, accounts), parameters.ToArray());
+    }
+
+    /// <summary>
+    /// The accounts a listing may name, by id and row version (two rows under one id, where its primary key was taken
+    /// away, are told apart), each with what is wrong with it.
+    /// </summary>
+    private Dictionary<(string Id, long? Version), (string? Name, KeyAdminException? Tampered)> ListedAccounts(string? accountId)
+    {
+        var accounts = new Dictionary<(string, long?), (string?, KeyAdminException?)>();
+        var sql = $"SELECT {AccountSelect} FROM accounts" + (accountId is null ? string.Empty : " WHERE account_id = @id");
+        var parameters = accountId is null ? Array.Empty<(string, object?)>() : new (string, object?)[] { ("id", accountId) };
+        foreach (var (id, version, name, tampered) in QueryList(sql, r =>
+        {
+            var stamp = ReadStamp(r, AccountStamp);
+            var account = Decode(r, Tables.Accounts, row => StoreRows.ReadAccount(row), out var unreadable);
+            if (account is null)
+            {
+                return (IdOf(r), stamp.Version, (string?)null, unreadable);
+            }
+
+            var problem = Problem(Tables.Accounts, account.AccountId, stamp, account, RowSeal.Fields);
+            return (account.AccountId, stamp.Version, account.Name, problem is null ? null : Tampered(Tables.Accounts, account.AccountId, problem));
+        }, parameters))
+        {
+            accounts[(id, version)] = accounts.ContainsKey((id, version))
+                ? (null, Tampered(Tables.Accounts, id, "it is one of two rows under the same id and version"))
+                : (name, tampered);
+        }
+
+        return accounts;
+    }
+
+    /// <summary>A key of a <see cref="StoreRows.KeyListColumns"/> row, checked, with the check of its account's row from <paramref name="accounts"/>.</summary>
+    private Checked<ApiKey> ListedKey(DbDataReader r, Dictionary<(string Id, long? Version), (string? Name, KeyAdminException? Tampered)> accounts)
+    {
+        var key = Decode(r, Tables.Keys, ReadKey, out var unreadable);
+        if (key is null)
+        {
+            return new Checked<ApiKey>(null, unreadable);
+        }
+
+        if (Problem(Tables.Keys, key.KeyId, ReadStamp(r, KeyStamp), key, RowSeal.Fields) is { } keyProblem)
+        {
+            return new Checked<ApiKey>(null, Tampered(Tables.Keys, key.KeyId, keyProblem));
+        }
+
+        var accountVersion = r.IsDBNull(KeyStamp + 3) ? (long?)null : r.GetInt64(KeyStamp + 3);
+        if (!accounts.TryGetValue((key.AccountId, accountVersion), out var account))
+        {
+            return new Checked<ApiKey>(null, Tampered(Tables.Accounts, key.AccountId, "its row changed while the keys were listed"));
+        }
+
+        return account.Tampered is { } tampered
+            ? new Checked<ApiKey>(null, tampered)
+            : account.Name == key.AccountName
+                ? new Checked<ApiKey>(key, null)
+                : new Checked<ApiKey>(null, Tampered(Tables.Accounts, key.AccountId, $"its name is '{account.Name}' where its keys say '{key.AccountName}'"));
     }
 
     public void InsertKey(ApiKey key, byte[] sealedSecret, byte[]? sealedPassphrase)
