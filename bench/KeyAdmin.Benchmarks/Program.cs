@@ -10,7 +10,8 @@ namespace KeyAdmin.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release --project bench/KeyAdmin.Benchmarks -- [BenchmarkDotNet arguments]</c> runs the
 /// benchmarks (all of them with <c>--filter *</c>); <c>… -- scale --keys 100000 --keys 1000000</c> runs the
-/// scale measurements; <c>… -- service</c> loads the example service with wrk. See docs/PERFORMANCE.md.
+/// scale measurements; <c>… -- revocation</c> times a disable across processes; <c>… -- service</c> loads the
+/// example service with wrk. See docs/PERFORMANCE.md.
 /// </summary>
 public static class Program
 {
@@ -24,6 +25,16 @@ public static class Program
         if (args.Length > 0 && string.Equals(args[0], "service", StringComparison.OrdinalIgnoreCase))
         {
             return ServiceCommand.Run(args[1..], Console.Out);
+        }
+
+        if (args.Length > 0 && string.Equals(args[0], "revocation", StringComparison.OrdinalIgnoreCase))
+        {
+            return Revocation.RevocationCommand.Run(args[1..], Console.Out);
+        }
+
+        if (args.Length > 0 && string.Equals(args[0], "revocation-disabler", StringComparison.OrdinalIgnoreCase))
+        {
+            return Revocation.RevocationCommand.RunDisabler(args[1..]);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, Config());

@@ -1,4 +1,5 @@
 using System.Text;
+using KeyAdmin.Core.Accounts;
 using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Compliance;
 using KeyAdmin.Core.Errors;
@@ -407,6 +408,88 @@ public sealed class IntegrityAttackTests : IDisposable
 
         Assert.Single(h.Audit(), r => r.Action == "Store.TamperDetected" && r.Target == "api_keys:" + key.KeyId);
         Assert.True(h.Authority.Audit.Verify().IsIntact);
+    }
+
+    [Fact]
+    public void DecisionSeal_ACachedKeyReEnabledInTheDatabase_IsRefusedAtItsNextRevalidation()
+    {
+        using var revalidating = RevalidatingVerifier();
+        // A key the verifier already holds is revalidated by its decision fields alone (a third of the row): those are
+        // sealed on their own, so setting them back is refused there as the whole row's seal would refuse it.
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Trade);
+        Assert.Equal(VerificationReason.Accepted, revalidating.Verify(attacker.Sign(key, secret, ApiKeyPermission.Trade)).Reason);
+        h.Authority.Keys.Disable(key.KeyId, "leaked");
+        Assert.Equal(VerificationReason.Disabled, revalidating.Verify(attacker.Sign(key, secret, ApiKeyPermission.Trade)).Reason);
+        attacker.Attack($"UPDATE api_keys SET status = 'Enabled', permissions = 15, ip_binding = '0.0.0.0/0' WHERE key_id = '{key.KeyId}'");
+
+        Assert.Equal(VerificationReason.StoreTampered, revalidating.Verify(attacker.Sign(key, secret, ApiKeyPermission.Withdraw)).Reason);
+    }
+
+    [Fact]
+    public void DecisionSeal_ACachedKeysAccountStopsRequiringWithdrawalCodes_IsRefusedAtItsNextRevalidation()
+    {
+        using var revalidating = RevalidatingVerifier();
+        var (key, secret) = attacker.NewKey("withdrawer", ApiKeyPermission.Withdraw, "203.0.113.0/24");
+        h.Authority.Accounts.Update("desk", new AccountChanges { RequireWithdrawalCode = true }, h.Proof(desk.Seed));
+        Assert.Equal(VerificationReason.TwoFactorRequired, revalidating.Verify(attacker.Sign(key, secret, ApiKeyPermission.Withdraw)).Reason);
+        attacker.Attack("UPDATE accounts SET require_withdrawal_code = " + (StoreAttacker.IsPostgres ? "FALSE" : "0"));
+
+        Assert.Equal(VerificationReason.StoreTampered, revalidating.Verify(attacker.Sign(key, secret, ApiKeyPermission.Withdraw)).Reason);
+    }
+
+    [Fact]
+    public void DecisionSeal_ACachedKeysMemoChanged_IsRefusedAtTheNextWholeCheck()
+    {
+        using var revalidating = RevalidatingVerifier();
+        // Columns a verifier does not decide on are checked whole when a key enters the cache and every FullCheckAfter.
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Read);
+        Assert.Equal(VerificationReason.Accepted, revalidating.Verify(Fresh(key, secret)).Reason);
+        attacker.Attack($"UPDATE api_keys SET memo = 'changed' WHERE key_id = '{key.KeyId}'");
+        Assert.Equal(VerificationReason.Accepted, revalidating.Verify(Fresh(key, secret)).Reason);
+
+        h.Clock.Advance(new VerifierOptions().FullCheckAfter);
+
+        Assert.Equal(VerificationReason.StoreTampered, revalidating.Verify(Fresh(key, secret)).Reason);
+    }
+
+    [Fact]
+    public void DecisionSeal_TakenAway_TheKeyIsReadWholeAndStillChecked()
+    {
+        using var revalidating = RevalidatingVerifier();
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Read);
+        Assert.Equal(VerificationReason.Accepted, revalidating.Verify(Fresh(key, secret)).Reason);
+        attacker.Attack($"UPDATE api_keys SET decision_mac = NULL WHERE key_id = '{key.KeyId}'");
+        Assert.Equal(VerificationReason.Accepted, revalidating.Verify(Fresh(key, secret)).Reason);
+
+        // Without its decision seal the row is read whole, whose seal still refuses any change.
+        attacker.Attack($"UPDATE api_keys SET status = 'Disabled' WHERE key_id = '{key.KeyId}'");
+        Assert.Equal(VerificationReason.StoreTampered, revalidating.Verify(Fresh(key, secret)).Reason);
+    }
+
+    [Fact]
+    public void DecisionSeal_CopiedFromAnotherKey_DoesNotFit()
+    {
+        using var revalidating = RevalidatingVerifier();
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Read);
+        var (other, _) = attacker.NewKey("other", ApiKeyPermission.Read);
+        Assert.Equal(VerificationReason.Accepted, revalidating.Verify(Fresh(key, secret)).Reason);
+        attacker.Attack($"UPDATE api_keys SET decision_mac = (SELECT decision_mac FROM api_keys WHERE key_id = '{other.KeyId}') WHERE key_id = '{key.KeyId}'");
+
+        Assert.Equal(VerificationReason.StoreTampered, revalidating.Verify(Fresh(key, secret)).Reason);
+    }
+
+    /// <summary>
+    /// A verifier that revalidates on every request and hears of no change: every lookup after the first is a
+    /// revalidation (what the decision seal is for), however the change watch's timing falls.
+    /// </summary>
+    private RequestVerifier RevalidatingVerifier() =>
+        new(h.Store, h.Clock, new VerifierOptions { RevalidateAfter = TimeSpan.Zero, WatchChanges = false, FlushInterval = TimeSpan.FromHours(1) });
+
+    /// <summary>A new request (a later timestamp): the same one twice would be a replay.</summary>
+    private SignedRequest Fresh(ApiKey key, byte[] secret)
+    {
+        h.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        return attacker.Sign(key, secret, ApiKeyPermission.Read);
     }
 
     [Fact]

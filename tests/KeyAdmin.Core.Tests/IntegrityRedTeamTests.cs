@@ -363,7 +363,11 @@ public sealed class IntegrityRedTeamTests : IDisposable
         h.Authority.Accounts.Create("desk", "other@example.com");
         attacker.Attack("UPDATE accounts SET name_key = 'desk'");
 
-        var e = Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "bot" }, h.Proof(desk.Seed)));
+        // Opened afresh, as the next process to use the file would: a connection that read the schema before the edit
+        // of sqlite_schema (which does not announce itself) may still use the index the attacker took out of it.
+        using var reopened = h.OpenStore();
+        var authority = new KeyAdmin.Core.Authority.KeyAdminAuthority(reopened, h.Clock, new KeyAdmin.Core.Audit.Actor("tester", "host"));
+        var e = Refusal.Expect(KeyAdminError.StoreTampered, () => authority.Keys.Create(new NewKeyRequest { Account = "desk", Name = "bot" }, h.Proof(desk.Seed)));
         Assert.Contains("accounts named 'desk'", e.Message, StringComparison.Ordinal);
     }
 
@@ -506,9 +510,9 @@ public sealed class IntegrityRedTeamTests : IDisposable
     {
         var sealedTables = new[] { "accounts", "authenticators", "api_keys", "policy", Meta };
         var dropped = sealedTables.SelectMany(t => new[] { $"ALTER TABLE {t} DROP COLUMN row_version", $"ALTER TABLE {t} DROP COLUMN row_mac" })
-            .Concat(new[] { "pending_delivery", "vault_name", "vault_secret_name", "rotated_from", "rotated_to", "passphrase", "key_versions", "withdrawal_failures", "withdrawal_locked_until" }.Select(c => $"ALTER TABLE api_keys DROP COLUMN {c}"))
+            .Concat(new[] { "pending_delivery", "vault_name", "vault_secret_name", "rotated_from", "rotated_to", "passphrase", "key_versions", "withdrawal_failures", "withdrawal_locked_until", "decision_mac" }.Select(c => $"ALTER TABLE api_keys DROP COLUMN {c}"))
             .Concat(new[] { "min_binding_prefix_v4", "min_binding_prefix_v6", "recovery_seconds" }.Select(c => $"ALTER TABLE policy DROP COLUMN {c}"))
-            .Concat(new[] { "recovery_started_at", "recovery_until" }.Select(c => $"ALTER TABLE accounts DROP COLUMN {c}"))
+            .Concat(new[] { "recovery_started_at", "recovery_until", "decision_mac" }.Select(c => $"ALTER TABLE accounts DROP COLUMN {c}"))
             .Concat(new[] { "scope", "suspended_at" }.Select(c => $"ALTER TABLE authenticators DROP COLUMN {c}"))
             .Concat(new[] { "row_refs", "hash", "prev_hash", "account_id" }.Select(c => $"ALTER TABLE audit DROP COLUMN {c}"));
 #if POSTGRES

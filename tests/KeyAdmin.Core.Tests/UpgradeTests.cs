@@ -99,6 +99,7 @@ public sealed class UpgradeTests : IDisposable
         }
 
         // A store of schema 5: sealed rows, none of what schemas 6 and 7 added, and a chain without account ids.
+        UndoSchemaEight();
         UndoSchemaSeven();
         UndoSchemaSix();
         RechainWithoutAccountIds();
@@ -157,6 +158,7 @@ public sealed class UpgradeTests : IDisposable
 
         // What a writer of the database would do to have its edits sealed by the next open: take away what
         // schemas 6 and 7 added (so that the migrations after 4 run again), then the seals.
+        UndoSchemaEight();
         UndoSchemaSeven();
         UndoSchemaSix();
         foreach (var table in new[] { "accounts", "authenticators", "api_keys", "policy", "rotations", Meta })
@@ -177,6 +179,10 @@ public sealed class UpgradeTests : IDisposable
     }
 
     /// <summary>Takes away what schema 7 added (the recovery of an authenticator, scopes, withdrawal lockouts, audit account ids).</summary>
+    /// <summary>Takes away what schema 8 added: the decision seals.</summary>
+    private void UndoSchemaEight() =>
+        RawDb.Execute(store, "ALTER TABLE api_keys DROP COLUMN decision_mac; ALTER TABLE accounts DROP COLUMN decision_mac");
+
     private void UndoSchemaSeven()
     {
         // The trigger names the withdrawal columns; UndoSchemaSix replaces this stand-in as it does schema 6's.

@@ -14,3 +14,9 @@ public readonly record struct Checked<T>(T? Value, KeyAdminException? Tampered)
 
 /// <summary>A row that fails its integrity check, as the integrity scan reports it.</summary>
 public sealed record TamperedRow(string Table, string RowId, string Problem);
+
+/// <summary>
+/// A key as a verifier reads it: what it decides on when the key's and its account's seals hold (else
+/// <see cref="Tampered"/>), and the sealed secret and passphrase, which AES-GCM authenticates on their own.
+/// </summary>
+public sealed record KeyMaterial(Keys.KeyDecision? Key, KeyAdminException? Tampered, byte[]? SealedSecret, byte[]? SealedPassphrase);

@@ -29,8 +29,15 @@ public interface IStoreReader
 
     ApiKey? FindKey(string keyId);
 
-    /// <summary>A key with its account, both checked, from one row: what a verifier needs to decide.</summary>
-    (ApiKey Key, Account Account)? FindKeyWithAccount(string keyId);
+    /// <summary>
+    /// Everything a verifier needs of a key, from one statement: the key (checked, or its refusal), its account, and
+    /// its sealed secret and passphrase. Null when there is no such key.
+    /// </summary>
+    /// <remarks>
+    /// Reads the key's decision fields, checked against their own seal (a third of the row); with
+    /// <paramref name="whole"/>, the whole key and account rows, checked against their row seals.
+    /// </remarks>
+    KeyMaterial? FindKeyMaterial(string keyId, bool whole = false);
 
     ApiKey? FindKeyByName(string accountId, string name);
 

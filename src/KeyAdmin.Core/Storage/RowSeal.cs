@@ -32,22 +32,68 @@ internal sealed class RowSeal
         return colon < 0 ? ("(unknown)", reference ?? string.Empty) : (reference![..colon], reference[(colon + 1)..]);
     }
 
-    public byte[] Of(string table, string id, long version, Action<Canonical> fields)
+    public byte[] Of(string table, string id, long version, Action<Canonical> fields) => Of(table, id, version, fields, static (c, f) => f(c));
+
+    public byte[] Of<T>(string table, string id, long version, T row, Action<Canonical, T> fields)
     {
-        var canonical = new Canonical().Add(table).Add(id).Add(version);
-        fields(canonical);
-        return HMACSHA256.HashData(key, canonical.ToBytes());
+        var mac = new byte[Size];
+        Compute(table, id, version, row, fields, mac);
+        return mac;
     }
 
     public bool Matches(byte[]? stored, string table, string id, long version, Action<Canonical> fields) =>
-        stored is { Length: Size } && CryptographicOperations.FixedTimeEquals(stored, Of(table, id, version, fields));
+        Matches(stored, table, id, version, fields, static (c, f) => f(c));
 
-    // Columns added after schema 5 (the first with seals) come in groups, each sealed only when it differs from what
-    // its migration gave the rows sealed before it, so those rows keep their seals; a group is either absent (exactly
-    // those values) or present with a tag or an arity of its own, so no two different rows share a canonical form,
-    // and a group set back to its absent values no longer matches the seal it was written with.
+    /// <summary>Whether <paramref name="stored"/> is the seal of <paramref name="row"/>; computed into the stack, compared in constant time.</summary>
+    public bool Matches<T>(byte[]? stored, string table, string id, long version, T row, Action<Canonical, T> fields)
+    {
+        if (stored is not { Length: Size })
+        {
+            return false;
+        }
 
-    // The pending reset (schema 7).
+        Span<byte> expected = stackalloc byte[Size];
+        Compute(table, id, version, row, fields, expected);
+        return CryptographicOperations.FixedTimeEquals(stored, expected);
+    }
+
+    private void Compute<T>(string table, string id, long version, T row, Action<Canonical, T> fields, Span<byte> destination)
+    {
+        var canonical = Canonical.Rent();
+        try
+        {
+            canonical.Add(table).Add(id).Add(version);
+            fields(canonical, row);
+            HMACSHA256.HashData(key, canonical.Span, destination);
+        }
+        finally
+        {
+            canonical.Return();
+        }
+    }
+
+    /// <summary>The seal over a key's decision fields (<see cref="KeyDecision"/>) sits under its own name: never taken for the row's seal.</summary>
+    public const string KeyDecisions = "api_keys#decisions";
+
+    public const string AccountDecisions = "accounts#decisions";
+
+    // A key's decision seal (schema 8): what a verifier decides on, so that an uncached verification reads and
+    // checks only these columns. The row's own seal still covers every column, these included. Both are written by
+    // every change of the row; a row without a decision seal (written before schema 8) is read whole instead.
+    public static void DecisionFields(Canonical c, ApiKey k) =>
+        Decision(c, k.AccountId, k.Permissions, k.IpBinding, k.StoredStatus, k.ExpiresAt, k.HasPassphrase, k.KeyVersions);
+
+    public static void DecisionFields(Canonical c, KeyDecision k) =>
+        Decision(c, k.AccountId, k.Permissions, k.IpBinding, k.StoredStatus, k.ExpiresAt, k.HasPassphrase, k.KeyVersions);
+
+    public static void DecisionFields(Canonical c, Account a) => AccountDecision(c, (a.Name, a.RequireWithdrawalCode));
+
+    /// <summary>An account's decision fields: the name a verifier reports and its withdrawal rule.</summary>
+    public static void AccountDecision(Canonical c, (string Name, bool RequireWithdrawalCode) a) => c.Add(a.Name).Add(a.RequireWithdrawalCode);
+
+    private static void Decision(Canonical c, string accountId, ApiKeyPermission permissions, IReadOnlyList<IpRule> binding, ApiKeyStatus status, DateTimeOffset? expires, bool hasPassphrase, KuCoinKeyVersions versions) => c
+        .Add(accountId).Add((long)permissions).Add(IpBinding.Serialize(binding)).Add(status.ToString()).Add(expires).Add(hasPassphrase).Add((long)versions);
+
     public static void Fields(Canonical c, Account a)
     {
         c.Add(a.Name).Add(a.Email).Add(a.CreatedAt).Add(a.CreatedBy).Add(a.KeyLimit).Add(a.FailedCodeCount).Add(a.LockedUntil).Add(a.RequireWithdrawalCode);

@@ -43,10 +43,44 @@ internal static class StoreRows
     public static readonly string KeyColumns =
         KeyOwnColumns + ", " + Stamp(Tables.Keys, "k.key_id", "k.") + ", " + Aliased("a.", AccountColumns) + ", " + Stamp(Tables.Accounts, "a.account_id", "a.");
 
+    /// <summary>
+    /// A listing's columns: the key's own and its stamp, with its account's version only (the stream checks each
+    /// account's row once, before the keys, in the same snapshot): a third fewer columns read per key.
+    /// </summary>
+    public static readonly string KeyListColumns = KeyOwnColumns + ", " + Stamp(Tables.Keys, "k.key_id", "k.") + ", a.row_version";
+
     // The ordinals follow from the column lists, so that a column added to a table moves its stamp with it.
     public static readonly int KeyStamp = Count(KeyOwnColumns);
     public static readonly int KeyAccount = KeyStamp + 3;
     public static readonly int KeyAccountStamp = KeyAccount + Count(AccountColumns);
+
+    /// <summary>Where a whole-row lookup for a verifier (<c>KeyColumns, k.secret, k.passphrase</c>) finds the sealed secret.</summary>
+    public static readonly int KeyMaterialSecret = KeyAccountStamp + 3;
+
+    /// <summary>
+    /// A verifier's lookup: the key's decision fields, its sealed secret and passphrase, its decision stamp, then its
+    /// account's name, withdrawal rule and decision stamp (RowSeal.DecisionFields). A third of the whole row.
+    /// </summary>
+    public static readonly string DecisionColumns =
+        "k.key_id, k.account_id, k.permissions, k.ip_binding, k.status, k.expires_at, k.passphrase IS NOT NULL, k.key_versions, k.secret, k.passphrase, " +
+        Stamp(Tables.Keys, "k.key_id", "k.", "decision_mac") + ", a.name, a.require_withdrawal_code, " + Stamp(Tables.Accounts, "a.account_id", "a.", "decision_mac");
+
+    public const int DecisionKeyStamp = 10;
+    public const int DecisionAccount = 13;
+    public const int DecisionAccountStamp = 15;
+
+    /// <summary>A key's decision fields as <see cref="DecisionColumns"/> selects them, its account's with them.</summary>
+    public static KeyDecision ReadDecision(DbDataReader r) => new(
+        r.GetString(0),
+        r.GetString(1),
+        r.GetString(DecisionAccount),
+        (ApiKeyPermission)r.GetInt32(2),
+        IpBinding.Deserialize(r.GetString(3)),
+        Exact<ApiKeyStatus>(r.GetString(4)),
+        NullableTime(r, 5),
+        r.GetBoolean(6),
+        (KuCoinKeyVersions)r.GetInt32(7),
+        r.GetBoolean(DecisionAccount + 1));
 
     public static readonly string AccountSelect = AccountColumns + ", " + Stamp(Tables.Accounts, "account_id");
     public static readonly int AccountStamp = Count(AccountColumns);
@@ -66,8 +100,8 @@ internal static class StoreRows
     /// <summary>
     /// A sealed row's version and MAC, and the latest version of the row that the audit chain's row index records.
     /// </summary>
-    public static string Stamp(string table, string idColumn, string alias = "") =>
-        $"{alias}row_version, {alias}row_mac, (SELECT max(ix.seq) FROM audit_rows ix WHERE ix.row_ref = '{table}:' || {idColumn})";
+    public static string Stamp(string table, string idColumn, string alias = "", string macColumn = "row_mac") =>
+        $"{alias}row_version, {alias}{macColumn}, (SELECT max(ix.seq) FROM audit_rows ix WHERE ix.row_ref = '{table}:' || {idColumn})";
 
     public static RowStamp ReadStamp(DbDataReader r, int ordinal) => new(
         r.IsDBNull(ordinal) ? null : r.GetInt64(ordinal),

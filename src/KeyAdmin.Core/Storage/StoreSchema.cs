@@ -226,6 +226,13 @@ internal static class StoreSchema
             new AddColumn("policy", Required("recovery_seconds", Long, 86400)),
             new AddColumn("audit", Optional("account_id", Text)),
         }),
+
+        new("8: a second seal over what a verifier decides on, so that an uncached verification reads a third of the row", new SchemaStep[]
+        {
+            // RowSeal.KeyDecisions / AccountDecisions; NULL on rows written before (they are read whole).
+            new AddColumn("api_keys", Optional("decision_mac", Blob)),
+            new AddColumn("accounts", Optional("decision_mac", Blob)),
+        }),
     };
 
     public static int CurrentVersion => Migrations.Count;

@@ -39,6 +39,10 @@ public sealed class RequestVerifier : IDisposable
     private readonly UsageLedger ledger;
     private readonly Operations operations;
     private readonly string location;
+    private readonly IDisposable? changes;
+
+    // Counts the changes heard of; a lookup that a change overtook is not trusted for RevalidateAfter.
+    private long changeGeneration;
 
     public RequestVerifier(IKeyAdminStore store, TimeProvider clock, VerifierOptions? options = null)
     {
@@ -51,6 +55,7 @@ public sealed class RequestVerifier : IDisposable
         ledger = new UsageLedger(store, this.options.FlushInterval, this.options.RefusalCounters, actor);
         operations = new Operations(store, clock, actor);
         KeyChangeSignal.Changed += OnKeyChanged;
+        changes = this.options.WatchChanges ? store.WatchChanges(OnRowsChanged, this.options.ChangePollInterval) : null;
     }
 
     public VerificationResult Verify(SignedRequest request)
@@ -165,6 +170,7 @@ public sealed class RequestVerifier : IDisposable
 
     public void Dispose()
     {
+        changes?.Dispose();
         KeyChangeSignal.Changed -= OnKeyChanged;
         ledger.Dispose();
         foreach (var entry in cache.Values)
@@ -375,72 +381,19 @@ public sealed class RequestVerifier : IDisposable
             return cached;
         }
 
-        var loaded = store.Read(reader =>
+        // One statement, outside any transaction: the key, its account, their checks, and the sealed secret and
+        // passphrase (on PostgreSQL one round trip, prepared on the pooled connection).
+        var generation = Volatile.Read(ref changeGeneration);
+        // A key entering the cache is read whole; a revalidation reads what the verifier decides on, and the whole row
+        // again every FullCheckAfter.
+        var whole = cached is null || cached.Tampered is not null || now - cached.FullCheckedAt >= options.FullCheckAfter;
+        var loaded = store.ReadStatement(reader => reader.FindKeyMaterial(keyId, whole)) is { } material ? Load(keyId, material, cached, now, whole) : null;
+        if (loaded is not null && Volatile.Read(ref changeGeneration) != generation)
         {
-            ApiKey? key;
-            Accounts.Account? account;
-            KeyAdminException? tampered = null;
-            try
-            {
-                (key, account) = reader.FindKeyWithAccount(keyId) is { } found ? found : (null, null);
-            }
-            catch (KeyAdminException e) when (e.Error == KeyAdminError.StoreTampered)
-            {
-                (key, account, tampered) = (null, null, e);
-            }
-
-            if (tampered is null && (key is null || key.StoredStatus == ApiKeyStatus.Deleted))
-            {
-                return null;
-            }
-
-            // A passphrase and the versions that use it come together (the row's seal covers both): a key with one
-            // and not the other is not used at all.
-            if (key is not null && key.HasPassphrase != (key.KeyVersions != KuCoinKeyVersions.None))
-            {
-                return null;
-            }
-
-            var requireCode = account?.RequireWithdrawalCode ?? false;
-            if (cached is not null && key is not null && cached.Key?.HasPassphrase == key.HasPassphrase && cached.Tampered is null)
-            {
-                return cached with { Key = key, RequireWithdrawalCode = requireCode, CheckedAt = now };
-            }
-
-            // AES-GCM under the key id: a secret that opens is this key's, whatever happened to its row.
-            var sealedSecret = reader.ReadSealedSecret(keyId);
-            if (sealedSecret is null)
-            {
-                return null;
-            }
-
-            byte[] secret;
-            try
-            {
-                secret = store.Secrets.Open(sealedSecret, SealIdentity.ApiKey(keyId));
-            }
-            catch (CryptographicException)
-            {
-                return null;
-            }
-
-            if (key is null)
-            {
-                return new CachedKey(null, secret, null, requireCode, now, tampered);
-            }
-
-            try
-            {
-                return new CachedKey(key, secret, PassphraseMac(reader, key, secret), requireCode, now);
-            }
-            catch (Exception e) when (e is CryptographicException or KeyAdminException { Error: KeyAdminError.StoreTampered })
-            {
-                // A passphrase gone, or one that does not open under this key's id, was put there outside KeyAdmin: the
-                // key is refused like a tampered row (and only a caller who holds the secret learns it), never thrown.
-                return new CachedKey(null, secret, null, requireCode, now, e as KeyAdminException ??
-                    Storage.Sql.StoreSession.Tampered(Storage.Tables.Keys, keyId, "its sealed passphrase does not open under its id"));
-            }
-        });
+            // A change was committed while this read ran, and it may be older than the change: kept, but read again
+            // on the next request rather than trusted for RevalidateAfter.
+            loaded = loaded with { CheckedAt = DateTimeOffset.MinValue };
+        }
 
         if (loaded is null)
         {
@@ -452,8 +405,64 @@ public sealed class RequestVerifier : IDisposable
         return loaded;
     }
 
+    /// <summary>The cache entry for a key as read; null when it is deleted, or when nothing usable is there.</summary>
+    private CachedKey? Load(string keyId, KeyMaterial material, CachedKey? cached, DateTimeOffset now, bool whole)
+    {
+        var (key, tampered) = (material.Key, material.Tampered);
+        if (tampered is null && (key is null || key.StoredStatus == ApiKeyStatus.Deleted))
+        {
+            return null;
+        }
+
+        // A passphrase and the versions that use it come together (the row's seal covers both): a key with one
+        // and not the other is not used at all.
+        if (key is not null && key.HasPassphrase != (key.KeyVersions != KuCoinKeyVersions.None))
+        {
+            return null;
+        }
+
+        var requireCode = key?.RequireWithdrawalCode ?? false;
+        if (cached is not null && key is not null && cached.Key?.HasPassphrase == key.HasPassphrase && cached.Tampered is null)
+        {
+            return cached with { Key = key, RequireWithdrawalCode = requireCode, CheckedAt = now, FullCheckedAt = whole ? now : cached.FullCheckedAt };
+        }
+
+        // AES-GCM under the key id: a secret that opens is this key's, whatever happened to its row.
+        if (material.SealedSecret is not { } sealedSecret)
+        {
+            return null;
+        }
+
+        byte[] secret;
+        try
+        {
+            secret = store.Secrets.Open(sealedSecret, SealIdentity.ApiKey(keyId));
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+
+        if (key is null)
+        {
+            return new CachedKey(null, secret, null, requireCode, now, now, tampered);
+        }
+
+        try
+        {
+            return new CachedKey(key, secret, PassphraseMac(key, material.SealedPassphrase, secret), requireCode, now, whole ? now : DateTimeOffset.MinValue);
+        }
+        catch (Exception e) when (e is CryptographicException or KeyAdminException { Error: KeyAdminError.StoreTampered })
+        {
+            // A passphrase gone, or one that does not open under this key's id, was put there outside KeyAdmin: the
+            // key is refused like a tampered row (and only a caller who holds the secret learns it), never thrown.
+            return new CachedKey(null, secret, null, requireCode, now, now, e as KeyAdminException ??
+                Storage.Sql.StoreSession.Tampered(Storage.Tables.Keys, keyId, "its sealed passphrase does not open under its id"));
+        }
+    }
+
     /// <summary>HMAC-SHA256(secret, passphrase): all the verifier keeps of a passphrase; the passphrase itself is wiped.</summary>
-    private byte[]? PassphraseMac(IStoreReader reader, ApiKey key, byte[] secret)
+    private byte[]? PassphraseMac(KeyDecision key, byte[]? sealedPassphrase, byte[] secret)
     {
         if (!key.HasPassphrase)
         {
@@ -461,8 +470,11 @@ public sealed class RequestVerifier : IDisposable
         }
 
         // The row's seal says the key has a passphrase; AES-GCM says this one is the key's.
-        var sealedPassphrase = reader.ReadSealedPassphrase(key.KeyId)
-            ?? throw Storage.Sql.StoreSession.Tampered(Storage.Tables.Keys, key.KeyId, "it has lost the passphrase its seal says it has");
+        if (sealedPassphrase is null)
+        {
+            throw Storage.Sql.StoreSession.Tampered(Storage.Tables.Keys, key.KeyId, "it has lost the passphrase its seal says it has");
+        }
+
         var passphrase = store.Secrets.Open(sealedPassphrase, SealIdentity.ApiKeyPassphrase(key.KeyId));
         try
         {
@@ -474,7 +486,7 @@ public sealed class RequestVerifier : IDisposable
         }
     }
 
-    private (VerificationReason Reason, string Message)? ConfirmWithdrawal(ApiKey key, string? code)
+    private (VerificationReason Reason, string Message)? ConfirmWithdrawal(KeyDecision key, string? code)
     {
         if (string.IsNullOrEmpty(code))
         {
@@ -501,25 +513,50 @@ public sealed class RequestVerifier : IDisposable
     /// Counted against the key only when it exists (<paramref name="key"/>); made-up ids share one counter, so a
     /// caller without a key cannot add a counter, or an audit record, per id it invents.
     /// </summary>
-    private VerificationResult Refuse(ApiKey? key, string? keyId, VerificationReason reason, string message, DateTimeOffset now)
+    private VerificationResult Refuse(KeyDecision? key, string? keyId, VerificationReason reason, string message, DateTimeOffset now)
     {
         ledger.Refused(key?.KeyId, reason, now);
         return new VerificationResult(reason, keyId, key?.AccountName, message);
+    }
+
+    /// <summary>Rows that another process (or this one) committed: their keys, and every key of their accounts, are read again.</summary>
+    private void OnRowsChanged(IReadOnlyCollection<string> rows)
+    {
+        Interlocked.Increment(ref changeGeneration);
+        foreach (var row in rows)
+        {
+            var (table, id) = Storage.RowSeal.Split(row);
+            if (table == Storage.Tables.Keys)
+            {
+                Forget(id);
+            }
+            else if (table == Storage.Tables.Accounts)
+            {
+                foreach (var cached in cache.Where(c => c.Value.Key?.AccountId == id).Select(c => c.Key).ToList())
+                {
+                    Forget(cached);
+                }
+            }
+        }
     }
 
     private void OnKeyChanged(string storeLocation, string keyId)
     {
         if (string.Equals(storeLocation, location, StringComparison.Ordinal))
         {
-            cache.TryRemove(keyId, out _);
+            Interlocked.Increment(ref changeGeneration);
+            Forget(keyId);
         }
     }
+
+    /// <summary>Drops a key from the cache; the next request reads it again. (A request using the entry right now still has it.)</summary>
+    private void Forget(string keyId) => cache.TryRemove(keyId, out _);
 
     /// <summary>
     /// A key as the verifier holds it: its record, its secret and HMAC(secret, passphrase) for a key with one; one
     /// whose row fails its check keeps only its (authentic) secret and the refusal.
     /// </summary>
-    private sealed record CachedKey(ApiKey? Key, byte[] Secret, byte[]? PassphraseMac, bool RequireWithdrawalCode, DateTimeOffset CheckedAt, KeyAdminException? Tampered = null)
+    private sealed record CachedKey(KeyDecision? Key, byte[] Secret, byte[]? PassphraseMac, bool RequireWithdrawalCode, DateTimeOffset CheckedAt, DateTimeOffset FullCheckedAt, KeyAdminException? Tampered = null)
     {
         public void Wipe()
         {

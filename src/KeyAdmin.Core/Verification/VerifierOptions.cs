@@ -7,10 +7,29 @@ public sealed record VerifierOptions
     public TimeSpan TimestampWindow { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// How long a cached key is trusted before its state is read again: the bound on how late another process's
-    /// Disable-ApiKey takes effect here (R9 asks for one second; the default leaves half of it for the read).
+    /// How long a cached key is trusted before its state is read again whatever else happens: the safety net under the
+    /// change watch (<see cref="WatchChanges"/>), and the bound on how late another process's Disable-ApiKey takes
+    /// effect here when the watch cannot tell (R9 asks for one second; the default leaves half of it for the read).
     /// </summary>
     public TimeSpan RevalidateAfter { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How often a cached key's whole row (and its account's) is read again and checked against its row seal. A key
+    /// entering the cache is always checked whole; revalidations in between read and check only what the verifier
+    /// decides on, against its own seal (docs/SECURITY.md), so a change to a key's other columns (memo, name …)
+    /// made outside KeyAdmin is refused here within this time.
+    /// </summary>
+    public TimeSpan FullCheckAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Drop a cached key as soon as any process commits a change to it or its account: PostgreSQL notifies the
+    /// verifier on commit; on SQLite it looks at the file's change counter every <see cref="ChangePollInterval"/>.
+    /// Nothing is read per request either way.
+    /// </summary>
+    public bool WatchChanges { get; init; } = true;
+
+    /// <summary>How often a verifier over SQLite looks at the file's change counter (an in-memory read).</summary>
+    public TimeSpan ChangePollInterval { get; init; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>How often last use and refusal counts are written to the store (coalesced, not per request).</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(2);

@@ -20,6 +20,12 @@ public sealed class StoreAttacker : IDisposable
     public const string Meta = "meta";
 #endif
     public const string Caller = "203.0.113.7";
+
+#if POSTGRES
+    public const bool IsPostgres = true;
+#else
+    public const bool IsPostgres = false;
+#endif
     private readonly Harness h = new();
 
     public StoreAttacker()

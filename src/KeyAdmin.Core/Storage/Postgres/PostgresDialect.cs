@@ -34,6 +34,11 @@ internal sealed class PostgresDialect : SqlDialect
         $"WHERE n.nspname = '{PostgresSchema.Name}' AND (c.relkind IN ('v', 'm', 'f', 'p') OR c.relrowsecurity OR c.relforcerowsecurity " +
         "OR EXISTS (SELECT 1 FROM pg_rewrite w WHERE w.ev_class = c.oid)) ORDER BY c.relname";
 
+    /// <summary>The channel every verifier of the store listens on (<see cref="PostgresChangeWatch"/>).</summary>
+    public const string ChangeChannel = "keyadmin_changes";
+
+    public override string? ChangeNotification => $"SELECT pg_notify('{ChangeChannel}', @seq)";
+
     public override string StringAggregate(string column) => $"string_agg({column}, ',')";
 
     public override string Contains(string haystack, string needle) => $"strpos({haystack}, {needle}) > 0";

@@ -68,6 +68,14 @@ public sealed class PostgresStore : SqlStore
             settings.ApplicationName = "KeyAdmin";
         }
 
+        // The store's statements are a fixed set: each is prepared on a physical connection the second time it runs
+        // there and kept (Npgsql's automatic preparation), so a verifier's lookup is Bind/Execute, not a parse.
+        if (settings.MaxAutoPrepare == 0)
+        {
+            settings.MaxAutoPrepare = 64;
+            settings.AutoPrepareMinUsages = 2;
+        }
+
         if (readOnly)
         {
             settings.Options = ((settings.Options ?? string.Empty) + " -c default_transaction_read_only=on").Trim();
@@ -210,6 +218,29 @@ public sealed class PostgresStore : SqlStore
         }
     }
 
+    private protected override ChangeWatch StartWatch(Action<IReadOnlyCollection<string>> onChanged, TimeSpan pollInterval) =>
+        new PostgresChangeWatch(this, dataSource, onChanged);
+
+    private protected override T RunStatement<T>(Func<StoreSession, T> statement)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var connection = OpenConnection();
+                return statement(Session(connection, null));
+            }
+            catch (Exception e) when (attempt < MaxAttempts && PostgresFaults.IsRetryable(e))
+            {
+                Thread.Sleep(Backoff(attempt));
+            }
+            catch (NpgsqlException e)
+            {
+                throw PostgresFaults.Translate(e, Location);
+            }
+        }
+    }
+
     /// <summary>Streams rows on a connection of their own; the query is retried like a read until its first row arrives.</summary>
     private protected override IEnumerable<T> Stream<T>(Func<StoreSession, IEnumerable<T>> query)
     {
@@ -273,7 +304,7 @@ public sealed class PostgresStore : SqlStore
         }
     }
 
-    private StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction transaction) =>
+    private StoreSession Session(NpgsqlConnection connection, NpgsqlTransaction? transaction) =>
         new(connection, transaction, new FreshCommands(connection), PostgresDialect.Instance, Integrity);
 
     /// <summary>Opens a pooled connection; a server that cannot be reached is refused at once, never retried.</summary>

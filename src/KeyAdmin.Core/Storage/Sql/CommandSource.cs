@@ -11,7 +11,7 @@ internal interface ICommandSource
     /// connection): the caller must not dispose it, nor run it again while its reader is open. Otherwise the caller
     /// disposes it.
     /// </summary>
-    DbCommand Command(string sql, DbTransaction transaction, out bool kept);
+    DbCommand Command(string sql, DbTransaction? transaction, out bool kept);
 }
 
 /// <summary>A new command every time, for engines whose provider prepares statements itself.</summary>
@@ -21,7 +21,7 @@ internal sealed class FreshCommands : ICommandSource
 
     public FreshCommands(DbConnection connection) => this.connection = connection;
 
-    public DbCommand Command(string sql, DbTransaction transaction, out bool kept)
+    public DbCommand Command(string sql, DbTransaction? transaction, out bool kept)
     {
         kept = false;
         var command = connection.CreateCommand();
@@ -44,7 +44,7 @@ internal sealed class PreparedCommands : ICommandSource, IDisposable
 
     public PreparedCommands(DbConnection connection) => this.connection = connection;
 
-    public DbCommand Command(string sql, DbTransaction transaction, out bool kept)
+    public DbCommand Command(string sql, DbTransaction? transaction, out bool kept)
     {
         kept = true;
         if (!prepared.TryGetValue(sql, out var command))

@@ -42,6 +42,12 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual string? SchemaScan => null;
 
+    /// <summary>
+    /// A statement that tells every verifier listening on this engine that the transaction changed rows (parameter
+    /// <c>@seq</c>, its version), delivered on commit; null where verifiers look at a change counter instead.
+    /// </summary>
+    public virtual string? ChangeNotification => null;
+
     /// <summary>A violated unique index, check or refusing trigger: the change breaks a rule the schema enforces.</summary>
     public abstract bool IsConstraintViolation(DbException e);
 

@@ -41,6 +41,8 @@ public abstract class SqlStore : IKeyAdminStore
 
     public T Read<T>(Func<IStoreReader, T> work) => Run(write: false, work);
 
+    public T ReadStatement<T>(Func<IStoreReader, T> statement) => RunStatement(statement);
+
     /// <summary>
     /// One write transaction. A row that fails its integrity check aborts it; the detection is then recorded in the
     /// audit log by a transaction of its own (when the log itself can still be written), and the refusal thrown.
@@ -68,6 +70,13 @@ public abstract class SqlStore : IKeyAdminStore
     public IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query) => Stream(session => session.StreamCheckedKeys(query));
 
     public IEnumerable<AuditEntry> StreamAudit(AuditQuery? query = null) => Stream(session => session.StreamAudit(query ?? new AuditQuery()));
+
+    public IDisposable WatchChanges(Action<IReadOnlyCollection<string>> onChanged, TimeSpan pollInterval) => StartWatch(onChanged, pollInterval).Start();
+
+    /// <summary>A read of the row index for a change watch: one statement, outside any transaction.</summary>
+    internal T ReadRowChanges<T>(Func<StoreSession, T> read) => RunStatement(read);
+
+    private protected abstract ChangeWatch StartWatch(Action<IReadOnlyCollection<string>> onChanged, TimeSpan pollInterval);
 
     public abstract void PurgeDestroyed();
 
@@ -140,6 +149,9 @@ public abstract class SqlStore : IKeyAdminStore
 
     /// <summary>One transaction: a snapshot for reads; for writes, one that excludes every other writer.</summary>
     private protected abstract T Run<T>(bool write, Func<StoreSession, T> work);
+
+    /// <summary>One statement on a pooled connection, outside any transaction (autocommit): <see cref="ReadStatement"/>.</summary>
+    private protected abstract T RunStatement<T>(Func<StoreSession, T> statement);
 
     /// <summary>Streams inside one read transaction that lasts as long as the enumeration.</summary>
     private protected abstract IEnumerable<T> Stream<T>(Func<StoreSession, IEnumerable<T>> query);

@@ -74,8 +74,8 @@ internal sealed partial class StoreSession
         try
         {
             Execute(
-                $"INSERT INTO accounts ({AccountColumns}, name_key, row_version, row_mac) " +
-                "VALUES (@id, @name, @email, @created, @by, @limit, @fails, @locked, @withdrawal, @recoveryStarted, @recoveryUntil, @key, @version, @mac)",
+                $"INSERT INTO accounts ({AccountColumns}, name_key, row_version, row_mac, decision_mac) " +
+                "VALUES (@id, @name, @email, @created, @by, @limit, @fails, @locked, @withdrawal, @recoveryStarted, @recoveryUntil, @key, @version, @mac, @decision)",
                 AccountParameters(account, rowVersion, mac, ("name", account.Name), ("created", Time(account.CreatedAt)), ("by", account.CreatedBy), ("key", Fold(account.Name))));
         }
         catch (DbException e) when (dialect.IsConstraintViolation(e))
@@ -89,7 +89,7 @@ internal sealed partial class StoreSession
         var (rowVersion, mac) = Seal(Tables.Accounts, account.AccountId, c => RowSeal.Fields(c, account));
         Execute(
             "UPDATE accounts SET email = @email, key_limit = @limit, failed_codes = @fails, locked_until = @locked, require_withdrawal_code = @withdrawal, " +
-            "recovery_started_at = @recoveryStarted, recovery_until = @recoveryUntil, row_version = @version, row_mac = @mac WHERE account_id = @id",
+            "recovery_started_at = @recoveryStarted, recovery_until = @recoveryUntil, row_version = @version, row_mac = @mac, decision_mac = @decision WHERE account_id = @id",
             AccountParameters(account, rowVersion, mac));
     }
 
@@ -227,8 +227,9 @@ internal sealed partial class StoreSession
         return Verified(authenticator, Tables.Authenticators, authenticator.AuthenticatorId, ReadStamp(r, AuthenticatorStamp), c => RowSeal.Fields(c, authenticator));
     }
 
-    private static (string, object?)[] AccountParameters(Account account, long rowVersion, byte[] mac, params (string, object?)[] more) => new (string, object?)[]
+    private (string, object?)[] AccountParameters(Account account, long rowVersion, byte[] mac, params (string, object?)[] more) => new (string, object?)[]
     {
+        ("decision", seal.Of(RowSeal.AccountDecisions, account.AccountId, rowVersion, account, RowSeal.DecisionFields)),
         ("id", account.AccountId),
         ("email", account.Email),
         ("limit", account.KeyLimit),

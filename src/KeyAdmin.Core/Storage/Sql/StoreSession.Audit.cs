@@ -84,6 +84,12 @@ internal sealed partial class StoreSession
                 Execute("INSERT INTO audit_rows (row_ref, seq) VALUES (@ref, @seq)", ("ref", row), ("seq", version!.Value));
             }
 
+            if (changed.Count > 0 && dialect.ChangeNotification is { } notify)
+            {
+                // Delivered to every listening verifier when, and only if, this transaction commits.
+                Execute(notify, ("seq", version!.Value.ToString(CultureInfo.InvariantCulture)));
+            }
+
             var last = appended[^1].Sequence;
             Execute(
                 $"INSERT INTO {dialect.Table(Tables.Meta)} (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -95,6 +101,27 @@ internal sealed partial class StoreSession
             throw AuditWriteFailed(appended[0].Action, e);
         }
     }
+
+    /// <summary>
+    /// The rows that transactions committed after <paramref name="sequence"/> changed, from the row index, and the
+    /// last sequence among them: what a change watch hands its verifiers. Not a check of anything: a verifier still
+    /// checks every row it reads.
+    /// </summary>
+    public (long Last, IReadOnlyCollection<string> Rows) RowsChangedSince(long sequence)
+    {
+        var last = sequence;
+        var rows = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (seq, row) in QueryList("SELECT seq, row_ref FROM audit_rows WHERE seq > @seq ORDER BY seq", r => (r.GetInt64(0), r.GetString(1)), ("seq", sequence)))
+        {
+            last = Math.Max(last, seq);
+            rows.Add(row);
+        }
+
+        return (last, rows);
+    }
+
+    /// <summary>The last sequence in the row index: where a new change watch starts.</summary>
+    public long LastRowChange() => QuerySingle("SELECT coalesce(max(seq), 0) FROM audit_rows", r => r.GetInt64(0));
 
     public AuditHead? ReadAuditHead()
     {

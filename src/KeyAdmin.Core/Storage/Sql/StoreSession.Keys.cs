@@ -11,18 +11,50 @@ internal sealed partial class StoreSession
     private const string KeyColumnList =
         "key_id, account_id, name, name_key, memo, permissions, ip_binding, unbound_sensitive, status, secret, created_at, created_by, expires_at, " +
         "disabled_at, disabled_reason, pending_delivery, vault_name, vault_secret_name, rotated_from, rotated_to, passphrase, key_versions, " +
-        "withdrawal_failures, withdrawal_locked_until, row_version, row_mac";
+        "withdrawal_failures, withdrawal_locked_until, row_version, row_mac, decision_mac";
 
     private const string KeyJoin = "api_keys k JOIN accounts a ON a.account_id = k.account_id";
 
     public ApiKey? FindKey(string keyId) =>
         QuerySingle($"SELECT {KeyColumns} FROM {KeyJoin} WHERE k.key_id = @id", r => CheckedKey(r).Require(), ("id", keyId));
 
-    public (ApiKey Key, Accounts.Account Account)? FindKeyWithAccount(string keyId) =>
-        QuerySingle(
-            $"SELECT {KeyColumns} FROM {KeyJoin} WHERE k.key_id = @id",
-            r => ((ApiKey Key, Accounts.Account Account)?)(CheckedKey(r).Require(), StoreRows.ReadAccount(r, KeyAccount)),
+    /// <summary>
+    /// A verifier's lookup: the key's decision fields with their own seal (a third of the row), in one statement; a
+    /// row written before schema 8, without a decision seal, is read whole and checked against its row seal.
+    /// </summary>
+    public KeyMaterial? FindKeyMaterial(string keyId, bool whole = false)
+    {
+        var narrow = whole ? null : QuerySingle($"SELECT {DecisionColumns} FROM {KeyJoin} WHERE k.key_id = @id", r => r.IsDBNull(DecisionKeyStamp + 1) || r.IsDBNull(DecisionAccountStamp + 1) ? null : DecidedKey(r), ("id", keyId));
+        return narrow ?? QuerySingle(
+            $"SELECT {KeyColumns}, k.secret, k.passphrase FROM {KeyJoin} WHERE k.key_id = @id",
+            r =>
+            {
+                var key = CheckedKey(r);
+                var (sealedSecret, sealedPassphrase) = (Blob(r, KeyMaterialSecret), Blob(r, KeyMaterialSecret + 1));
+                return key.Tampered is { } tampered
+                    ? new KeyMaterial(null, tampered, sealedSecret, sealedPassphrase)
+                    : new KeyMaterial(KeyDecision.Of(key.Value!, StoreRows.ReadAccount(r, KeyAccount)), null, sealedSecret, sealedPassphrase);
+            },
             ("id", keyId));
+    }
+
+    private KeyMaterial DecidedKey(DbDataReader r)
+    {
+        var (sealedSecret, sealedPassphrase) = (Blob(r, 8), Blob(r, 9));
+        var key = Decode(r, Tables.Keys, ReadDecision, out var unreadable);
+        if (key is null)
+        {
+            return new KeyMaterial(null, unreadable, sealedSecret, sealedPassphrase);
+        }
+
+        var problem = Problem(Tables.Keys, RowSeal.KeyDecisions, key.KeyId, ReadStamp(r, DecisionKeyStamp), key, RowSeal.DecisionFields)
+            is { } keyProblem ? Tampered(Tables.Keys, key.KeyId, keyProblem)
+            : Problem(Tables.Accounts, RowSeal.AccountDecisions, key.AccountId, ReadStamp(r, DecisionAccountStamp), (key.AccountName, key.RequireWithdrawalCode), RowSeal.AccountDecision)
+                is { } accountProblem ? Tampered(Tables.Accounts, key.AccountId, accountProblem) : null;
+        return problem is null ? new KeyMaterial(key, null, sealedSecret, sealedPassphrase) : new KeyMaterial(null, problem, sealedSecret, sealedPassphrase);
+    }
+
+    private static byte[]? Blob(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetFieldValue<byte[]>(ordinal);
 
     public ApiKey? FindKeyByName(string accountId, string name)
     {
@@ -65,7 +97,9 @@ internal sealed partial class StoreSession
     /// <summary>Keys in listing order, each checked on its own: a row that fails its seal comes as its refusal.</summary>
     public IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query)
     {
-        var sql = $"SELECT {KeyColumns} FROM {(query.KeyId is null ? dialect.KeyListingFrom : KeyJoin)} WHERE 1 = 1";
+        // The accounts first, each row checked once, in the snapshot the keys are read in.
+        var accounts = ListedAccounts(query.AccountId);
+        var sql = $"SELECT {KeyListColumns} FROM {(query.KeyId is null ? dialect.KeyListingFrom : KeyJoin)} WHERE 1 = 1";
         var parameters = new List<(string, object?)>();
         if (query.AccountId is not null)
         {
@@ -84,9 +118,64 @@ internal sealed partial class StoreSession
             sql += " AND k.status <> 'Deleted'";
         }
 
-        // One account's row is checked once per stream, however many keys it holds.
-        var accounts = new Dictionary<string, CheckedAccount>(StringComparer.Ordinal);
-        return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", r => CheckedKey(r, accounts), parameters.ToArray());
+        return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", r => ListedKey(r, accounts), parameters.ToArray());
+    }
+
+    /// <summary>
+    /// The accounts a listing may name, by id and row version (two rows under one id, where its primary key was taken
+    /// away, are told apart), each with what is wrong with it.
+    /// </summary>
+    private Dictionary<(string Id, long? Version), (string? Name, KeyAdminException? Tampered)> ListedAccounts(string? accountId)
+    {
+        var accounts = new Dictionary<(string, long?), (string?, KeyAdminException?)>();
+        var sql = $"SELECT {AccountSelect} FROM accounts" + (accountId is null ? string.Empty : " WHERE account_id = @id");
+        var parameters = accountId is null ? Array.Empty<(string, object?)>() : new (string, object?)[] { ("id", accountId) };
+        foreach (var (id, version, name, tampered) in QueryList(sql, r =>
+        {
+            var stamp = ReadStamp(r, AccountStamp);
+            var account = Decode(r, Tables.Accounts, row => StoreRows.ReadAccount(row), out var unreadable);
+            if (account is null)
+            {
+                return (IdOf(r), stamp.Version, (string?)null, unreadable);
+            }
+
+            var problem = Problem(Tables.Accounts, account.AccountId, stamp, account, RowSeal.Fields);
+            return (account.AccountId, stamp.Version, account.Name, problem is null ? null : Tampered(Tables.Accounts, account.AccountId, problem));
+        }, parameters))
+        {
+            accounts[(id, version)] = accounts.ContainsKey((id, version))
+                ? (null, Tampered(Tables.Accounts, id, "it is one of two rows under the same id and version"))
+                : (name, tampered);
+        }
+
+        return accounts;
+    }
+
+    /// <summary>A key of a <see cref="StoreRows.KeyListColumns"/> row, checked, with the check of its account's row from <paramref name="accounts"/>.</summary>
+    private Checked<ApiKey> ListedKey(DbDataReader r, Dictionary<(string Id, long? Version), (string? Name, KeyAdminException? Tampered)> accounts)
+    {
+        var key = Decode(r, Tables.Keys, ReadKey, out var unreadable);
+        if (key is null)
+        {
+            return new Checked<ApiKey>(null, unreadable);
+        }
+
+        if (Problem(Tables.Keys, key.KeyId, ReadStamp(r, KeyStamp), key, RowSeal.Fields) is { } keyProblem)
+        {
+            return new Checked<ApiKey>(null, Tampered(Tables.Keys, key.KeyId, keyProblem));
+        }
+
+        var accountVersion = r.IsDBNull(KeyStamp + 3) ? (long?)null : r.GetInt64(KeyStamp + 3);
+        if (!accounts.TryGetValue((key.AccountId, accountVersion), out var account))
+        {
+            return new Checked<ApiKey>(null, Tampered(Tables.Accounts, key.AccountId, "its row changed while the keys were listed"));
+        }
+
+        return account.Tampered is { } tampered
+            ? new Checked<ApiKey>(null, tampered)
+            : account.Name == key.AccountName
+                ? new Checked<ApiKey>(key, null)
+                : new Checked<ApiKey>(null, Tampered(Tables.Accounts, key.AccountId, $"its name is '{account.Name}' where its keys say '{key.AccountName}'"));
     }
 
     public void InsertKey(ApiKey key, byte[] sealedSecret, byte[]? sealedPassphrase)
@@ -96,7 +185,7 @@ internal sealed partial class StoreSession
         {
             Execute(
                 $"INSERT INTO api_keys ({KeyColumnList}) VALUES (@id, @account, @name, @key, @memo, @permissions, @binding, @unbound, @status, @secret, @created, @by, @expires, " +
-                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to, @passphrase, @versions, @withdrawalFails, @withdrawalLocked, @version, @mac)",
+                "@disabled, @reason, @pending, @vault, @vaultName, @from, @to, @passphrase, @versions, @withdrawalFails, @withdrawalLocked, @version, @mac, @decision)",
                 KeyParameters(
                     key,
                     rowVersion,
@@ -123,7 +212,7 @@ internal sealed partial class StoreSession
                 "UPDATE api_keys SET name = @name, name_key = @key, memo = @memo, permissions = @permissions, ip_binding = @binding, unbound_sensitive = @unbound, " +
                 "status = @status, expires_at = @expires, disabled_at = @disabled, disabled_reason = @reason, pending_delivery = @pending, " +
                 "vault_name = @vault, vault_secret_name = @vaultName, rotated_from = @from, rotated_to = @to, " +
-                "withdrawal_failures = @withdrawalFails, withdrawal_locked_until = @withdrawalLocked, row_version = @version, row_mac = @mac WHERE key_id = @id",
+                "withdrawal_failures = @withdrawalFails, withdrawal_locked_until = @withdrawalLocked, row_version = @version, row_mac = @mac, decision_mac = @decision WHERE key_id = @id",
                 KeyParameters(key, rowVersion, mac));
         }
         catch (DbException e) when (dialect.IsConstraintViolation(e))
@@ -145,11 +234,12 @@ internal sealed partial class StoreSession
         // SQLite's secure_delete (set on every connection) zeroes the freed bytes of the sealed secret and passphrase in the file;
         // PostgreSQL's old row version is reclaimed by (auto)vacuum (see PostgresStore.PurgeDestroyed).
         Execute(
-            "UPDATE api_keys SET status = 'Deleted', deleted_at = @deleted, secret = NULL, passphrase = NULL, row_version = @version, row_mac = @mac WHERE key_id = @id",
+            "UPDATE api_keys SET status = 'Deleted', deleted_at = @deleted, secret = NULL, passphrase = NULL, row_version = @version, row_mac = @mac, decision_mac = @decision WHERE key_id = @id",
             ("id", deleted.KeyId),
             ("deleted", Time(deleted.DeletedAt)),
             ("version", rowVersion),
-            ("mac", mac));
+            ("mac", mac),
+            ("decision", seal.Of(RowSeal.KeyDecisions, deleted.KeyId, rowVersion, row, RowSeal.DecisionFields)));
     }
 
     public void RecordUsage(IReadOnlyCollection<KeyUsage> usage)
@@ -200,7 +290,7 @@ internal sealed partial class StoreSession
             return new Checked<ApiKey>(null, unreadable);
         }
 
-        var keyProblem = Problem(Tables.Keys, key.KeyId, ReadStamp(r, KeyStamp), c => RowSeal.Fields(c, key));
+        var keyProblem = Problem(Tables.Keys, key.KeyId, ReadStamp(r, KeyStamp), key, RowSeal.Fields);
         if (keyProblem is not null)
         {
             return new Checked<ApiKey>(null, Tampered(Tables.Keys, key.KeyId, keyProblem));
@@ -220,7 +310,7 @@ internal sealed partial class StoreSession
         }
         else
         {
-            accountProblem = Problem(Tables.Accounts, account.AccountId, stamp, c => RowSeal.Fields(c, account));
+            accountProblem = Problem(Tables.Accounts, account.AccountId, stamp, account, RowSeal.Fields);
             if (accounts is not null)
             {
                 accounts[key.AccountId] = new CheckedAccount(account, stamp, accountProblem);
@@ -241,8 +331,9 @@ internal sealed partial class StoreSession
     }
 
     /// <summary>The columns of a key, which inserts and updates bind alike, with its seal and <paramref name="more"/>.</summary>
-    private static (string, object?)[] KeyParameters(ApiKey key, long rowVersion, byte[] mac, params (string, object?)[] more) => new (string, object?)[]
+    private (string, object?)[] KeyParameters(ApiKey key, long rowVersion, byte[] mac, params (string, object?)[] more) => new (string, object?)[]
     {
+        ("decision", seal.Of(RowSeal.KeyDecisions, key.KeyId, rowVersion, key, RowSeal.DecisionFields)),
         ("id", key.KeyId),
         ("name", key.Name),
         ("key", Fold(key.Name)),

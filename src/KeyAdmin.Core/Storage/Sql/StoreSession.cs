@@ -20,7 +20,7 @@ namespace KeyAdmin.Core.Storage.Sql;
 internal sealed partial class StoreSession : IStoreWriter
 {
     private readonly DbConnection connection;
-    private readonly DbTransaction transaction;
+    private readonly DbTransaction? transaction;
     private readonly ICommandSource commands;
     private readonly SqlDialect dialect;
     private readonly AuditChain chain;
@@ -33,7 +33,7 @@ internal sealed partial class StoreSession : IStoreWriter
     private long? version;
     private AuditHead? head;
 
-    public StoreSession(DbConnection connection, DbTransaction transaction, ICommandSource commands, SqlDialect dialect, StoreIntegrity integrity)
+    public StoreSession(DbConnection connection, DbTransaction? transaction, ICommandSource commands, SqlDialect dialect, StoreIntegrity integrity)
     {
         this.connection = connection;
         this.transaction = transaction;
@@ -81,9 +81,17 @@ internal sealed partial class StoreSession : IStoreWriter
     }
 
     /// <summary>What is wrong with a row as read, or null when its seal and version hold.</summary>
-    private string? Problem(string table, string id, RowStamp stamp, Action<Canonical> fields)
+    private string? Problem(string table, string id, RowStamp stamp, Action<Canonical> fields) =>
+        Problem(table, id, stamp, fields, static (c, f) => f(c));
+
+    /// <summary>What is wrong with a row as read, or null when its seal and version hold; <paramref name="fields"/> writes <paramref name="row"/>'s sealed columns.</summary>
+    private string? Problem<T>(string table, string id, RowStamp stamp, T row, Action<Canonical, T> fields) =>
+        Problem(table, table, id, stamp, row, fields);
+
+    /// <summary>As <see cref="Problem{T}(string, string, RowStamp, T, Action{Canonical, T})"/>, for a seal made under <paramref name="sealedAs"/> (a decision seal).</summary>
+    private string? Problem<T>(string table, string sealedAs, string id, RowStamp stamp, T row, Action<Canonical, T> fields)
     {
-        if (stamp.Version is not { } rowVersion || !seal.Matches(stamp.Mac, table, id, rowVersion, fields))
+        if (stamp.Version is not { } rowVersion || !seal.Matches(stamp.Mac, sealedAs, id, rowVersion, row, fields))
         {
             return "its seal does not match its contents (it was written or changed without the key-encryption key)";
         }

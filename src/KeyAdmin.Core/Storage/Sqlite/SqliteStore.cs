@@ -222,6 +222,30 @@ public sealed class SqliteStore : SqlStore
         }
     }
 
+    private protected override ChangeWatch StartWatch(Action<IReadOnlyCollection<string>> onChanged, TimeSpan pollInterval) =>
+        new SqliteChangeWatch(this, connectionString, pollInterval, onChanged);
+
+    private protected override T RunStatement<T>(Func<StoreSession, T> statement)
+    {
+        var connection = Rent();
+        try
+        {
+            var result = statement(Session(connection, null));
+            connections.Return(connection);
+            return result;
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw Translate(e, Description.Location);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     private protected override IEnumerable<T> Stream<T>(Func<StoreSession, IEnumerable<T>> query)
     {
         var connection = Rent();
@@ -255,7 +279,7 @@ public sealed class SqliteStore : SqlStore
         }
     }
 
-    private StoreSession Session(PreparedConnection connection, SqliteTransaction transaction) =>
+    private StoreSession Session(PreparedConnection connection, SqliteTransaction? transaction) =>
         new(connection.Connection, transaction, connection.Commands, SqliteDialect.Instance, Integrity);
 
     /// <summary>The schema version of the file (0 for a new one), refusing one that is not a KeyAdmin store it knows; writes nothing.</summary>
