@@ -143,18 +143,11 @@ public sealed class SqliteStore : SqlStore
         // would otherwise hold each delete for the whole busy timeout. A checkpoint that finds a reader does what
         // it can now; a later purge, or the last connection's close, truncates the WAL. The connection goes back to
         // the pool, so the busy timeout is restored after the checkpoint.
-        var connection = Rent();
-        try
+        OnPooledConnection(connection =>
         {
             Execute(connection.Connection, "PRAGMA busy_timeout = 0; PRAGMA wal_checkpoint(TRUNCATE); PRAGMA busy_timeout = 30000;");
-        }
-        catch (SqliteException e)
-        {
-            connection.Dispose();
-            throw Translate(e, Description.Location);
-        }
-
-        connections.Return(connection);
+            return 0;
+        });
     }
 
     public override void Dispose()
@@ -186,51 +179,38 @@ public sealed class SqliteStore : SqlStore
         }
     }
 
-    /// <summary>
-    /// One transaction on a pooled connection: deferred for reads, BEGIN IMMEDIATE for writes. The connection goes
-    /// back to the pool only when the work ended normally; after any exception it is closed, whatever its state.
-    /// </summary>
-    private protected override T Run<T>(bool write, Func<StoreSession, T> work)
+    /// <summary>One transaction on a pooled connection: deferred for reads, BEGIN IMMEDIATE for writes.</summary>
+    private protected override T Run<T>(bool write, Func<StoreSession, T> work) => OnPooledConnection(connection =>
     {
-        var connection = Rent();
-        try
+        using var transaction = write
+            ? connection.Connection.BeginTransaction(IsolationLevel.Serializable, deferred: false)
+            : connection.Connection.BeginTransaction(deferred: true);
+        var result = InSession(Session(connection, transaction), write, work);
+        if (write)
         {
-            T result;
-            using (var transaction = write
-                ? connection.Connection.BeginTransaction(IsolationLevel.Serializable, deferred: false)
-                : connection.Connection.BeginTransaction(deferred: true))
-            {
-                result = InSession(Session(connection, transaction), write, work);
-                if (write)
-                {
-                    transaction.Commit();
-                }
-            }
+            transaction.Commit();
+        }
 
-            connections.Return(connection);
-            return result;
-        }
-        catch (SqliteException e)
-        {
-            connection.Dispose();
-            throw Translate(e, Description.Location);
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+        return result;
+    });
 
     private protected override ChangeWatch StartWatch(Action<IReadOnlyCollection<string>> onChanged, TimeSpan pollInterval) =>
         new SqliteChangeWatch(this, connectionString, pollInterval, onChanged);
 
-    private protected override T RunStatement<T>(Func<StoreSession, T> statement)
+    /// <summary>One statement on a pooled connection, outside any transaction.</summary>
+    private protected override T RunStatement<T>(Func<StoreSession, T> statement) =>
+        OnPooledConnection(connection => statement(Session(connection, null)));
+
+    /// <summary>
+    /// Work on a pooled connection, which goes back to the pool only when the work ended normally; after any
+    /// exception it is closed, whatever its state, and SQLite's errors are translated.
+    /// </summary>
+    private T OnPooledConnection<T>(Func<PreparedConnection, T> work)
     {
         var connection = Rent();
         try
         {
-            var result = statement(Session(connection, null));
+            var result = work(connection);
             connections.Return(connection);
             return result;
         }
