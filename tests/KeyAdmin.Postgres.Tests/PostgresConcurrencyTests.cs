@@ -180,6 +180,58 @@ public sealed class PostgresConcurrencyTests : IDisposable
         }
     }
 
+    [Fact]
+    public void ChangeWatch_ItsListenConnectionKilled_ListensAgain_AndADisableIsStillSeenWithinOneSecond()
+    {
+        var desk = h.NewAccount();
+        var issued = h.CreateKey(desk, "bot");
+        var credential = Workers.WriteCredential(h.Folder, $"key:{issued.Key.KeyId}\nsecret:{Harness.Reveal(issued.Secret)}\n");
+        var watcher = Workers.Start(h, "watch-key", credential);
+        try
+        {
+            Assert.Equal("READY", Workers.ReadLine(watcher, Timeout));
+            var listener = WaitForListener(except: 0);
+            Assert.Equal(1, RawDb.Scalar(h.StorePath, $"SELECT count(pg_terminate_backend({listener}, 5000))"));
+
+            // The watch opens a new connection and listens again (a DBA, or a network, can drop it at any time) ...
+            var again = WaitForListener(except: listener);
+            Assert.NotEqual(listener, again);
+
+            // ... and the verifier in the other process never stopped refusing what was disabled.
+            h.Authority.Keys.Disable(issued.Key.KeyId, "leaked");
+            var committedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var answer = Workers.ReadLine(watcher, TimeSpan.FromSeconds(10))?.Split(' ');
+
+            Assert.Equal(new[] { "REFUSED", "Disabled" }, answer?.Take(2));
+            var lastAccepted = long.Parse(answer![2], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(lastAccepted < committedAt + 1000, $"the other process accepted a request {lastAccepted - committedAt} ms after the disable");
+        }
+        finally
+        {
+            Workers.Stop(watcher);
+        }
+    }
+
+    /// <summary>The server process of the store's one LISTEN connection other than <paramref name="except"/>, waited for up to 10 s.</summary>
+    private long WaitForListener(long except)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var pid = RawDb.Scalar(
+                h.StorePath,
+                "SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE datname = current_database() " +
+                $"AND query = 'LISTEN {PostgresDialect.ChangeChannel}' AND pid <> {except}");
+            if (pid != 0)
+            {
+                return pid;
+            }
+
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), "no verifier listened for the store's changes");
+            Thread.Sleep(20);
+        }
+    }
+
     private AuditEntry Entry(string action) => new()
     {
         At = h.Now,
