@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using KeyAdmin.Core.Accounts;
 using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Tests.Support;
@@ -7,7 +8,8 @@ namespace KeyAdmin.Core.Tests;
 
 /// <summary>
 /// Whoever writes the database without the key-encryption key, against what the verifier reads between a key's whole
-/// checks: the decision seal of a cached key and its account (StoreSession.FindKeyMaterial). Each test is named for its attack; docs/SECURITY.md names the line it proves.
+/// checks: the decision seal of a cached key and its account (StoreSession.FindKeyMaterial), and the change watch that
+/// tells a verifier which rows were committed. Each test is named for its attack; docs/SECURITY.md names the line it proves.
 /// </summary>
 public sealed class VerifierReadPathRedTeamTests : IDisposable
 {
@@ -87,6 +89,41 @@ public sealed class VerifierReadPathRedTeamTests : IDisposable
         attacker.Attack("UPDATE accounts SET require_withdrawal_code = " + (StoreAttacker.IsPostgres ? "FALSE" : "0"));
 
         Assert.Equal(VerificationReason.StoreTampered, revalidating.Verify(Fresh(key, secret, ApiKeyPermission.Withdraw)).Reason);
+    }
+
+    [Fact]
+    public void ChangeWatch_AStrayIndexEntryNumberedFarPastTheHead_DoesNotMakeItMissLaterCommits()
+    {
+        var (first, _) = attacker.NewKey("first", ApiKeyPermission.Read);
+        var (key, _) = attacker.NewKey("bot", ApiKeyPermission.Read);
+        // An index entry no transaction wrote, numbered far past the sealed head: a watch that took it for where the
+        // index ends, when it starts or when it reads the entry, would skip every commit numbered below it, for as long
+        // as the verifier runs.
+        attacker.Attack("INSERT INTO audit_rows (row_ref, seq) VALUES ('api_keys:stray', 4000000000000000000)");
+        var heard = new ConcurrentQueue<string>();
+        using var watch = h.Store.WatchChanges(rows => { foreach (var row in rows) heard.Enqueue(row); }, TimeSpan.FromMilliseconds(2));
+        h.Authority.Keys.Disable(first.KeyId, "leaked");
+        Assert.True(HeardWithin(heard, "api_keys:" + first.KeyId), "the first disable was not handed over");
+
+        h.Authority.Keys.Disable(key.KeyId, "leaked");
+
+        Assert.True(HeardWithin(heard, "api_keys:" + key.KeyId), "a disable committed after the stray entry was not handed over");
+    }
+
+    private static bool HeardWithin(ConcurrentQueue<string> heard, string row)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < until)
+        {
+            if (heard.Contains(row))
+            {
+                return true;
+            }
+
+            Thread.Sleep(10);
+        }
+
+        return false;
     }
 
     /// <summary>A verifier that revalidates on every request and hears of no change from the watch: every lookup after a whole one reads the decision seal.</summary>
