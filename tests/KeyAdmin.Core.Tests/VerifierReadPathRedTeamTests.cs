@@ -110,6 +110,28 @@ public sealed class VerifierReadPathRedTeamTests : IDisposable
         Assert.True(HeardWithin(heard, "api_keys:" + key.KeyId), "a disable committed after the stray entry was not handed over");
     }
 
+#if !POSTGRES
+    [Fact]
+    public void ChangeWatch_AnIndexEntryWithoutARowReference_DoesNotStopIt()
+    {
+        // SQLite (PostgreSQL's primary key keeps row_ref NOT NULL): the index rebuilt without its constraints, and an
+        // entry with no row reference added past the head. A watch that failed on reading it would read it again, and
+        // fail, for as long as the verifier runs.
+        var (key, _) = attacker.NewKey("bot", ApiKeyPermission.Read);
+        var heard = new ConcurrentQueue<string>();
+        using var watch = h.Store.WatchChanges(rows => { foreach (var row in rows) heard.Enqueue(row); }, TimeSpan.FromMilliseconds(2));
+        attacker.Attack(
+            "CREATE TABLE audit_rows_copy (row_ref TEXT, seq INTEGER); INSERT INTO audit_rows_copy SELECT row_ref, seq FROM audit_rows; " +
+            "DROP TABLE audit_rows; ALTER TABLE audit_rows_copy RENAME TO audit_rows; CREATE INDEX ix_audit_rows_seq ON audit_rows (seq); " +
+            "INSERT INTO audit_rows (row_ref, seq) VALUES (NULL, (SELECT max(seq) FROM audit_rows) + 1)");
+        Thread.Sleep(TimeSpan.FromMilliseconds(100));
+
+        h.Authority.Keys.Disable(key.KeyId, "leaked");
+
+        Assert.True(HeardWithin(heard, "api_keys:" + key.KeyId), "a disable committed after the entry was not handed over");
+    }
+#endif
+
     private static bool HeardWithin(ConcurrentQueue<string> heard, string row)
     {
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);

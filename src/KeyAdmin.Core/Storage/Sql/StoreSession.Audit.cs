@@ -117,10 +117,15 @@ internal sealed partial class StoreSession
         var bound = head is not null && chain.IsSealed(head) ? head.Sequence : sequence;
         var last = sequence;
         var rows = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (seq, row) in QueryList("SELECT seq, row_ref FROM audit_rows WHERE seq > @seq ORDER BY seq", r => (r.GetInt64(0), r.GetString(1)), ("seq", sequence)))
+        // An entry without a row reference (SQLite, its table rebuilt without NOT NULL) names nothing: passed over, not
+        // failed on, which would stop the watch at it for good.
+        foreach (var (seq, row) in QueryList("SELECT seq, row_ref FROM audit_rows WHERE seq > @seq ORDER BY seq", r => (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)), ("seq", sequence)))
         {
             last = seq <= bound ? Math.Max(last, seq) : last;
-            rows.Add(row);
+            if (row is not null)
+            {
+                rows.Add(row);
+            }
         }
 
         return (last, rows);
