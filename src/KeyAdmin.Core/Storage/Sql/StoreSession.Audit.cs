@@ -109,19 +109,35 @@ internal sealed partial class StoreSession
     /// </summary>
     public (long Last, IReadOnlyCollection<string> Rows) RowsChangedSince(long sequence)
     {
+        // The watch moves on no further than the sealed head, read first: an index entry numbered past it (written
+        // outside KeyAdmin) is handed over, but taken for where the index ends it would make the watch skip every
+        // later commit. A commit landing between the two reads is handed over now and again next time. Without a
+        // sealed head the watch stays where it is.
+        var head = ReadAuditHead();
+        var bound = head is not null && chain.IsSealed(head) ? head.Sequence : sequence;
         var last = sequence;
         var rows = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (seq, row) in QueryList("SELECT seq, row_ref FROM audit_rows WHERE seq > @seq ORDER BY seq", r => (r.GetInt64(0), r.GetString(1)), ("seq", sequence)))
+        // An entry without a row reference (SQLite, its table rebuilt without NOT NULL) names nothing: passed over, not
+        // failed on, which would stop the watch at it for good.
+        foreach (var (seq, row) in QueryList("SELECT seq, row_ref FROM audit_rows WHERE seq > @seq ORDER BY seq", r => (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)), ("seq", sequence)))
         {
-            last = Math.Max(last, seq);
-            rows.Add(row);
+            last = seq <= bound ? Math.Max(last, seq) : last;
+            if (row is not null)
+            {
+                rows.Add(row);
+            }
         }
 
         return (last, rows);
     }
 
-    /// <summary>The last sequence in the row index: where a new change watch starts.</summary>
-    public long LastRowChange() => QuerySingle("SELECT coalesce(max(seq), 0) FROM audit_rows", r => r.GetInt64(0));
+    /// <summary>
+    /// Where a new change watch starts: the sealed head, which no committed transaction's index entry is past (an
+    /// entry numbered past it was written outside KeyAdmin); without one, the last sequence in the row index.
+    /// </summary>
+    public long LastRowChange() => ReadAuditHead() is { } head && chain.IsSealed(head)
+        ? head.Sequence
+        : QuerySingle("SELECT coalesce(max(seq), 0) FROM audit_rows", r => r.GetInt64(0));
 
     public AuditHead? ReadAuditHead()
     {
