@@ -125,7 +125,8 @@ internal static class Handover
         }
         catch (Exception e) when (e is HostException or NotImplementedException or PSInvalidOperationException or IOException)
         {
-            // The SecureString properties of the output still hold what could not be drawn.
+            // A host that cannot draw (a custom host whose UI members throw NotImplementedException, a closed console):
+            // the SecureString properties of the output still hold what could not be drawn.
         }
     }
 
