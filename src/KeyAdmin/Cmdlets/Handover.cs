@@ -54,6 +54,28 @@ internal static class Handover
         cmdlet.Session.TranscriptWarned = true;
     }
 
+    /// <summary>
+    /// A change that creates secrets for a person, handed over: the transcript warning before it (so that a preference
+    /// that stops at the warning stops the command before anything exists), the change, the secrets drawn on the host
+    /// when it should show them, and then nothing but the output object.
+    /// </summary>
+    public static void HandOver<T>(KeyAdminCmdlet cmdlet, bool show, Func<T> change, Action<KeyAdminCmdlet, T> draw, Func<T, object> output)
+    {
+        var draws = Draws(cmdlet, show);
+        if (draws)
+        {
+            WarnIfTranscribing(cmdlet, DrawingUnderTranscript);
+        }
+
+        var made = change();
+        if (draws)
+        {
+            draw(cmdlet, made);
+        }
+
+        cmdlet.WriteObject(output(made));
+    }
+
     /// <summary>Whether the enrolment is drawn on the host: in an interactive session, or when asked for.</summary>
     public static bool Draws(KeyAdminCmdlet cmdlet, bool showQrCode) => showQrCode || cmdlet.IsInteractive();
 

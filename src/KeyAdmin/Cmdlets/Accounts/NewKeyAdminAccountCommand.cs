@@ -30,19 +30,12 @@ public sealed class NewKeyAdminAccountCommand : KeyAdminCmdlet
     {
         if (ShouldChange(Name, "Create KeyAdmin account"))
         {
-            var draws = Handover.Draws(this, ShowQrCode);
-            if (draws)
-            {
-                Handover.WarnIfTranscribing(this, Handover.DrawingUnderTranscript);
-            }
-
-            var enrollment = Authority.Accounts.Create(Name, Email);
-            if (draws)
-            {
-                Handover.DrawEnrolment(this, enrollment);
-            }
-
-            WriteObject(new KeyAdminEnrollment(enrollment));
+            Handover.HandOver(
+                this,
+                ShowQrCode,
+                () => Authority.Accounts.Create(Name, Email),
+                Handover.DrawEnrolment,
+                enrollment => new KeyAdminEnrollment(enrollment));
         }
     });
 }

@@ -30,18 +30,11 @@ public sealed class NewKeyAdminStoreAdministratorCommand : KeyAdminCmdlet
             return;
         }
 
-        var draws = Handover.Draws(this, ShowQrCode);
-        if (draws)
-        {
-            Handover.WarnIfTranscribing(this, Handover.DrawingUnderTranscript);
-        }
-
-        var enrollment = Terminating(() => Authority.StoreAdministrator.Enrol(Email));
-        if (draws)
-        {
-            Handover.DrawEnrolment(this, enrollment);
-        }
-
-        WriteObject(new KeyAdminEnrollment(enrollment));
+        Handover.HandOver(
+            this,
+            ShowQrCode,
+            () => Terminating(() => Authority.StoreAdministrator.Enrol(Email)),
+            Handover.DrawEnrolment,
+            enrollment => new KeyAdminEnrollment(enrollment));
     }
 }

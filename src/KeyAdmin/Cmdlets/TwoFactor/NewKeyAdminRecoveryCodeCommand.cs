@@ -28,19 +28,12 @@ public sealed class NewKeyAdminRecoveryCodeCommand : SubjectCmdlet
                 return;
             }
 
-            var draws = Handover.Draws(this, ShowRecoveryCodes);
-            if (draws)
-            {
-                Handover.WarnIfTranscribing(this, Handover.DrawingUnderTranscript);
-            }
-
-            var codes = Authority.Authenticators.NewRecoveryCodes(Subject, ProofFrom(Code));
-            if (draws)
-            {
-                Handover.DrawRecoveryCodes(this, Subject, codes);
-            }
-
-            WriteObject(new KeyAdminRecoveryCodes(Subject, codes, DateTimeOffset.UtcNow));
+            Handover.HandOver(
+                this,
+                ShowRecoveryCodes,
+                () => Authority.Authenticators.NewRecoveryCodes(Subject, ProofFrom(Code)),
+                (cmdlet, codes) => Handover.DrawRecoveryCodes(cmdlet, Subject, codes),
+                codes => new KeyAdminRecoveryCodes(Subject, codes, DateTimeOffset.UtcNow));
         });
     }
 }

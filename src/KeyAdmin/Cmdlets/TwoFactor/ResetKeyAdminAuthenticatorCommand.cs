@@ -41,19 +41,12 @@ public sealed class ResetKeyAdminAuthenticatorCommand : SubjectCmdlet
                 return;
             }
 
-            var draws = Handover.Draws(this, ShowQrCode);
-            if (draws)
-            {
-                Handover.WarnIfTranscribing(this, Handover.DrawingUnderTranscript);
-            }
-
-            var enrollment = Authority.Authenticators.Reset(Subject, Reason, RecoveryCode);
-            if (draws)
-            {
-                Handover.DrawEnrolment(this, enrollment);
-            }
-
-            WriteObject(new KeyAdminEnrollment(enrollment));
+            Handover.HandOver(
+                this,
+                ShowQrCode,
+                () => Authority.Authenticators.Reset(Subject, Reason, RecoveryCode),
+                Handover.DrawEnrolment,
+                enrollment => new KeyAdminEnrollment(enrollment));
         });
     }
 }
