@@ -49,6 +49,34 @@ internal static class StoreRows
     /// </summary>
     public static readonly string KeyListColumns = KeyOwnColumns + ", " + Stamp(Tables.Keys, "k.key_id", "k.") + ", a.row_version";
 
+    /// <summary>
+    /// <see cref="KeyListColumns"/> with each value's type, as the schema declares it, for a listing that reads each
+    /// key as one packed value (<see cref="Sql.SqlDialect.PackRow"/>) at the same ordinals.
+    /// </summary>
+    public static IReadOnlyList<(string Expression, Sql.SqlType Type)> KeyListValues => KeyListTyped.Value;
+
+    private static readonly Lazy<IReadOnlyList<(string, Sql.SqlType)>> KeyListTyped = new(() => KeyListColumns.Split(", ").Select(TypeOf).ToArray());
+
+    private static (string, Sql.SqlType) TypeOf(string expression)
+    {
+        if (expression.EndsWith(" IS NOT NULL", StringComparison.Ordinal))
+        {
+            return (expression, Sql.SqlType.Bool);
+        }
+
+        if (expression.StartsWith("(SELECT max(", StringComparison.Ordinal))
+        {
+            return (expression, Sql.SqlType.Long);
+        }
+
+        var table = expression.StartsWith("k.", StringComparison.Ordinal) ? Tables.Keys
+            : expression.StartsWith("a.", StringComparison.Ordinal) ? Tables.Accounts
+            : throw new InvalidOperationException($"The listing column '{expression}' names no table.");
+        var column = StoreSchema.ColumnsOf(table).SingleOrDefault(c => c.Name == expression[2..])
+            ?? throw new InvalidOperationException($"The listing column '{expression}' is not in the schema.");
+        return (expression, column.Type);
+    }
+
     // The ordinals follow from the column lists, so that a column added to a table moves its stamp with it.
     public static readonly int KeyStamp = Count(KeyOwnColumns);
     public static readonly int KeyAccount = KeyStamp + 3;

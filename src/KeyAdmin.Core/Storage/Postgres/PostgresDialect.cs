@@ -41,6 +41,10 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string StringAggregate(string column) => $"string_agg({column}, ',')";
 
+    // PostgreSQL's columns hold only their declared types: each value packs as it is, a bytea as hexadecimal text.
+    public override string PackRow(IReadOnlyList<(string Expression, SqlType Type)> values) =>
+        "json_build_array(" + string.Join(", ", values.Select(v => v.Type == SqlType.Blob ? $"encode({v.Expression}, 'hex')" : v.Expression)) + ")::text";
+
     public override string Contains(string haystack, string needle) => $"strpos({haystack}, {needle}) > 0";
 
     // The triggers raise check_violation (keyadmin_refuse below).

@@ -25,6 +25,16 @@ internal abstract class SqlDialect
     /// <summary>An aggregate that joins <paramref name="column"/>'s values with commas, in any order.</summary>
     public abstract string StringAggregate(string column);
 
+    /// <summary>
+    /// One value that holds <paramref name="values"/> (SQL expressions of the given types) as a JSON array, in order,
+    /// for <see cref="Sql.PackedRow"/>: blobs as hexadecimal text, times and integers as numbers, flags as numbers
+    /// or booleans, NULL as null. The engine escapes what it packs, so a stored value can never become two.
+    /// </summary>
+    public abstract string PackRow(IReadOnlyList<(string Expression, SqlType Type)> values);
+
+    /// <summary>The UTF-8 bytes of a value that <see cref="PackRow"/> selected.</summary>
+    public virtual byte[] ReadPacked(DbDataReader r, int ordinal) => System.Text.Encoding.UTF8.GetBytes(r.GetString(ordinal));
+
     /// <summary>True when <paramref name="needle"/> occurs in <paramref name="haystack"/> (both SQL expressions).</summary>
     public abstract string Contains(string haystack, string needle);
 

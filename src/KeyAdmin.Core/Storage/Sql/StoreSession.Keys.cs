@@ -99,7 +99,9 @@ internal sealed partial class StoreSession
     {
         // The accounts first, each row checked once, in the snapshot the keys are read in.
         var accounts = ListedAccounts(query.AccountId);
-        var sql = $"SELECT {KeyListColumns} FROM {(query.KeyId is null ? dialect.KeyListingFrom : KeyJoin)} WHERE 1 = 1";
+        // Each key's columns arrive packed in one value (PackedRow: a third of the time of thirty column reads), after
+        // its id, which names the row should the packed value not be one KeyAdmin wrote.
+        var sql = $"SELECT k.key_id, {dialect.PackRow(KeyListValues)} FROM {(query.KeyId is null ? dialect.KeyListingFrom : KeyJoin)} WHERE 1 = 1";
         var parameters = new List<(string, object?)>();
         if (query.AccountId is not null)
         {
@@ -151,10 +153,16 @@ internal sealed partial class StoreSession
         return accounts;
     }
 
-    /// <summary>A key of a <see cref="StoreRows.KeyListColumns"/> row, checked, with the check of its account's row from <paramref name="accounts"/>.</summary>
-    private Checked<ApiKey> ListedKey(DbDataReader r, Dictionary<(string Id, long? Version), (string? Name, KeyAdminException? Tampered)> accounts)
+    /// <summary>A key of a listing row (its id, then <see cref="StoreRows.KeyListValues"/> packed), checked, with the check of its account's row from <paramref name="accounts"/>.</summary>
+    private Checked<ApiKey> ListedKey(DbDataReader packed, Dictionary<(string Id, long? Version), (string? Name, KeyAdminException? Tampered)> accounts)
     {
-        var key = Decode(r, Tables.Keys, ReadKey, out var unreadable);
+        var r = Decode(packed, Tables.Keys, p => PackedRow.Parse(dialect.ReadPacked(p, 1), KeyListValues.Count), out var unpacked);
+        if (r is null)
+        {
+            return new Checked<ApiKey>(null, unpacked);
+        }
+
+        var key = Decode(r, Tables.Keys, ReadKey, out var unreadable, IdOf(packed));
         if (key is null)
         {
             return new Checked<ApiKey>(null, unreadable);

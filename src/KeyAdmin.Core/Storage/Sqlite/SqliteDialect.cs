@@ -23,6 +23,21 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string StringAggregate(string column) => $"group_concat({column}, ',')";
 
+    // Each value is cast to its column's type before it is packed. SQLite keeps any value in any column, and
+    // json_array refuses a blob outright: one row written outside KeyAdmin would fail the whole listing. Cast, a
+    // value reads as the provider's typed getters read it (text as its characters, a number as its integer), and
+    // the row's seal decides, as it does for every other read. hex(NULL) would be '', so NULL stays NULL.
+    public override string PackRow(IReadOnlyList<(string Expression, SqlType Type)> values) =>
+        "json_array(" + string.Join(", ", values.Select(v => v.Type switch
+        {
+            SqlType.Text => $"CAST({v.Expression} AS TEXT)",
+            SqlType.Blob => $"CASE WHEN {v.Expression} IS NULL THEN NULL ELSE hex({v.Expression}) END",
+            _ => $"CAST({v.Expression} AS INTEGER)",
+        })) + ")";
+
+    // json_array's result is text; its bytes are its UTF-8, read without a conversion to a .NET string.
+    public override byte[] ReadPacked(DbDataReader r, int ordinal) => r.GetFieldValue<byte[]>(ordinal);
+
     public override string Contains(string haystack, string needle) => $"instr({haystack}, {needle}) > 0";
 
     // A column's type is only its affinity: a BLOB (or text in an INTEGER column) stays what it was stored as.
