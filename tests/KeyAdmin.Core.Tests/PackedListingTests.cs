@@ -108,9 +108,11 @@ public sealed class PackedListingTests : IDisposable
     [InlineData("[1, 2, 3")]
     [InlineData("[1, 99999999999999999999, 3]")]
     [InlineData("")]
+    [InlineData("[\"\xff\", 2, 3]")]
     public void PackedRow_ThatIsNotExactlyTheValuesAsked_IsAFormatError(string packed)
     {
-        Assert.Throws<FormatException>(() => PackedRow.Parse(Encoding.UTF8.GetBytes(packed), 3));
+        // Latin-1, so that "\xff" stays the one byte 0xFF: not UTF-8, as SQLite may pack a column's bytes.
+        Assert.Throws<FormatException>(() => PackedRow.Parse(Encoding.Latin1.GetBytes(packed), 3));
     }
 
     [Fact]

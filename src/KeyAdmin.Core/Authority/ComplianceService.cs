@@ -70,7 +70,7 @@ public sealed class ComplianceService
         }
 
         // Deleted keys too, for the integrity check: a live key whose status column was set to Deleted would hide.
-        var keys = Storage.ReadAhead.Of(ops.Store.StreamCheckedKeys(new Storage.KeyQuery { AccountId = accountName is null ? null : summaries[0].Account.AccountId, IncludeDeleted = true }));
+        var keys = ops.Store.StreamCheckedKeys(new Storage.KeyQuery { AccountId = accountName is null ? null : summaries[0].Account.AccountId, IncludeDeleted = true });
         foreach (var row in keys)
         {
             if (row.Tampered is { } tampered)

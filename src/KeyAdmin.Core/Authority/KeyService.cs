@@ -132,8 +132,8 @@ public sealed partial class KeyService
             accountId = ops.Store.Read(r => Operations.RequireAccount(r, accountName).AccountId);
         }
 
-        // Read ahead on another thread: the caller (Get-ApiKey) works on one key while the next are read.
-        return ReadAhead.Of(ops.Store.StreamKeys(new KeyQuery { AccountId = accountId, IncludeDeleted = includeDeleted }));
+        // The store reads ahead on another thread: the caller (Get-ApiKey) works on one key while the next are read.
+        return ops.Store.StreamKeys(new KeyQuery { AccountId = accountId, IncludeDeleted = includeDeleted });
     }
 
     /// <summary>Streams keys as <see cref="List"/> does, with a key whose row fails its integrity check as its refusal, where it stands.</summary>
@@ -145,7 +145,7 @@ public sealed partial class KeyService
             accountId = ops.Store.Read(r => Operations.RequireAccount(r, accountName).AccountId);
         }
 
-        return ReadAhead.Of(ops.Store.StreamCheckedKeys(new KeyQuery { AccountId = accountId, IncludeDeleted = includeDeleted }));
+        return ops.Store.StreamCheckedKeys(new KeyQuery { AccountId = accountId, IncludeDeleted = includeDeleted });
     }
 
     public ApiKey Get(string keyId) => ops.Store.Read(r => RequireKey(r, keyId));

@@ -20,34 +20,37 @@ internal static class ReadAhead
     private const int BatchSize = 128;
     private const int Batches = 4;
 
-    public static IEnumerable<T> Of<T>(IEnumerable<T> source)
+    public static IEnumerable<T> Of<T>(IEnumerable<T> source) => Of(source, static item => item);
+
+    /// <summary>
+    /// As <see cref="Of{T}(IEnumerable{T})"/>, with <paramref name="finish"/> run on each item on the consumer's
+    /// thread, as it takes the item: the work is shared between the two threads (a listing reads rows on one and
+    /// decodes and checks them on the other).
+    /// </summary>
+    public static IEnumerable<T> Of<TSource, T>(IEnumerable<TSource> source, Func<TSource, T> finish)
     {
-        using var queue = new BlockingCollection<List<T>>(Batches);
+        using var queue = new BlockingCollection<List<TSource>>(Batches);
         using var stop = new CancellationTokenSource();
         ExceptionDispatchInfo? failure = null;
         var producer = Task.Run(() =>
         {
+            var batch = new List<TSource>(BatchSize);
             try
             {
-                var batch = new List<T>(BatchSize);
                 foreach (var item in source)
                 {
                     batch.Add(item);
                     if (batch.Count == BatchSize)
                     {
                         queue.Add(batch, stop.Token);
-                        batch = new List<T>(BatchSize);
+                        batch = new List<TSource>(BatchSize);
                     }
-                }
-
-                if (batch.Count > 0)
-                {
-                    queue.Add(batch, stop.Token);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 // The consumer stopped early: the source is disposed by the foreach, nothing is lost.
+                batch.Clear();
             }
             catch (Exception e)
             {
@@ -55,7 +58,21 @@ internal static class ReadAhead
             }
             finally
             {
-                queue.CompleteAdding();
+                // The last items, whole or read before a failure, go before the end (and the failure) is seen.
+                try
+                {
+                    if (batch.Count > 0)
+                    {
+                        queue.Add(batch, stop.Token);
+                    }
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                }
+                finally
+                {
+                    queue.CompleteAdding();
+                }
             }
         });
 
@@ -65,7 +82,7 @@ internal static class ReadAhead
             {
                 foreach (var item in batch)
                 {
-                    yield return item;
+                    yield return finish(item);
                 }
             }
 

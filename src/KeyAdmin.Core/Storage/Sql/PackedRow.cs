@@ -80,8 +80,9 @@ internal sealed class PackedRow : DbDataReader
                 throw new FormatException($"A packed row does not hold exactly {count} values.");
             }
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // Not JSON, or text that is not UTF-8 (SQLite packs a column's bytes as they are).
             throw new FormatException("A packed row is not valid JSON.", e);
         }
 

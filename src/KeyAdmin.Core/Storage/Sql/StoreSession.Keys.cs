@@ -95,7 +95,14 @@ internal sealed partial class StoreSession
     public IEnumerable<ApiKey> StreamKeys(KeyQuery query) => StreamCheckedKeys(query).Select(k => k.Require());
 
     /// <summary>Keys in listing order, each checked on its own: a row that fails its seal comes as its refusal.</summary>
-    public IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query)
+    public IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query) => StreamListedKeys(query).Select(row => row.Check());
+
+    /// <summary>
+    /// Keys in listing order as read, each to be decoded and checked by <see cref="ListedRow.Check"/>: where the
+    /// listing is consumed, so that one thread reads rows while another checks and uses those read before
+    /// (<see cref="SqlStore.StreamCheckedKeys"/>). The check reads nothing from the store.
+    /// </summary>
+    public IEnumerable<ListedRow> StreamListedKeys(KeyQuery query)
     {
         // The accounts first, each row checked once, in the snapshot the keys are read in.
         var accounts = ListedAccounts(query.AccountId);
@@ -120,7 +127,8 @@ internal sealed partial class StoreSession
             sql += " AND k.status <> 'Deleted'";
         }
 
-        return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", r => ListedKey(r, accounts), parameters.ToArray());
+        var listing = new Listing(this, accounts);
+        return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", r => new ListedRow(listing, IdOf(r), Decode(r, Tables.Keys, p => dialect.ReadPacked(p, 1), out var unreadable), unreadable), parameters.ToArray());
     }
 
     /// <summary>
@@ -153,16 +161,40 @@ internal sealed partial class StoreSession
         return accounts;
     }
 
-    /// <summary>A key of a listing row (its id, then <see cref="StoreRows.KeyListValues"/> packed), checked, with the check of its account's row from <paramref name="accounts"/>.</summary>
-    private Checked<ApiKey> ListedKey(DbDataReader packed, Dictionary<(string Id, long? Version), (string? Name, KeyAdminException? Tampered)> accounts)
+    /// <summary>
+    /// What a listing's keys are checked against: the session's seal, and the listing's accounts, each checked once
+    /// before the keys were read. Read-only once the keys stream, so the keys may be checked on another thread.
+    /// </summary>
+    internal sealed class Listing(StoreSession session, Dictionary<(string Id, long? Version), (string? Name, KeyAdminException? Tampered)> accounts)
     {
-        var r = Decode(packed, Tables.Keys, p => PackedRow.Parse(dialect.ReadPacked(p, 1), KeyListValues.Count), out var unpacked);
-        if (r is null)
+        public Checked<ApiKey> Check(ListedRow row) => session.ListedKey(row, accounts);
+    }
+
+    /// <summary>A key of a listing as read: its id, and its <see cref="StoreRows.KeyListValues"/> packed (or why they could not be read).</summary>
+    internal readonly record struct ListedRow(Listing Listing, string Id, byte[]? Packed, KeyAdminException? Unreadable)
+    {
+        /// <summary>The key decoded and checked, with the check of its account's row; or its refusal.</summary>
+        public Checked<ApiKey> Check() => Listing.Check(this);
+    }
+
+    private Checked<ApiKey> ListedKey(ListedRow row, Dictionary<(string Id, long? Version), (string? Name, KeyAdminException? Tampered)> accounts)
+    {
+        if (row.Packed is not { } packed)
         {
-            return new Checked<ApiKey>(null, unpacked);
+            return new Checked<ApiKey>(null, row.Unreadable);
         }
 
-        var key = Decode(r, Tables.Keys, ReadKey, out var unreadable, IdOf(packed));
+        PackedRow r;
+        try
+        {
+            r = PackedRow.Parse(packed, KeyListValues.Count);
+        }
+        catch (FormatException)
+        {
+            return new Checked<ApiKey>(null, Unreadable(Tables.Keys, row.Id));
+        }
+
+        var key = Decode(r, Tables.Keys, ReadKey, out var unreadable, row.Id);
         if (key is null)
         {
             return new Checked<ApiKey>(null, unreadable);

@@ -128,10 +128,14 @@ internal sealed partial class StoreSession : IStoreWriter
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or InvalidOperationException or OverflowException
                                       or KeyAdminException { Error: not KeyAdminError.StoreTampered })
         {
-            refusal = Tampered(table, id ?? IdOf(r), "it holds a value KeyAdmin never writes (it was written outside KeyAdmin)");
+            refusal = Unreadable(table, id ?? IdOf(r));
             return null;
         }
     }
+
+    /// <summary>The refusal of a row that holds a value KeyAdmin never writes (<see cref="Decode{T}(DbDataReader, string, Func{DbDataReader, T}, out KeyAdminException?, string?)"/>).</summary>
+    private static KeyAdminException Unreadable(string table, string id) =>
+        Tampered(table, id, "it holds a value KeyAdmin never writes (it was written outside KeyAdmin)");
 
     /// <summary>The row, or its refusal thrown: <see cref="Decode{T}(DbDataReader, string, Func{DbDataReader, T}, out KeyAdminException?, string?)"/>.</summary>
     private static T Decode<T>(DbDataReader r, string table, Func<DbDataReader, T> read, string? id = null)
