@@ -18,6 +18,11 @@ public sealed class IpRuleTests
     [InlineData("2001:db8::/32", "2001:db8::/32", 32)]
     [InlineData("::ffff:203.0.113.7", "203.0.113.7", 32)]
     [InlineData("::ffff:10.0.0.0/120", "10.0.0.0/24", 24)]
+    [InlineData("10.0.0.0/024", "10.0.0.0/24", 24)]
+    [InlineData("10.0.0.0/08", "10.0.0.0/8", 8)]
+    [InlineData("203.0.113.7/32", "203.0.113.7", 32)]
+    [InlineData("0.0.0.0/00", "0.0.0.0/0", 0)]
+    [InlineData("192.168.255.255", "192.168.255.255", 32)]
     public void Parse_AcceptsAddressesAndRanges(string text, string shown, int prefix)
     {
         var rule = IpRule.Parse(text);

@@ -12,11 +12,16 @@ public sealed class IpRule : IEquatable<IpRule>
 {
     private readonly byte[] network;
 
-    private IpRule(IPAddress address, int prefixLength)
+    // The rule as written (the binding's text, each row seal's input, each listed key's IpAddresses): formatted
+    // once, or taken as parsed where that is already the form ToString writes.
+    private string? text;
+
+    private IpRule(IPAddress address, int prefixLength, byte[] network, string? text = null)
     {
         Address = address;
         PrefixLength = prefixLength;
-        network = address.GetAddressBytes();
+        this.network = network;
+        this.text = text;
     }
 
     public IPAddress Address { get; }
@@ -26,7 +31,7 @@ public sealed class IpRule : IEquatable<IpRule>
     private int MaxPrefix => Address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
 
     public override string ToString() =>
-        PrefixLength == MaxPrefix ? Address.ToString() : $"{Address}/{PrefixLength}";
+        text ??= PrefixLength == MaxPrefix ? Address.ToString() : $"{Address}/{PrefixLength}";
 
     public static IpRule Parse(string text)
     {
@@ -83,7 +88,12 @@ public sealed class IpRule : IEquatable<IpRule>
             return false;
         }
 
-        var candidate = new IpRule(address, prefix);
+        // A dotted-decimal quad, and a prefix without leading zeros, are written back exactly as they were read.
+        var canonical = address.AddressFamily == AddressFamily.InterNetwork && !mapped &&
+            (slash < 0 ? prefix == 32 : prefix < 32 && value.AsSpan(slash + 1) is var digits && (digits.Length == 1 || digits[0] != '0'))
+            ? value
+            : null;
+        var candidate = new IpRule(address, prefix, bytes, canonical);
         rule = candidate;
         problem = string.Empty;
         return true;
@@ -136,9 +146,23 @@ public sealed class IpRule : IEquatable<IpRule>
 
     private static bool IsDottedDecimal(string text)
     {
-        var parts = text.Split('.');
-        return parts.Length == 4 && parts.All(p =>
-            p.Length is >= 1 and <= 3 && p.All(char.IsAsciiDigit) && (p.Length == 1 || p[0] != '0'));
+        var rest = text.AsSpan();
+        for (var parts = 1; ; parts++)
+        {
+            var dot = rest.IndexOf('.');
+            var part = dot < 0 ? rest : rest[..dot];
+            if (part.Length is < 1 or > 3 || part.ContainsAnyExceptInRange('0', '9') || (part.Length > 1 && part[0] == '0'))
+            {
+                return false;
+            }
+
+            if (dot < 0)
+            {
+                return parts == 4;
+            }
+
+            rest = rest[(dot + 1)..];
+        }
     }
 
     private static IPAddress Fold(IPAddress address) =>
@@ -162,7 +186,19 @@ public sealed class IpRule : IEquatable<IpRule>
         return (candidate[whole] & mask) == (network[whole] & mask);
     }
 
-    private static bool HasHostBits(byte[] bytes, int prefix) => !Mask(bytes, prefix).AsSpan().SequenceEqual(bytes);
+    private static bool HasHostBits(byte[] bytes, int prefix)
+    {
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var bits = Math.Clamp(prefix - (i * 8), 0, 8);
+            if ((bytes[i] & (byte)~(0xFF << (8 - bits))) != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static byte[] Mask(byte[] bytes, int prefix)
     {

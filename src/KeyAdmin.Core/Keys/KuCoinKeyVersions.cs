@@ -31,6 +31,18 @@ public static class KuCoinKeyVersion
     };
 
     /// <summary>The version numbers in <paramref name="versions"/>, lowest first: what output objects show.</summary>
-    public static int[] Numbers(this KuCoinKeyVersions versions) =>
-        Enumerable.Range(1, 3).Where(v => versions.HasFlag(Of(v))).ToArray();
+    public static int[] Numbers(this KuCoinKeyVersions versions)
+    {
+        Span<int> numbers = stackalloc int[3];
+        var count = 0;
+        for (var v = 1; v <= 3; v++)
+        {
+            if ((versions & Of(v)) != 0)
+            {
+                numbers[count++] = v;
+            }
+        }
+
+        return numbers[..count].ToArray();
+    }
 }

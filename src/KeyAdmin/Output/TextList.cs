@@ -24,6 +24,10 @@ public sealed class TextList : IReadOnlyList<string>
     public override string ToString() => string.Join(", ", items);
 
     /// <summary>The permissions a flags value holds, by name, in their declared order (Read, Trade, Transfer, Withdraw).</summary>
+    // The words of each combination, worked out once: every listed key shows its permissions (a new list each time,
+    // so that what a script attaches to one key's list stays on that key).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Core.Keys.ApiKeyPermission, string[]> PermissionWords = new();
+
     internal static TextList Of(Core.Keys.ApiKeyPermission permissions) =>
-        new(Enum.GetValues<Core.Keys.ApiKeyPermission>().Where(p => p != 0 && permissions.HasFlag(p)).Select(p => p.ToString()));
+        new(PermissionWords.GetOrAdd(permissions, static all => Enum.GetValues<Core.Keys.ApiKeyPermission>().Where(p => p != 0 && all.HasFlag(p)).Select(p => p.ToString()).ToArray()));
 }
