@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
+using KeyAdmin.Core.Crypto;
 
 namespace KeyAdmin.Core.Verification;
 
@@ -45,7 +46,14 @@ public static class RequestSigner
     }
 
     /// <summary>The same, over a request target that is already UTF-8 (the wire form, or a decoded form of it).</summary>
-    internal static void ComputeMac(ReadOnlySpan<byte> secret, string timestamp, string method, ReadOnlySpan<byte> target, ReadOnlySpan<byte> body, Span<byte> destination)
+    internal static void ComputeMac(ReadOnlySpan<byte> secret, string timestamp, string method, ReadOnlySpan<byte> target, ReadOnlySpan<byte> body, Span<byte> destination) =>
+        ComputeMac(null, secret, timestamp, method, target, body, destination);
+
+    /// <summary>The same, under a verifier's cached <paramref name="mac"/> of the key's secret (its key schedule done once).</summary>
+    internal static void ComputeMac(ReusableHmac mac, string timestamp, string method, ReadOnlySpan<byte> target, ReadOnlySpan<byte> body, Span<byte> destination) =>
+        ComputeMac(mac, default, timestamp, method, target, body, destination);
+
+    private static void ComputeMac(ReusableHmac? mac, ReadOnlySpan<byte> secret, string timestamp, string method, ReadOnlySpan<byte> target, ReadOnlySpan<byte> body, Span<byte> destination)
     {
         var length = Encoding.UTF8.GetByteCount(timestamp) + Encoding.UTF8.GetByteCount(method) + target.Length + body.Length;
         byte[]? rented = null;
@@ -56,7 +64,14 @@ public static class RequestSigner
             written += WriteUpper(method, message[written..]);
             target.CopyTo(message[written..]);
             body.CopyTo(message[(written + target.Length)..]);
-            HMACSHA256.HashData(secret, message, destination);
+            if (mac is null)
+            {
+                HMACSHA256.HashData(secret, message, destination);
+            }
+            else
+            {
+                mac.Compute(message, destination);
+            }
         }
         finally
         {

@@ -92,7 +92,7 @@ public sealed class RequestVerifier : IDisposable
             return Refuse(null, keyId, VerificationReason.UnknownKey, "There is no such key.", now);
         }
 
-        if (!SignatureMatches(request, entry.Secret, presented))
+        if (!SignatureMatches(request, entry.Mac, presented))
         {
             return Refuse(entry.Key, keyId, VerificationReason.BadSignature, "The signature does not match.", now);
         }
@@ -265,7 +265,7 @@ public sealed class RequestVerifier : IDisposable
     /// forms (see <see cref="RequestTarget"/>). Each candidate is compared in constant time; how many there are
     /// depends only on the request target, which the caller sent.
     /// </summary>
-    private static bool SignatureMatches(SignedRequest request, byte[] secret, ReadOnlySpan<byte> presented)
+    private static bool SignatureMatches(SignedRequest request, ReusableHmac secret, ReadOnlySpan<byte> presented)
     {
         var path = request.PathAndQuery!;
         byte[]? rented = null;
@@ -558,8 +558,12 @@ public sealed class RequestVerifier : IDisposable
     /// </summary>
     private sealed record CachedKey(KeyDecision? Key, byte[] Secret, byte[]? PassphraseMac, bool RequireWithdrawalCode, DateTimeOffset CheckedAt, DateTimeOffset FullCheckedAt, KeyAdminException? Tampered = null)
     {
+        /// <summary>HMAC-SHA256 under <see cref="Secret"/>, its key schedule done once; shared by the entry's revalidated copies.</summary>
+        public ReusableHmac Mac { get; } = new(Secret);
+
         public void Wipe()
         {
+            Mac.Dispose();
             CryptographicOperations.ZeroMemory(Secret);
             if (PassphraseMac is not null)
             {
