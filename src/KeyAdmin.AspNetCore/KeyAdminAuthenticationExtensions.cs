@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace KeyAdmin.AspNetCore;
 
@@ -15,7 +16,8 @@ public static class KeyAdminAuthenticationExtensions
     public static AuthenticationBuilder AddKeyAdmin(this AuthenticationBuilder builder, string authenticationScheme, Action<KeyAdminAuthenticationOptions>? configure = null)
     {
         builder.Services.AddAuthorization();
-        builder.Services.Configure<AuthorizationOptions>(options => KeyAdminPolicies.Add(options, authenticationScheme));
+        builder.Services.AddOptions<AuthorizationOptions>().Configure<IOptions<AuthenticationOptions>>((options, authentication) =>
+            KeyAdminPolicies.Add(options, authenticationScheme, (authentication.Value.DefaultAuthenticateScheme ?? authentication.Value.DefaultScheme) == authenticationScheme));
         return builder.AddScheme<KeyAdminAuthenticationOptions, KeyAdminAuthenticationHandler>(authenticationScheme, configure);
     }
 }

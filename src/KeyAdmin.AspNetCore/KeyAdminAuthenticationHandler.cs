@@ -28,7 +28,7 @@ namespace KeyAdmin.AspNetCore;
 /// </remarks>
 public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdminAuthenticationOptions>
 {
-    private static readonly ApiKeyPermission[] Permissions = Enum.GetValues<ApiKeyPermission>();
+    private static readonly (ApiKeyPermission Permission, string Name)[] Permissions = Enum.GetValues<ApiKeyPermission>().Select(p => (p, p.ToString())).ToArray();
     private VerificationResult? refusal;
 
     public KeyAdminAuthenticationHandler(IOptionsMonitor<KeyAdminAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder)
@@ -87,23 +87,24 @@ public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdm
             return AuthenticateResult.Fail($"{result.Reason}: {result.Message}");
         }
 
-        var claims = new List<Claim>(3 + Permissions.Length)
+        // Each claim made with the identity as its subject: a claim made without one is copied by the identity it joins.
+        var identity = new ClaimsIdentity(Scheme.Name, ClaimTypes.Name, ClaimTypes.Role);
+        AddClaim(identity, ClaimTypes.Name, result.Account!);
+        AddClaim(identity, KeyAdminClaimTypes.Account, result.Account!);
+        AddClaim(identity, KeyAdminClaimTypes.KeyId, result.KeyId!);
+        foreach (var (permission, name) in Permissions)
         {
-            new(ClaimTypes.Name, result.Account!),
-            new(KeyAdminClaimTypes.Account, result.Account!),
-            new(KeyAdminClaimTypes.KeyId, result.KeyId!),
-        };
-        foreach (var permission in Permissions)
-        {
-            if (result.Permissions!.Value.HasFlag(permission))
+            if ((result.Permissions!.Value & permission) == permission)
             {
-                claims.Add(new Claim(KeyAdminClaimTypes.Permission, permission.ToString()));
+                AddClaim(identity, KeyAdminClaimTypes.Permission, name);
             }
         }
 
-        var identity = new ClaimsIdentity(claims, Scheme.Name, ClaimTypes.Name, ClaimTypes.Role);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
+
+    private static void AddClaim(ClaimsIdentity identity, string type, string value) =>
+        identity.AddClaim(new Claim(type, value, ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer, identity));
 
     /// <summary>401 (or 403 for an address or permission refusal) with KuCoin's body: what KuCoin's clients expect.</summary>
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -4,11 +4,14 @@ using System.Text.Json;
 using KeyAdmin.AspNetCore;
 using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Verification;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using static KeyAdmin.Verification.Tests.SignedHttp;
 
 namespace KeyAdmin.Verification.Tests;
@@ -218,4 +221,141 @@ public sealed class ForwardedAddressTests : IDisposable
     }
 
     public void Dispose() => fixture.Dispose();
+}
+
+/// <summary>
+/// The policies name the KeyAdmin scheme unless it is the default authenticate scheme. The attack: an application
+/// whose default scheme is another one, which issues principals carrying KeyAdmin's claim types (a cookie, a
+/// header someone else controls). An endpoint behind a KeyAdmin policy must still need a KeyAdmin signature.
+/// </summary>
+public sealed class PolicySchemeTests : IAsyncLifetime
+{
+    private const string Passphrase = "scheme-pass";
+    private const string OtherScheme = "Other";
+    private readonly Fixture fixture = new(TimeProvider.System);
+    private readonly HttpClient otherDefault = new();
+    private readonly HttpClient keyAdminDefault = new();
+    private RequestVerifier? verifier;
+    private WebApplication? other;
+    private WebApplication? keyAdmin;
+
+    public async Task InitializeAsync()
+    {
+        verifier = new RequestVerifier(fixture.Store, TimeProvider.System);
+        other = await Start(OtherScheme, otherDefault);
+        keyAdmin = await Start(KeyAdminAuthenticationDefaults.AuthenticationScheme, keyAdminDefault);
+    }
+
+    [Fact]
+    public async Task AnotherDefaultScheme_WhosePrincipalClaimsKeyAdminPermissions_DoesNotPassAKeyAdminPolicy()
+    {
+        var forged = new HttpRequestMessage(HttpMethod.Post, "/trade") { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+        forged.Headers.Add("X-Other-User", "mallory");
+
+        var answer = await Answer(otherDefault, forged);
+
+        Assert.Equal((HttpStatusCode.Unauthorized, "400001"), (answer.Status, answer.Code));
+    }
+
+    [Fact]
+    public async Task AnotherDefaultScheme_StillLetsAKeyAdminSignedRequestThrough()
+    {
+        var (key, secret) = fixture.NewKuCoinKey("trader", ApiKeyPermission.Trade, Passphrase);
+
+        var answer = await Answer(otherDefault, KcSigned(key, secret, Passphrase, HttpMethod.Post, "/trade", "{}"));
+
+        Assert.Equal((HttpStatusCode.OK, "200000"), (answer.Status, answer.Code));
+    }
+
+    [Fact]
+    public async Task Policies_NameTheKeyAdminScheme_OnlyWhereItIsNotTheDefault()
+    {
+        var named = await other!.Services.GetRequiredService<IAuthorizationPolicyProvider>().GetPolicyAsync(KeyAdminPolicies.Trade);
+        var unnamed = await keyAdmin!.Services.GetRequiredService<IAuthorizationPolicyProvider>().GetPolicyAsync(KeyAdminPolicies.Trade);
+        var (key, secret) = fixture.NewKuCoinKey("trader", ApiKeyPermission.Trade, Passphrase);
+        var (reader, readerSecret) = fixture.NewKuCoinKey("reader", ApiKeyPermission.Read, Passphrase);
+
+        Assert.Equal(new[] { KeyAdminAuthenticationDefaults.AuthenticationScheme }, named!.AuthenticationSchemes);
+        Assert.Empty(unnamed!.AuthenticationSchemes);
+        Assert.Equal(HttpStatusCode.OK, (await Answer(keyAdminDefault, KcSigned(key, secret, Passphrase, HttpMethod.Post, "/trade", "{}"))).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Answer(keyAdminDefault, KcSigned(reader, readerSecret, Passphrase, HttpMethod.Post, "/trade", "{}"))).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Answer(keyAdminDefault, new HttpRequestMessage(HttpMethod.Post, "/trade") { Content = new StringContent("{}") })).Status);
+    }
+
+    [Fact]
+    public async Task KeyAdminDefault_AMiddlewareThatPutsAnotherPrincipalInPlace_CannotGrantKeyAdminPermissions()
+    {
+        // Without the scheme named in the policy, it checks HttpContext.User as it stands: a principal put there by
+        // something else, with KeyAdmin's claim types, must not pass.
+        var forged = new HttpRequestMessage(HttpMethod.Post, "/trade") { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+        forged.Headers.Add("X-Replace-User", "mallory");
+
+        var answer = await Answer(keyAdminDefault, forged);
+
+        Assert.NotEqual(HttpStatusCode.OK, answer.Status);
+        Assert.Equal("400007", answer.Code);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var app in new[] { other, keyAdmin })
+        {
+            if (app is not null)
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+
+        verifier?.Dispose();
+        otherDefault.Dispose();
+        keyAdminDefault.Dispose();
+        fixture.Dispose();
+    }
+
+    private async Task<WebApplication> Start(string defaultScheme, HttpClient client)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Services.AddAuthentication(defaultScheme)
+            .AddScheme<AuthenticationSchemeOptions, ForgingHandler>(OtherScheme, null)
+            .AddKeyAdmin(o => o.Verifier = verifier);
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.Use((context, next) =>
+        {
+            if (context.Request.Headers["X-Replace-User"] is [{ } user])
+            {
+                context.User = ForgingHandler.Forged(user, OtherScheme);
+            }
+
+            return next(context);
+        });
+        app.UseAuthorization();
+        app.MapPost("/trade", () => KuCoinResponses.Success("traded")).RequireAuthorization(KeyAdminPolicies.Trade);
+        await app.StartAsync();
+        client.BaseAddress = new Uri(app.Urls.Single());
+        return app;
+    }
+
+    /// <summary>A scheme that believes a header, and gives whoever sends it every KeyAdmin permission claim.</summary>
+    private sealed class ForgingHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, System.Text.Encodings.Web.UrlEncoder encoder)
+        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    {
+        protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+        {
+            if (Request.Headers["X-Other-User"] is not [{ } user])
+            {
+                return Task.FromResult(AuthenticateResult.NoResult());
+            }
+
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(Forged(user, Scheme.Name), Scheme.Name)));
+        }
+
+        public static ClaimsPrincipal Forged(string user, string scheme) => new(new ClaimsIdentity(
+            new[] { new Claim(ClaimTypes.Name, user), new Claim(KeyAdminClaimTypes.Account, "desk") }
+                .Concat(Enum.GetNames<ApiKeyPermission>().Select(p => new Claim(KeyAdminClaimTypes.Permission, p))),
+            scheme));
+    }
 }

@@ -161,7 +161,7 @@ public sealed class RequestVerifier : IDisposable
             }
         }
 
-        ledger.Accepted(key.KeyId, now, caller.ToString());
+        ledger.Accepted(key.KeyId, now, caller);
         return new VerificationResult(VerificationReason.Accepted, key.KeyId, key.AccountName, "Accepted.") { Permissions = key.Permissions };
     }
 
