@@ -5,9 +5,9 @@ namespace KeyAdmin.Core.Storage;
 
 /// <summary>
 /// Enumerates a store stream on a worker thread, at most a few hundred items ahead of its consumer, so that
-/// reading rows overlaps with what the consumer does with them. Get-ApiKey over a large store spends about as long
-/// materialising each key (3.4 µs: SQLite and 17 columns) as PowerShell spends passing it down the pipeline
-/// (2.8 µs); one after the other they cost their sum, side by side the larger (docs/PERFORMANCE.md).
+/// reading rows overlaps with what the consumer does with them: a listing reads its rows on the worker and decodes,
+/// checks and writes each key down the pipeline on the consumer's thread; one after the other they cost their sum,
+/// side by side the larger (docs/PERFORMANCE.md).
 /// </summary>
 /// <remarks>
 /// Memory stays bounded (four batches of 128). The source runs in its own read transaction as before, only on another
