@@ -17,7 +17,7 @@ public static class KeyAdminAuthenticationExtensions
     {
         builder.Services.AddAuthorization();
         builder.Services.AddOptions<AuthorizationOptions>().Configure<IOptions<AuthenticationOptions>>((options, authentication) =>
-            KeyAdminPolicies.Add(options, authenticationScheme, (authentication.Value.DefaultAuthenticateScheme ?? authentication.Value.DefaultScheme) == authenticationScheme));
+            KeyAdminPolicies.Add(options, authenticationScheme, authentication.Value.DefaultAuthenticateScheme ?? authentication.Value.DefaultScheme));
         return builder.AddScheme<KeyAdminAuthenticationOptions, KeyAdminAuthenticationHandler>(authenticationScheme, configure);
     }
 }

@@ -27,31 +27,77 @@ public static class KeyAdminPolicies
     };
 
     /// <summary>
-    /// Adds the policies. Each names the KeyAdmin scheme, so that only a principal the KeyAdmin handler issued can
-    /// satisfy it, unless that scheme is the application's default authenticate scheme: then the authentication
-    /// middleware has already put the handler's principal in <c>HttpContext.User</c>, and naming the scheme would only
-    /// make the authorization middleware ask the handler again and rebuild the principal (6 % of a verified request
-    /// under load, docs/PERFORMANCE.md).
+    /// Adds the policies for one more KeyAdmin scheme. A policy's permission counts only as a claim of an identity that
+    /// a KeyAdmin scheme authenticated (<see cref="KeyAdminPermissionRequirement"/>), so neither another scheme nor a
+    /// middleware that puts a principal in <c>HttpContext.User</c> can grant it. The policy names its KeyAdmin schemes,
+    /// so that the authorization middleware authenticates them, except when the only one is the application's
+    /// default authenticate scheme: the authentication middleware has already run it, and naming it would make the
+    /// authorization middleware ask the handler again and rebuild the principal (6 % of a verified request under
+    /// load, docs/PERFORMANCE.md). With two KeyAdmin schemes both are named, so that either one's principal counts.
     /// </summary>
-    internal static void Add(AuthorizationOptions options, string authenticationScheme, bool schemeIsDefault)
+    internal static void Add(AuthorizationOptions options, string authenticationScheme, string? defaultScheme)
     {
         foreach (var (name, permission) in new[] { (Read, ApiKeyPermission.Read), (Trade, ApiKeyPermission.Trade), (Transfer, ApiKeyPermission.Transfer), (Withdraw, ApiKeyPermission.Withdraw) })
         {
             var existing = options.GetPolicy(name);
-            var builder = existing is null ? new AuthorizationPolicyBuilder() : new AuthorizationPolicyBuilder(existing);
-            if (!schemeIsDefault)
+            var previous = existing?.Requirements.OfType<KeyAdminPermissionRequirement>().SingleOrDefault();
+            var schemes = (previous?.Schemes ?? Array.Empty<string>()).Append(authenticationScheme).Distinct(StringComparer.Ordinal).ToArray();
+            var builder = new AuthorizationPolicyBuilder();
+            if (existing is not null)
             {
-                builder.AddAuthenticationSchemes(authenticationScheme);
+                // What the application put in a policy of this name stays; what an earlier AddKeyAdmin put is replaced.
+                builder.AddRequirements(existing.Requirements.Where(r => r is not KeyAdminPermissionRequirement).ToArray());
+                builder.AddAuthenticationSchemes(existing.AuthenticationSchemes.Except(schemes, StringComparer.Ordinal).ToArray());
             }
 
-            // The permission counts only as a claim of the identity the KeyAdmin scheme authenticated: whatever else put
-            // a principal in HttpContext.User (another scheme, a middleware) cannot hand out KeyAdmin's permissions.
-            var word = permission.ToString();
+            if (schemes is not [var only] || only != defaultScheme)
+            {
+                builder.AddAuthenticationSchemes(schemes);
+            }
+
             options.AddPolicy(name, builder
                 .RequireAuthenticatedUser()
-                .RequireAssertion(context => context.User.Identities.Any(identity =>
-                    identity.IsAuthenticated && identity.AuthenticationType == authenticationScheme && identity.HasClaim(KeyAdminClaimTypes.Permission, word)))
+                .AddRequirements(new KeyAdminPermissionRequirement(permission, schemes))
                 .Build());
         }
+    }
+}
+
+/// <summary>
+/// The permission a KeyAdmin policy asks for, as a claim of an identity one of the KeyAdmin schemes authenticated:
+/// the handler gives its identity the scheme's name as its authentication type, and nothing else issues it.
+/// </summary>
+public sealed class KeyAdminPermissionRequirement : AuthorizationHandler<KeyAdminPermissionRequirement>, IAuthorizationRequirement
+{
+    private readonly string word;
+
+    internal KeyAdminPermissionRequirement(ApiKeyPermission permission, IReadOnlyList<string> schemes)
+    {
+        Permission = permission;
+        Schemes = schemes;
+        word = permission.ToString();
+    }
+
+    public ApiKeyPermission Permission { get; }
+
+    /// <summary>The KeyAdmin schemes whose identities count.</summary>
+    public IReadOnlyList<string> Schemes { get; }
+
+    public override string ToString() => $"{nameof(KeyAdminPermissionRequirement)}: {word} from {string.Join(" or ", Schemes)}";
+
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, KeyAdminPermissionRequirement requirement)
+    {
+        foreach (var identity in context.User.Identities)
+        {
+            // The requirement's own, not this instance's: a policy combined from several carries several, and each
+            // instance, as the handler, is asked about all of them.
+            if (identity.IsAuthenticated && requirement.Schemes.Contains(identity.AuthenticationType!) && identity.HasClaim(KeyAdminClaimTypes.Permission, requirement.word))
+            {
+                context.Succeed(requirement);
+                break;
+            }
+        }
+
+        return Task.CompletedTask;
     }
 }

@@ -296,6 +296,51 @@ public sealed class PolicySchemeTests : IAsyncLifetime
         Assert.Equal("400007", answer.Code);
     }
 
+    [Fact]
+    public async Task TwoKeyAdminSchemes_BothAreNamed_AndARequestEitherOneVerifiesPasses()
+    {
+        // With one of them the default, naming only the other would put that one's principal in place of the
+        // default's, and a request the default verified would be refused.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Services.AddAuthentication(KeyAdminAuthenticationDefaults.AuthenticationScheme)
+            .AddKeyAdmin(o => o.Verifier = verifier)
+            .AddKeyAdmin("KeyAdmin.Second", o => o.Verifier = verifier);
+        await using var app = builder.Build();
+        app.MapGet("/read", () => KuCoinResponses.Success("read")).RequireAuthorization(KeyAdminPolicies.Read);
+        await app.StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+        var (key, secret) = fixture.NewKuCoinKey("reader", ApiKeyPermission.Read, Passphrase);
+
+        var policy = await app.Services.GetRequiredService<IAuthorizationPolicyProvider>().GetPolicyAsync(KeyAdminPolicies.Read);
+        var answer = await Answer(client, KcSigned(key, secret, Passphrase, HttpMethod.Get, "/read", null));
+
+        Assert.Equal(new[] { KeyAdminAuthenticationDefaults.AuthenticationScheme, "KeyAdmin.Second" }, policy!.AuthenticationSchemes.Order());
+        Assert.Equal((HttpStatusCode.OK, "200000"), (answer.Status, answer.Code));
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task PoliciesCombined_EachPermissionIsAskedOfItsOwnRequirement()
+    {
+        // An endpoint under two KeyAdmin policies has a requirement of each; each requirement is its own handler and is
+        // asked about both. A principal with Read alone must not pass Read and Trade together.
+        var services = new ServiceCollection().AddLogging();
+        services.AddAuthentication(KeyAdminAuthenticationDefaults.AuthenticationScheme).AddKeyAdmin(o => o.Verifier = verifier);
+        await using var provider = services.BuildServiceProvider();
+        var policies = provider.GetRequiredService<IAuthorizationPolicyProvider>();
+        var both = AuthorizationPolicy.Combine((await policies.GetPolicyAsync(KeyAdminPolicies.Read))!, (await policies.GetPolicyAsync(KeyAdminPolicies.Trade))!);
+        ClaimsPrincipal Holding(params string[] permissions) => new(new ClaimsIdentity(
+            permissions.Select(p => new Claim(KeyAdminClaimTypes.Permission, p)).Append(new Claim(ClaimTypes.Name, "desk")),
+            KeyAdminAuthenticationDefaults.AuthenticationScheme));
+        var authorization = provider.GetRequiredService<IAuthorizationService>();
+
+        Assert.False((await authorization.AuthorizeAsync(Holding("Read"), both)).Succeeded);
+        Assert.True((await authorization.AuthorizeAsync(Holding("Read", "Trade"), both)).Succeeded);
+        Assert.False((await authorization.AuthorizeAsync(new ClaimsPrincipal(new ClaimsIdentity(new[] { new Claim(KeyAdminClaimTypes.Permission, "Read"), new Claim(KeyAdminClaimTypes.Permission, "Trade") }, "Other")), both)).Succeeded);
+    }
+
     public async Task DisposeAsync()
     {
         foreach (var app in new[] { other, keyAdmin })
