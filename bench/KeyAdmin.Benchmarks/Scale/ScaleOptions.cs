@@ -32,41 +32,32 @@ public sealed record ScaleOptions
     {
         var options = new ScaleOptions();
         var keys = new List<long>();
-        for (var i = 0; i < args.Count; i++)
+        var read = new Support.BenchArguments(args, "--keys N (repeatable) --runs N --import-runs N --module DIR --host DLL");
+        foreach (var name in read.Names())
         {
-            var name = args[i];
-            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value.");
             switch (name)
             {
                 case "--keys":
-                    keys.Add(long.Parse(Value(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture));
+                    keys.Add(long.Parse(read.Value(), NumberStyles.AllowThousands, CultureInfo.InvariantCulture));
                     break;
                 case "--runs":
-                    options = options with { Runs = int.Parse(Value(), CultureInfo.InvariantCulture) };
+                    options = options with { Runs = read.Count(1) };
                     break;
                 case "--import-runs":
-                    options = options with { ImportRuns = int.Parse(Value(), CultureInfo.InvariantCulture) };
-                    break;
-                case "--work":
-                    options = options with { WorkFolder = Path.GetFullPath(Value()) };
-                    break;
-                case "--keep":
-                    options = options with { Keep = bool.Parse(Value()) };
-                    break;
-                case "--json":
-                    options = options with { JsonPath = Path.GetFullPath(Value()) };
+                    options = options with { ImportRuns = read.Count(1) };
                     break;
                 case "--module":
-                    options = options with { ModuleFolder = Path.GetFullPath(Value()) };
+                    options = options with { ModuleFolder = read.FullPath() };
                     break;
                 case "--host":
-                    options = options with { HostAssembly = Path.GetFullPath(Value()) };
+                    options = options with { HostAssembly = read.FullPath() };
                     break;
                 default:
-                    throw new ArgumentException($"Unknown option '{name}'. Options: --keys N (repeatable) --runs N --import-runs N --work DIR --keep true --json FILE --module DIR --host DLL");
+                    throw read.Unknown(name);
             }
         }
 
+        options = options with { WorkFolder = read.WorkFolder, Keep = read.Keep, JsonPath = read.JsonPath };
         return keys.Count == 0 ? options : options with { Keys = keys };
     }
 }

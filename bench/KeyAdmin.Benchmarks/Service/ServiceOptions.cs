@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace KeyAdmin.Benchmarks.Service;
 
 /// <summary>The service command's options; the defaults are those of the run in docs/PERFORMANCE.md.</summary>
@@ -43,56 +41,38 @@ public sealed record ServiceOptions
     {
         var options = new ServiceOptions();
         var engines = new List<string>();
-        for (var i = 0; i < args.Count; i++)
+        var read = new Support.BenchArguments(args, "--engine sqlite|postgres (repeatable) --duration S --warmup S --rounds N --connections N --threads N --wrk PATH --service DLL");
+        foreach (var name in read.Names())
         {
-            var name = args[i];
-            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value.");
-            int Count(int minimum)
-            {
-                var value = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture);
-                return value >= minimum ? value : throw new ArgumentException($"{name} must be at least {minimum}.");
-            }
-
             switch (name)
             {
                 case "--engine":
-                    var engine = Value().ToLowerInvariant();
+                    var engine = read.Value().ToLowerInvariant();
                     engines.Add(engine is Sqlite or Postgres ? engine : throw new ArgumentException($"--engine is {Sqlite} or {Postgres}, not '{engine}'."));
                     break;
                 case "--duration":
-                    options = options with { DurationSeconds = Count(1) };
+                    options = options with { DurationSeconds = read.Count(1) };
                     break;
                 case "--warmup":
-                    options = options with { WarmupSeconds = Count(0) };
+                    options = options with { WarmupSeconds = read.Count(0) };
                     break;
                 case "--rounds":
-                    options = options with { Rounds = Count(1) };
+                    options = options with { Rounds = read.Count(1) };
                     break;
                 case "--connections":
-                    options = options with { Connections = Count(1) };
+                    options = options with { Connections = read.Count(1) };
                     break;
                 case "--threads":
-                    options = options with { Threads = Count(1) };
+                    options = options with { Threads = read.Count(1) };
                     break;
                 case "--wrk":
-                    options = options with { Wrk = Value() };
+                    options = options with { Wrk = read.Value() };
                     break;
                 case "--service":
-                    options = options with { ServiceAssembly = Path.GetFullPath(Value()) };
-                    break;
-                case "--work":
-                    options = options with { WorkFolder = Path.GetFullPath(Value()) };
-                    break;
-                case "--keep":
-                    options = options with { Keep = bool.Parse(Value()) };
-                    break;
-                case "--json":
-                    options = options with { JsonPath = Path.GetFullPath(Value()) };
+                    options = options with { ServiceAssembly = read.FullPath() };
                     break;
                 default:
-                    throw new ArgumentException(
-                        $"Unknown option '{name}'. Options: --engine sqlite|postgres (repeatable) --duration S --warmup S --rounds N " +
-                        "--connections N --threads N --wrk PATH --service DLL --work DIR --keep true --json FILE");
+                    throw read.Unknown(name);
             }
         }
 
@@ -101,6 +81,7 @@ public sealed record ServiceOptions
             throw new ArgumentException("--threads cannot exceed --connections (wrk gives each thread at least one connection).");
         }
 
+        options = options with { WorkFolder = read.WorkFolder, Keep = read.Keep, JsonPath = read.JsonPath };
         return engines.Count == 0 ? options : options with { Engines = engines.Distinct().ToList() };
     }
 }
