@@ -20,26 +20,28 @@ internal static class RequestTarget
     /// </summary>
     public static bool IsWellFormed(string target)
     {
-        for (var i = 0; i < target.Length; i++)
+        // Every request's target: the characters in one vectorised pass, then each escape.
+        var span = target.AsSpan();
+        if (span.ContainsAnyExcept(TargetCharacters))
         {
-            var c = target[i];
-            if (c == '%')
-            {
-                if (i + 2 >= target.Length || !char.IsAsciiHexDigit(target[i + 1]) || !char.IsAsciiHexDigit(target[i + 2]))
-                {
-                    return false;
-                }
+            return false;
+        }
 
-                i += 2;
-            }
-            else if (!char.IsAsciiLetterOrDigit(c) && "-._~!$&'()*+,;=:@/?".IndexOf(c) < 0)
+        for (var at = span.IndexOf('%'); at >= 0; at = span.IndexOf('%'))
+        {
+            if (at + 2 >= span.Length || !char.IsAsciiHexDigit(span[at + 1]) || !char.IsAsciiHexDigit(span[at + 2]))
             {
                 return false;
             }
+
+            span = span[(at + 3)..];
         }
 
         return true;
     }
+
+    private static readonly System.Buffers.SearchValues<char> TargetCharacters =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?%");
 
     /// <summary>True when the query holds an escape or a '+', so that a decoded form differs from the wire form.</summary>
     public static bool HasEncodedQuery(ReadOnlySpan<byte> target)
