@@ -97,3 +97,35 @@ Describe 'The default key table in a terminal of <Width> columns' -ForEach @(@{ 
         $screen | Should -Match 'kak_[0-9A-Za-z]{28} 2027-|\d{4}-\d\d-\d\dT\d\d:\d\dZ 203\.0\.113\.7, 198\.51'
     }
 }
+
+Describe 'A host that imports the module in many runspaces at once' {
+    It 'imports it in each of 16 runspaces started together, in a new process each time (<Attempt>)' -ForEach @(1..3 | ForEach-Object { @{ Attempt = $_ } }) {
+        # The first import of a process registers the private load context and the core's type names in tables that
+        # are the whole process's (an engine-hosted test run once failed its first import so: two runspaces both
+        # added a name). Every import must succeed, and once they have, every runspace must know the type names.
+        $script = @'
+param($Manifest)
+$pool = [runspacefactory]::CreateRunspacePool(16, 16)
+$pool.Open()
+$started = foreach ($i in 1..16) {
+    $shell = [powershell]::Create()
+    $shell.RunspacePool = $pool
+    $null = $shell.AddScript('param($m) Import-Module $m -ErrorAction Stop; "imported"').AddArgument($Manifest)
+    [pscustomobject]@{ Shell = $shell; Handle = $shell.BeginInvoke() }
+}
+foreach ($run in $started) {
+    try { $run.Shell.EndInvoke($run.Handle) } catch { 'failed: ' + $_.Exception.InnerException.Message }
+}
+foreach ($i in 1..16) {
+    $shell = [powershell]::Create()
+    $shell.RunspacePool = $pool
+    $shell.AddScript('[KeyAdmin.Core.Keys.ApiKeyPermission]::Trade.ToString()').Invoke()
+}
+'@
+        $run = Invoke-TestScript $script -Arguments @($ModuleManifest) -TimeoutSeconds 120
+
+        $run.TimedOut | Should -BeFalse
+        $run.Errors | Should -BeNullOrEmpty
+        @($run.Output -split "`n" | Where-Object { $_.Trim() }) | Should -Be (@('imported') * 16 + @('Trade') * 16)
+    }
+}

@@ -19,15 +19,21 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
 {
     private const string CoreAssemblyName = "KeyAdmin.Core";
     private static readonly Lazy<DependencyLoadContext> Dependencies = new(CreateContext);
-    private static int registered;
+    private static readonly object Gate = new();
+    private static bool registered;
 
     public void OnImport()
     {
         // Once per process, however many runspaces import the module; the handler stays for the process's life
-        // because types from the private context may still be in use after Remove-Module.
-        if (Interlocked.Exchange(ref registered, 1) == 0)
+        // because types from the private context may still be in use after Remove-Module. Under a lock, so that a
+        // runspace importing at the same moment as the first does not go on before the handler is in place.
+        lock (Gate)
         {
-            AssemblyLoadContext.Default.Resolving += ResolveCore;
+            if (!registered)
+            {
+                AssemblyLoadContext.Default.Resolving += ResolveCore;
+                registered = true;
+            }
         }
     }
 

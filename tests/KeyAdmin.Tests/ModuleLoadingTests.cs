@@ -20,4 +20,18 @@ public sealed class ModuleLoadingTests
         Assert.Equal("KeyAdmin.Dependencies", context.Name);
         Assert.Contains(context.Assemblies, a => a.GetName().Name == "Microsoft.Data.Sqlite");
     }
+
+    [Fact]
+    public void RemoveModule_InOneRunspace_LeavesTheCoreTypeNamesToTheOthers()
+    {
+        // The type names ([KeyAdmin.Core.Keys.ApiKeyPermission] …) are the process's: Remove-Module in one runspace
+        // must not take them from another that still has the module.
+        using var staying = new ModuleSession(connect: false);
+        using var leaving = new ModuleSession(connect: false);
+
+        leaving.Run("Remove-Module KeyAdmin").ThrowOnError();
+        var permission = staying.Run("[KeyAdmin.Core.Keys.ApiKeyPermission]::Trade.ToString()").Single();
+
+        Assert.Equal("Trade", permission.BaseObject);
+    }
 }

@@ -25,23 +25,43 @@ public sealed class TypeNames : IModuleAssemblyInitializer, IModuleAssemblyClean
         typeof(Core.TwoFactor.AutomationScope),
     };
 
+    // The accelerators are one table for the whole process, which PowerShell does not lock: runspaces that import
+    // the module at once (ForEach-Object -Parallel, a host's pool) would otherwise write it at the same time. And
+    // they are the process's: the names stay until the last runspace that imported the module removes it, so that
+    // Remove-Module in one runspace does not take [KeyAdmin.Core.Keys.ApiKeyPermission] from the others.
+    private static readonly object Gate = new();
+    private static int imports;
+
     public void OnImport()
     {
-        var accelerators = Accelerators();
-        var existing = (IDictionary<string, Type>)accelerators.GetProperty("Get")!.GetValue(null)!;
-        foreach (var type in Exposed.Where(t => !existing.ContainsKey(t.FullName!)))
+        lock (Gate)
         {
-            accelerators.GetMethod("Add", new[] { typeof(string), typeof(Type) })!.Invoke(null, new object[] { type.FullName!, type });
+            imports++;
+            var accelerators = Accelerators();
+            var existing = (IDictionary<string, Type>)accelerators.GetProperty("Get")!.GetValue(null)!;
+            foreach (var type in Exposed.Where(t => !existing.ContainsKey(t.FullName!)))
+            {
+                accelerators.GetMethod("Add", new[] { typeof(string), typeof(Type) })!.Invoke(null, new object[] { type.FullName!, type });
+            }
         }
     }
 
     public void OnRemove(PSModuleInfo psModuleInfo)
     {
-        var accelerators = Accelerators();
-        var existing = (IDictionary<string, Type>)accelerators.GetProperty("Get")!.GetValue(null)!;
-        foreach (var type in Exposed.Where(t => existing.TryGetValue(t.FullName!, out var registered) && registered == t))
+        lock (Gate)
         {
-            accelerators.GetMethod("Remove", new[] { typeof(string) })!.Invoke(null, new object[] { type.FullName! });
+            if (--imports > 0)
+            {
+                return;
+            }
+
+            imports = 0;
+            var accelerators = Accelerators();
+            var existing = (IDictionary<string, Type>)accelerators.GetProperty("Get")!.GetValue(null)!;
+            foreach (var type in Exposed.Where(t => existing.TryGetValue(t.FullName!, out var registered) && registered == t))
+            {
+                accelerators.GetMethod("Remove", new[] { typeof(string) })!.Invoke(null, new object[] { type.FullName! });
+            }
         }
     }
 
