@@ -54,7 +54,7 @@ internal sealed class RowSeal
 
         Span<byte> expected = stackalloc byte[Size];
         Compute(table, id, version, row, fields, expected);
-        return CryptographicOperations.FixedTimeEquals(stored, expected);
+        return FixedTime.MacEquals(stored, expected);
     }
 
     private void Compute<T>(string table, string id, long version, T row, Action<Canonical, T> fields, Span<byte> destination)

@@ -293,7 +293,7 @@ public sealed class RequestVerifier : IDisposable
             Encoding.ASCII.GetBytes(path, target);
             Span<byte> expected = stackalloc byte[RequestSigner.SignatureBytes];
             RequestSigner.ComputeMac(secret, request.Timestamp!, request.Method!, target, request.Body.Span, expected);
-            if (CryptographicOperations.FixedTimeEquals(expected, presented))
+            if (FixedTime.MacEquals(expected, presented))
             {
                 return true;
             }
@@ -312,7 +312,7 @@ public sealed class RequestVerifier : IDisposable
                 if (RequestTarget.TryDecodeQuery(target, plusIsSpace, decoded, out var written))
                 {
                     RequestSigner.ComputeMac(secret, request.Timestamp!, request.Method!, decoded[..written], request.Body.Span, expected);
-                    if (CryptographicOperations.FixedTimeEquals(expected, presented))
+                    if (FixedTime.MacEquals(expected, presented))
                     {
                         return true;
                     }
@@ -385,7 +385,7 @@ public sealed class RequestVerifier : IDisposable
             wellFormed = passphrase.Length <= 64 && Convert.TryFromBase64String(passphrase, presented, out var length) && length == RequestSigner.SignatureBytes;
         }
 
-        return wellFormed && CryptographicOperations.FixedTimeEquals(presented[..RequestSigner.SignatureBytes], entry.PassphraseMac)
+        return wellFormed && FixedTime.MacEquals(presented[..RequestSigner.SignatureBytes], entry.PassphraseMac)
             ? null
             : (VerificationReason.BadPassphrase, "The passphrase does not match.");
     }
