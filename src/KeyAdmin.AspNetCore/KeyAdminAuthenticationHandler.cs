@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace KeyAdmin.AspNetCore;
 
@@ -44,13 +45,16 @@ public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdm
             return AuthenticateResult.NoResult();
         }
 
+        // Each header is looked up once: a signing header is one of the request's unknown headers, and each look-up
+        // hashes its name.
         var headers = Request.Headers;
         SigningScheme scheme;
-        if (headers.ContainsKey(KuCoinSigning.KeyHeader) && Options.Schemes.Contains(SigningScheme.KuCoin))
+        StringValues keyId;
+        if (Options.Schemes.Contains(SigningScheme.KuCoin) && headers.TryGetValue(KuCoinSigning.KeyHeader, out keyId))
         {
             scheme = SigningScheme.KuCoin;
         }
-        else if (headers.ContainsKey(RequestSigner.KeyHeader) && Options.Schemes.Contains(SigningScheme.KeyAdmin))
+        else if (Options.Schemes.Contains(SigningScheme.KeyAdmin) && headers.TryGetValue(RequestSigner.KeyHeader, out keyId))
         {
             scheme = SigningScheme.KeyAdmin;
         }
@@ -62,23 +66,25 @@ public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdm
         var body = await ReadBodyAsync();
         var kucoin = scheme == SigningScheme.KuCoin;
         var verifier = Options.Verifier ?? Context.RequestServices.GetRequiredService<RequestVerifier>();
+        var needed = required.Value;
         var result = body is null
             ? new VerificationResult(VerificationReason.Malformed, null, null, $"The body is larger than {Options.MaxBodyBytes} bytes.")
             : verifier.Verify(new SignedRequest
             {
                 Scheme = scheme,
-                KeyId = headers[kucoin ? KuCoinSigning.KeyHeader : RequestSigner.KeyHeader],
+                KeyId = keyId,
                 Timestamp = headers[kucoin ? KuCoinSigning.TimestampHeader : RequestSigner.TimestampHeader],
                 Signature = headers[kucoin ? KuCoinSigning.SignatureHeader : RequestSigner.SignatureHeader],
                 Passphrase = kucoin ? headers[KuCoinSigning.PassphraseHeader].ToString() : null,
-                KeyVersion = kucoin && headers.ContainsKey(KuCoinSigning.KeyVersionHeader) ? headers[KuCoinSigning.KeyVersionHeader].ToString() : null,
+                KeyVersion = kucoin && headers.TryGetValue(KuCoinSigning.KeyVersionHeader, out var version) ? version.ToString() : null,
                 Method = Request.Method,
                 PathAndQuery = RawTarget(),
                 ContentType = Request.ContentType,
                 Body = body.Value,
                 CallerAddress = Context.Connection.RemoteIpAddress ?? IPAddress.None,
-                RequiredPermission = required.Value,
-                TwoFactorCode = headers[Options.TwoFactorCodeHeader],
+                RequiredPermission = needed,
+                // The verifier reads a code only for a withdrawal (R12); no other request looks for the header.
+                TwoFactorCode = needed.HasFlag(ApiKeyPermission.Withdraw) ? headers[Options.TwoFactorCodeHeader] : (string?)null,
             });
 
         if (!result.Accepted)
@@ -88,8 +94,8 @@ public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdm
         }
 
         // Each claim made with the identity as its subject: a claim made without one is copied by the identity it joins.
-        var identity = new ClaimsIdentity(Scheme.Name, ClaimTypes.Name, ClaimTypes.Role);
-        AddClaim(identity, ClaimTypes.Name, result.Account!);
+        // The account claim is the identity's name (User.Identity.Name), so no second claim carries it.
+        var identity = new ClaimsIdentity(Scheme.Name, KeyAdminClaimTypes.Account, ClaimTypes.Role);
         AddClaim(identity, KeyAdminClaimTypes.Account, result.Account!);
         AddClaim(identity, KeyAdminClaimTypes.KeyId, result.KeyId!);
         foreach (var (permission, name) in Permissions)
@@ -149,7 +155,13 @@ public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdm
             }
         }
 
-        return authorize.Aggregate(ApiKeyPermission.Read, (all, data) => all | (KeyAdminPolicies.PermissionOf(data.Policy) ?? ApiKeyPermission.Read));
+        var permission = ApiKeyPermission.Read;
+        foreach (var data in authorize)
+        {
+            permission |= KeyAdminPolicies.PermissionOf(data.Policy) ?? ApiKeyPermission.Read;
+        }
+
+        return permission;
     }
 
     /// <summary>The request target as the client sent it: path and query, percent-encoding untouched.</summary>

@@ -55,8 +55,9 @@ public static class KeyAdminPolicies
                 builder.AddAuthenticationSchemes(schemes);
             }
 
+            // No RequireAuthenticatedUser: the requirement asks for an authenticated identity itself, and a second
+            // requirement is a second handler call on every request.
             options.AddPolicy(name, builder
-                .RequireAuthenticatedUser()
                 .AddRequirements(new KeyAdminPermissionRequirement(permission, schemes))
                 .Build());
         }
@@ -85,7 +86,27 @@ public sealed class KeyAdminPermissionRequirement : AuthorizationHandler<KeyAdmi
 
     public override string ToString() => $"{nameof(KeyAdminPermissionRequirement)}: {word} from {string.Join(" or ", Schemes)}";
 
+    /// <summary>Each KeyAdmin requirement of the policy, in one pass and without a state machine: this runs on every request.</summary>
+    public override Task HandleAsync(AuthorizationHandlerContext context)
+    {
+        foreach (var requirement in context.Requirements)
+        {
+            if (requirement is KeyAdminPermissionRequirement keyAdmin)
+            {
+                Handle(context, keyAdmin);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, KeyAdminPermissionRequirement requirement)
+    {
+        Handle(context, requirement);
+        return Task.CompletedTask;
+    }
+
+    private static void Handle(AuthorizationHandlerContext context, KeyAdminPermissionRequirement requirement)
     {
         foreach (var identity in context.User.Identities)
         {
@@ -94,10 +115,8 @@ public sealed class KeyAdminPermissionRequirement : AuthorizationHandler<KeyAdmi
             if (identity.IsAuthenticated && requirement.Schemes.Contains(identity.AuthenticationType!) && identity.HasClaim(KeyAdminClaimTypes.Permission, requirement.word))
             {
                 context.Succeed(requirement);
-                break;
+                return;
             }
         }
-
-        return Task.CompletedTask;
     }
 }

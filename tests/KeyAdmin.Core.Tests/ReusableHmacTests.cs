@@ -37,4 +37,42 @@ public sealed class ReusableHmacTests
 
         Assert.Throws<ObjectDisposedException>(() => hmac.Compute("after"u8, mac));
     }
+
+    [Fact]
+    public async Task DisposedWhileOthersCompute_EveryMacComputedIsRight_AndEveryLaterCallThrows()
+    {
+        // Two spares are lent and given back concurrently: one given back as the HMAC is disposed must not be lent again.
+        var key = RandomNumberGenerator.GetBytes(32);
+        var hmac = new ReusableHmac(key);
+        var message = RandomNumberGenerator.GetBytes(100);
+        var expected = HMACSHA256.HashData(key, message);
+        var computed = 0;
+        using var disposed = new ManualResetEventSlim();
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            var mac = new byte[32];
+            while (true)
+            {
+                try
+                {
+                    hmac.Compute(message, mac);
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+
+                Assert.Equal(expected, mac);
+                if (Interlocked.Increment(ref computed) == 2_000)
+                {
+                    hmac.Dispose();
+                    disposed.Set();
+                }
+            }
+        })).ToArray();
+
+        await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(disposed.IsSet);
+        Assert.Throws<ObjectDisposedException>(() => hmac.Compute(message, new byte[32]));
+    }
 }

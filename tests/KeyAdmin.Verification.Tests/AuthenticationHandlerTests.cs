@@ -2,7 +2,9 @@ using System.Net;
 using System.Security.Claims;
 using System.Text.Json;
 using KeyAdmin.AspNetCore;
+using KeyAdmin.Core.Accounts;
 using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.TwoFactor;
 using KeyAdmin.Core.Verification;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -12,6 +14,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using static KeyAdmin.Verification.Tests.SignedHttp;
 
 namespace KeyAdmin.Verification.Tests;
@@ -189,6 +192,76 @@ public sealed class AuthenticationHandlerTests : IAsyncLifetime
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var headers = KuCoinHeaders(key.KeyId, secret, Passphrase, timestamp, "GET", signed, null, "2");
         return $"GET {sent} HTTP/1.0\n" + string.Join("\n", headers.Select(h => $"{h.Name}: {h.Value}"));
+    }
+}
+
+/// <summary>
+/// The withdrawal code (R12) through the handler: it reads KA-2FA-CODE only for an endpoint whose policy needs
+/// Withdraw, and there the code must reach the verifier, once only.
+/// </summary>
+public sealed class WithdrawalCodeHeaderTests : IAsyncLifetime
+{
+    private const string Passphrase = "withdraw-pass";
+    private readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
+    private readonly Fixture fixture;
+    private readonly HttpClient client = new();
+    private RequestVerifier? verifier;
+    private WebApplication? app;
+
+    public WithdrawalCodeHeaderTests() => fixture = new Fixture(clock);
+
+    public async Task InitializeAsync()
+    {
+        verifier = new RequestVerifier(fixture.Store, clock);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Services.AddAuthentication(KeyAdminAuthenticationDefaults.AuthenticationScheme).AddKeyAdmin(o => o.Verifier = verifier);
+        app = builder.Build();
+        app.MapPost("/withdraw", () => KuCoinResponses.Success("withdrawn")).RequireAuthorization(KeyAdminPolicies.Withdraw);
+        await app.StartAsync();
+        client.BaseAddress = new Uri(app.Urls.Single());
+    }
+
+    [Fact]
+    public async Task WithdrawEndpoint_OfAnAccountThatRequiresCodes_TakesTheCodeFromItsHeader_OnceOnly()
+    {
+        var (key, secret) = fixture.NewKuCoinKey("withdrawer", ApiKeyPermission.Withdraw, Passphrase);
+        clock.Advance(TimeSpan.FromSeconds(60));
+        fixture.Authority.Accounts.Update("desk", new AccountChanges { RequireWithdrawalCode = true }, TwoFactorProof.FromCode(fixture.NextCode()));
+        clock.Advance(TimeSpan.FromSeconds(60));
+        HttpRequestMessage Withdrawal(string body, string? code)
+        {
+            var request = KcSigned(key, secret, Passphrase, HttpMethod.Post, "/withdraw", body, at: clock.GetUtcNow());
+            if (code is not null)
+            {
+                request.Headers.Add(KeyAdminAuthenticationDefaults.TwoFactorCodeHeader, code);
+            }
+
+            return request;
+        }
+
+        var code = fixture.NextCode();
+        var withoutCode = await Answer(client, Withdrawal("""{"n":1}""", null));
+        var withCode = await Answer(client, Withdrawal("""{"n":2}""", code));
+        var codeAgain = await Answer(client, Withdrawal("""{"n":3}""", code));
+
+        Assert.Equal((HttpStatusCode.Forbidden, "400007"), (withoutCode.Status, withoutCode.Code));
+        Assert.Equal((HttpStatusCode.OK, "200000"), (withCode.Status, withCode.Code));
+        Assert.Equal((HttpStatusCode.Forbidden, "400007"), (codeAgain.Status, codeAgain.Code));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+
+        verifier?.Dispose();
+        client.Dispose();
+        fixture.Dispose();
     }
 }
 

@@ -5,13 +5,14 @@ namespace KeyAdmin.Core.Crypto;
 /// <summary>
 /// HMAC-SHA256 under one key with its key schedule done once. A one-shot <c>HMACSHA256.HashData</c> sets the key
 /// up on every call: on a request's or a row's hundred or two bytes, half of what it costs (docs/PERFORMANCE.md).
-/// A computation takes the spare instance and gives it back; one that finds it taken (another thread has it) makes
-/// its own, and whichever comes back second is disposed. Once disposed it computes nothing more.
+/// A computation takes a spare instance and gives it back. There are two spares, one for each thread a busy
+/// two-core service verifies on at once: a computation that finds both taken makes its own (a key schedule, ≈ 1 µs),
+/// and one that comes back to no free place is disposed. Once disposed it computes nothing more.
 /// </summary>
 internal sealed class ReusableHmac : IDisposable
 {
     private readonly byte[] key;
-    private IncrementalHash? spare;
+    private readonly IncrementalHash?[] spares = new IncrementalHash?[2];
     private volatile bool disposed;
 
     /// <summary>An HMAC under <paramref name="key"/>, which it reads (not copies) whenever it makes an instance.</summary>
@@ -21,7 +22,7 @@ internal sealed class ReusableHmac : IDisposable
     public void Compute(ReadOnlySpan<byte> data, Span<byte> destination)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        var hmac = Interlocked.Exchange(ref spare, null) ?? IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        var hmac = Take() ?? IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
         try
         {
             hmac.AppendData(data);
@@ -33,20 +34,50 @@ internal sealed class ReusableHmac : IDisposable
             throw;
         }
 
-        if (disposed || Interlocked.CompareExchange(ref spare, hmac, null) is not null)
-        {
-            hmac.Dispose();
-        }
-        else if (disposed)
-        {
-            // Disposed while this computed: what was just given back is not lent again.
-            Interlocked.Exchange(ref spare, null)?.Dispose();
-        }
+        GiveBack(hmac);
     }
 
     public void Dispose()
     {
         disposed = true;
-        Interlocked.Exchange(ref spare, null)?.Dispose();
+        for (var i = 0; i < spares.Length; i++)
+        {
+            Interlocked.Exchange(ref spares[i], null)?.Dispose();
+        }
+    }
+
+    private IncrementalHash? Take()
+    {
+        for (var i = 0; i < spares.Length; i++)
+        {
+            if (Interlocked.Exchange(ref spares[i], null) is { } hmac)
+            {
+                return hmac;
+            }
+        }
+
+        return null;
+    }
+
+    private void GiveBack(IncrementalHash hmac)
+    {
+        if (!disposed)
+        {
+            for (var i = 0; i < spares.Length; i++)
+            {
+                if (Interlocked.CompareExchange(ref spares[i], hmac, null) is null)
+                {
+                    if (disposed)
+                    {
+                        // Disposed while this computed: what was just given back is not lent again.
+                        Interlocked.Exchange(ref spares[i], null)?.Dispose();
+                    }
+
+                    return;
+                }
+            }
+        }
+
+        hmac.Dispose();
     }
 }
