@@ -22,7 +22,8 @@ internal sealed class ReusableHmac : IDisposable
     public void Compute(ReadOnlySpan<byte> data, Span<byte> destination)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        var hmac = Take() ?? IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        var spare = Take();
+        var hmac = spare ?? IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
         try
         {
             hmac.AppendData(data);
@@ -34,12 +35,29 @@ internal sealed class ReusableHmac : IDisposable
             throw;
         }
 
+        if (spare is null)
+        {
+            // The key was read after the check above: the barrier orders that read before the look at the flag below,
+            // as Dispose's orders the flag before the owner's zeroing of the key.
+            Interlocked.MemoryBarrier();
+        }
+
+        if (disposed)
+        {
+            // Disposed while this computed: the owner zeroes the key right after disposing, and an instance made
+            // from it then computes under zeros, which anyone can sign with. No MAC made then is given out.
+            hmac.Dispose();
+            destination.Clear();
+            throw new ObjectDisposedException(nameof(ReusableHmac));
+        }
+
         GiveBack(hmac);
     }
 
     public void Dispose()
     {
         disposed = true;
+        Interlocked.MemoryBarrier();
         for (var i = 0; i < spares.Length; i++)
         {
             Interlocked.Exchange(ref spares[i], null)?.Dispose();
