@@ -21,4 +21,11 @@ public static class KeyAdminClaimTypes
 
     /// <summary>One claim per permission the key holds: Read, Trade, Transfer, Withdraw.</summary>
     public const string Permission = "keyadmin/permission";
+
+    /// <summary>
+    /// One claim per permission this request was verified for (the endpoint's KeyAdmin policies; Read at least), with
+    /// the replay protection and withdrawal code each demands. The KeyAdmin policies ask for this claim, so a policy
+    /// the handler did not see before verifying refuses the request rather than passing it on a weaker check.
+    /// </summary>
+    public const string VerifiedPermission = "keyadmin/verified-permission";
 }

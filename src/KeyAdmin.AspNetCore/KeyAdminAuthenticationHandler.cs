@@ -106,6 +106,17 @@ public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdm
             }
         }
 
+        // What the verifier checked this request for, with the replay protection and withdrawal code that demands: the
+        // policies ask for these, so an endpoint whose permission was read wrongly is refused, not let through.
+        var verified = ApiKeyPermissions.Normalize(needed);
+        foreach (var (permission, name) in Permissions)
+        {
+            if ((verified & permission) == permission)
+            {
+                AddClaim(identity, KeyAdminClaimTypes.VerifiedPermission, name);
+            }
+        }
+
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 
@@ -129,8 +140,11 @@ public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdm
     }
 
     /// <summary>
-    /// The permission the endpoint's KeyAdmin policies name (Read when it needs authorization of another kind);
-    /// null when the endpoint needs no authorization at all, so that public endpoints cost no verification.
+    /// The permissions the endpoint's KeyAdmin policies ask for (Read when it needs authorization of another kind);
+    /// null when the endpoint needs no authorization at all, so that public endpoints cost no verification. Policies
+    /// are found as the authorization middleware finds them: by name (without regard to case), as policy objects in
+    /// the endpoint's metadata, the default policy for an unnamed [Authorize], and the fallback policy. Whatever
+    /// this misses is still refused: the policies ask for the permission as verified (<see cref="KeyAdminClaimTypes.VerifiedPermission"/>).
     /// </summary>
     private async ValueTask<ApiKeyPermission?> RequiredPermissionAsync()
     {
@@ -146,19 +160,40 @@ public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdm
         }
 
         var authorize = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>();
-        if (authorize.Count == 0 && endpoint.Metadata.GetMetadata<AuthorizationPolicy>() is null)
+        var policyObjects = endpoint.Metadata.GetOrderedMetadata<AuthorizationPolicy>();
+        IAuthorizationPolicyProvider? policies = null;
+        var permission = ApiKeyPermission.Read;
+        if (authorize.Count == 0 && policyObjects.Count == 0)
         {
-            var policies = Context.RequestServices.GetService<IAuthorizationPolicyProvider>();
-            if (policies is null || await policies.GetFallbackPolicyAsync() is null)
+            policies = Context.RequestServices.GetService<IAuthorizationPolicyProvider>();
+            var fallback = policies is null ? null : await policies.GetFallbackPolicyAsync();
+            if (fallback is null)
             {
                 return null;
             }
+
+            permission |= KeyAdminPolicies.PermissionsOf(fallback);
         }
 
-        var permission = ApiKeyPermission.Read;
         foreach (var data in authorize)
         {
-            permission |= KeyAdminPolicies.PermissionOf(data.Policy) ?? ApiKeyPermission.Read;
+            if (KeyAdminPolicies.PermissionOf(data.Policy) is { } named)
+            {
+                permission |= named;
+                continue;
+            }
+
+            // Another policy (the default one for [Authorize] without a name): it may hold KeyAdmin's requirements.
+            policies ??= Context.RequestServices.GetService<IAuthorizationPolicyProvider>();
+            if (policies is not null)
+            {
+                permission |= KeyAdminPolicies.PermissionsOf(data.Policy is null ? await policies.GetDefaultPolicyAsync() : await policies.GetPolicyAsync(data.Policy));
+            }
+        }
+
+        foreach (var policy in policyObjects)
+        {
+            permission |= KeyAdminPolicies.PermissionsOf(policy);
         }
 
         return permission;

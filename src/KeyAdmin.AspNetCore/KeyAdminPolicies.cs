@@ -16,15 +16,34 @@ public static class KeyAdminPolicies
     public const string Transfer = "KeyAdmin.Transfer";
     public const string Withdraw = "KeyAdmin.Withdraw";
 
-    /// <summary>The permission a policy name stands for; null for a policy that is not one of these.</summary>
-    public static ApiKeyPermission? PermissionOf(string? policy) => policy switch
+    /// <summary>
+    /// The permission a policy name stands for; null for a policy that is not one of these. Without regard to case, as
+    /// ASP.NET Core looks policies up: "keyadmin.withdraw" is the Withdraw policy.
+    /// </summary>
+    public static ApiKeyPermission? PermissionOf(string? policy) =>
+        string.Equals(policy, Read, StringComparison.OrdinalIgnoreCase) ? ApiKeyPermission.Read
+        : string.Equals(policy, Trade, StringComparison.OrdinalIgnoreCase) ? ApiKeyPermission.Trade
+        : string.Equals(policy, Transfer, StringComparison.OrdinalIgnoreCase) ? ApiKeyPermission.Transfer
+        : string.Equals(policy, Withdraw, StringComparison.OrdinalIgnoreCase) ? ApiKeyPermission.Withdraw
+        : null;
+
+    /// <summary>The permissions the KeyAdmin requirements of <paramref name="policy"/> ask for (none: 0).</summary>
+    internal static ApiKeyPermission PermissionsOf(AuthorizationPolicy? policy)
     {
-        Read => ApiKeyPermission.Read,
-        Trade => ApiKeyPermission.Trade,
-        Transfer => ApiKeyPermission.Transfer,
-        Withdraw => ApiKeyPermission.Withdraw,
-        _ => null,
-    };
+        var permissions = (ApiKeyPermission)0;
+        if (policy is not null)
+        {
+            foreach (var requirement in policy.Requirements)
+            {
+                if (requirement is KeyAdminPermissionRequirement keyAdmin)
+                {
+                    permissions |= keyAdmin.Permission;
+                }
+            }
+        }
+
+        return permissions;
+    }
 
     /// <summary>
     /// Adds the policies for one more KeyAdmin scheme. A policy's permission counts only as a claim of an identity that
@@ -55,9 +74,8 @@ public static class KeyAdminPolicies
                 builder.AddAuthenticationSchemes(schemes);
             }
 
-            // No RequireAuthenticatedUser: the requirement asks for an authenticated identity itself, and a second
-            // requirement is a second handler call on every request.
             options.AddPolicy(name, builder
+                .RequireAuthenticatedUser()
                 .AddRequirements(new KeyAdminPermissionRequirement(permission, schemes))
                 .Build());
         }
@@ -66,7 +84,9 @@ public static class KeyAdminPolicies
 
 /// <summary>
 /// The permission a KeyAdmin policy asks for, as a claim of an identity one of the KeyAdmin schemes authenticated:
-/// the handler gives its identity the scheme's name as its authentication type, and nothing else issues it.
+/// the handler gives its identity the scheme's name as its authentication type, and nothing else issues it. The
+/// claim asked for is <see cref="KeyAdminClaimTypes.VerifiedPermission"/>: the request was verified for this
+/// permission (its replay protection and withdrawal code included), not only signed by a key that holds it.
 /// </summary>
 public sealed class KeyAdminPermissionRequirement : AuthorizationHandler<KeyAdminPermissionRequirement>, IAuthorizationRequirement
 {
@@ -112,7 +132,7 @@ public sealed class KeyAdminPermissionRequirement : AuthorizationHandler<KeyAdmi
         {
             // The requirement's own, not this instance's: a policy combined from several carries several, and each
             // instance, as the handler, is asked about all of them.
-            if (identity.IsAuthenticated && requirement.Schemes.Contains(identity.AuthenticationType!) && identity.HasClaim(KeyAdminClaimTypes.Permission, requirement.word))
+            if (identity.IsAuthenticated && requirement.Schemes.Contains(identity.AuthenticationType!) && identity.HasClaim(KeyAdminClaimTypes.VerifiedPermission, requirement.word))
             {
                 context.Succeed(requirement);
                 return;

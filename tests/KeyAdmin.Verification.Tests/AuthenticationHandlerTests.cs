@@ -219,12 +219,19 @@ public sealed class WithdrawalCodeHeaderTests : IAsyncLifetime
         builder.Services.AddAuthentication(KeyAdminAuthenticationDefaults.AuthenticationScheme).AddKeyAdmin(o => o.Verifier = verifier);
         app = builder.Build();
         app.MapPost("/withdraw", () => KuCoinResponses.Success("withdrawn")).RequireAuthorization(KeyAdminPolicies.Withdraw);
+        // The same policy as ASP.NET Core also finds it: by a name in another case, and as a policy object.
+        app.MapPost("/withdraw-lower-case", () => KuCoinResponses.Success("withdrawn")).RequireAuthorization("keyadmin.withdraw");
+        var policy = app.Services.GetRequiredService<IOptions<AuthorizationOptions>>().Value.GetPolicy(KeyAdminPolicies.Withdraw)!;
+        app.MapPost("/withdraw-policy-object", () => KuCoinResponses.Success("withdrawn")).RequireAuthorization(policy);
         await app.StartAsync();
         client.BaseAddress = new Uri(app.Urls.Single());
     }
 
-    [Fact]
-    public async Task WithdrawEndpoint_OfAnAccountThatRequiresCodes_TakesTheCodeFromItsHeader_OnceOnly()
+    [Theory]
+    [InlineData("/withdraw")]
+    [InlineData("/withdraw-lower-case")]
+    [InlineData("/withdraw-policy-object")]
+    public async Task WithdrawEndpoint_OfAnAccountThatRequiresCodes_TakesTheCodeFromItsHeader_OnceOnly(string path)
     {
         var (key, secret) = fixture.NewKuCoinKey("withdrawer", ApiKeyPermission.Withdraw, Passphrase);
         clock.Advance(TimeSpan.FromSeconds(60));
@@ -232,7 +239,7 @@ public sealed class WithdrawalCodeHeaderTests : IAsyncLifetime
         clock.Advance(TimeSpan.FromSeconds(60));
         HttpRequestMessage Withdrawal(string body, string? code)
         {
-            var request = KcSigned(key, secret, Passphrase, HttpMethod.Post, "/withdraw", body, at: clock.GetUtcNow());
+            var request = KcSigned(key, secret, Passphrase, HttpMethod.Post, path, body, at: clock.GetUtcNow());
             if (code is not null)
             {
                 request.Headers.Add(KeyAdminAuthenticationDefaults.TwoFactorCodeHeader, code);
@@ -247,8 +254,10 @@ public sealed class WithdrawalCodeHeaderTests : IAsyncLifetime
         var codeAgain = await Answer(client, Withdrawal("""{"n":3}""", code));
 
         Assert.Equal((HttpStatusCode.Forbidden, "400007"), (withoutCode.Status, withoutCode.Code));
+        Assert.Contains("need an authenticator code", withoutCode.Body.GetProperty("msg").GetString(), StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode.OK, "200000"), (withCode.Status, withCode.Code));
         Assert.Equal((HttpStatusCode.Forbidden, "400007"), (codeAgain.Status, codeAgain.Code));
+        Assert.Contains("code is not valid", codeAgain.Body.GetProperty("msg").GetString(), StringComparison.Ordinal);
     }
 
     public async Task DisposeAsync()
@@ -405,13 +414,33 @@ public sealed class PolicySchemeTests : IAsyncLifetime
         var policies = provider.GetRequiredService<IAuthorizationPolicyProvider>();
         var both = AuthorizationPolicy.Combine((await policies.GetPolicyAsync(KeyAdminPolicies.Read))!, (await policies.GetPolicyAsync(KeyAdminPolicies.Trade))!);
         ClaimsPrincipal Holding(params string[] permissions) => new(new ClaimsIdentity(
-            permissions.Select(p => new Claim(KeyAdminClaimTypes.Permission, p)).Append(new Claim(ClaimTypes.Name, "desk")),
+            permissions.SelectMany(p => new[] { new Claim(KeyAdminClaimTypes.Permission, p), new Claim(KeyAdminClaimTypes.VerifiedPermission, p) })
+                .Append(new Claim(KeyAdminClaimTypes.Account, "desk")),
             KeyAdminAuthenticationDefaults.AuthenticationScheme));
         var authorization = provider.GetRequiredService<IAuthorizationService>();
 
         Assert.False((await authorization.AuthorizeAsync(Holding("Read"), both)).Succeeded);
         Assert.True((await authorization.AuthorizeAsync(Holding("Read", "Trade"), both)).Succeeded);
         Assert.False((await authorization.AuthorizeAsync(new ClaimsPrincipal(new ClaimsIdentity(new[] { new Claim(KeyAdminClaimTypes.Permission, "Read"), new Claim(KeyAdminClaimTypes.Permission, "Trade") }, "Other")), both)).Succeeded);
+    }
+
+    [Fact]
+    public async Task APolicy_AsksForThePermissionAsVerified_NotOnlyAsHeld()
+    {
+        // A key that holds Withdraw, verified only for Read (an endpoint whose policy the handler read as Read): its
+        // withdrawal code and replay protection were not applied, so the Withdraw policy must not pass.
+        var services = new ServiceCollection().AddLogging();
+        services.AddAuthentication(KeyAdminAuthenticationDefaults.AuthenticationScheme).AddKeyAdmin(o => o.Verifier = verifier);
+        await using var provider = services.BuildServiceProvider();
+        var withdraw = (await provider.GetRequiredService<IAuthorizationPolicyProvider>().GetPolicyAsync(KeyAdminPolicies.Withdraw))!;
+        var authorization = provider.GetRequiredService<IAuthorizationService>();
+        ClaimsPrincipal Verified(params string[] verified) => new(new ClaimsIdentity(
+            new[] { "Read", "Withdraw" }.Select(p => new Claim(KeyAdminClaimTypes.Permission, p))
+                .Concat(verified.Select(p => new Claim(KeyAdminClaimTypes.VerifiedPermission, p))),
+            KeyAdminAuthenticationDefaults.AuthenticationScheme));
+
+        Assert.False((await authorization.AuthorizeAsync(Verified("Read"), withdraw)).Succeeded);
+        Assert.True((await authorization.AuthorizeAsync(Verified("Read", "Withdraw"), withdraw)).Succeeded);
     }
 
     public async Task DisposeAsync()

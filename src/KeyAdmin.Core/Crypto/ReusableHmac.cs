@@ -54,6 +54,19 @@ internal sealed class ReusableHmac : IDisposable
         GiveBack(hmac);
     }
 
+    /// <summary>
+    /// Whether it is disposed, read behind a full barrier: what was read before (a MAC its owner zeroes after
+    /// disposing) is ordered before this look.
+    /// </summary>
+    public bool IsDisposed
+    {
+        get
+        {
+            Interlocked.MemoryBarrier();
+            return disposed;
+        }
+    }
+
     public void Dispose()
     {
         disposed = true;

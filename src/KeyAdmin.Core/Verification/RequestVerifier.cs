@@ -111,6 +111,9 @@ public sealed class RequestVerifier : IDisposable
             return Refuse(key, keyId, passphraseRefusal.Reason, passphraseRefusal.Message, now);
         }
 
+        // Disposed while this verified: the passphrase MAC just compared may have been zeroes, which anyone can send.
+        ObjectDisposedException.ThrowIf(request.Scheme == SigningScheme.KuCoin && entry.Wiped, this);
+
         var nowMs = now.ToUnixTimeMilliseconds();
         var windowMs = (long)options.TimestampWindow.TotalMilliseconds;
         if (Math.Abs(nowMs - timestampMs) > windowMs)
@@ -576,6 +579,13 @@ public sealed class RequestVerifier : IDisposable
     {
         /// <summary>HMAC-SHA256 under <see cref="Secret"/>, its key schedule done once; shared by the entry's revalidated copies.</summary>
         public ReusableHmac Mac { get; } = new(Secret);
+
+        /// <summary>
+        /// Whether the entry's secret and passphrase MAC may be zeroes, so that a comparison with them made just before
+        /// must not count. The HMAC is shared by the entry's revalidated copies, and <see cref="Wipe"/> disposes it
+        /// (behind a full barrier) before it zeroes anything.
+        /// </summary>
+        public bool Wiped => Mac.IsDisposed;
 
         public void Wipe()
         {
