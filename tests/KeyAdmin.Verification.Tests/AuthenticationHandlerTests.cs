@@ -217,9 +217,19 @@ public sealed class WithdrawalCodeHeaderTests : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.AddAuthentication(KeyAdminAuthenticationDefaults.AuthenticationScheme).AddKeyAdmin(o => o.Verifier = verifier);
+        // Registered after AddKeyAdmin, so its policies are there: the default policy (an unnamed [Authorize]) and the
+        // fallback policy (an endpoint with no authorization of its own) are the Withdraw policy.
+        builder.Services.Configure<AuthorizationOptions>(o =>
+        {
+            o.DefaultPolicy = o.GetPolicy(KeyAdminPolicies.Withdraw)!;
+            o.FallbackPolicy = o.GetPolicy(KeyAdminPolicies.Withdraw);
+        });
         app = builder.Build();
         app.MapPost("/withdraw", () => KuCoinResponses.Success("withdrawn")).RequireAuthorization(KeyAdminPolicies.Withdraw);
-        // The same policy as ASP.NET Core also finds it: by a name in another case, and as a policy object.
+        app.MapPost("/withdraw-default-policy", () => KuCoinResponses.Success("withdrawn")).RequireAuthorization();
+        app.MapPost("/withdraw-fallback-policy", () => KuCoinResponses.Success("withdrawn"));
+        // The same policy as ASP.NET Core also finds it: by a name in another case, as a policy object, as the default
+        // policy and as the fallback policy.
         app.MapPost("/withdraw-lower-case", () => KuCoinResponses.Success("withdrawn")).RequireAuthorization("keyadmin.withdraw");
         var policy = app.Services.GetRequiredService<IOptions<AuthorizationOptions>>().Value.GetPolicy(KeyAdminPolicies.Withdraw)!;
         app.MapPost("/withdraw-policy-object", () => KuCoinResponses.Success("withdrawn")).RequireAuthorization(policy);
@@ -231,6 +241,8 @@ public sealed class WithdrawalCodeHeaderTests : IAsyncLifetime
     [InlineData("/withdraw")]
     [InlineData("/withdraw-lower-case")]
     [InlineData("/withdraw-policy-object")]
+    [InlineData("/withdraw-default-policy")]
+    [InlineData("/withdraw-fallback-policy")]
     public async Task WithdrawEndpoint_OfAnAccountThatRequiresCodes_TakesTheCodeFromItsHeader_OnceOnly(string path)
     {
         var (key, secret) = fixture.NewKuCoinKey("withdrawer", ApiKeyPermission.Withdraw, Passphrase);
