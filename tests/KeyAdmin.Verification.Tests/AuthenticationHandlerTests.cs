@@ -34,11 +34,7 @@ public sealed class AuthenticationHandlerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         verifier = new RequestVerifier(fixture.Store, TimeProvider.System);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.AddAuthentication(KeyAdminAuthenticationDefaults.AuthenticationScheme).AddKeyAdmin(o => o.Verifier = verifier);
-        app = builder.Build();
+        app = TestService.KeyAdminBuilder(verifier).Build();
         app.MapGet("/whoami", (ClaimsPrincipal user) => KuCoinResponses.Success(new
         {
             name = user.Identity!.Name,
@@ -174,18 +170,7 @@ public sealed class AuthenticationHandlerTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.Forbidden, "400006"), (answer.Status, answer.Code));
     }
 
-    public async Task DisposeAsync()
-    {
-        if (app is not null)
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-
-        verifier?.Dispose();
-        client.Dispose();
-        fixture.Dispose();
-    }
+    public Task DisposeAsync() => TestService.StopAsync(app, verifier, client, fixture);
 
     private static string Head(ApiKey key, byte[] secret, string sent, string signed)
     {
@@ -213,10 +198,7 @@ public sealed class WithdrawalCodeHeaderTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         verifier = new RequestVerifier(fixture.Store, clock);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.AddAuthentication(KeyAdminAuthenticationDefaults.AuthenticationScheme).AddKeyAdmin(o => o.Verifier = verifier);
+        var builder = TestService.KeyAdminBuilder(verifier);
         // Registered after AddKeyAdmin, so its policies are there: the default policy (an unnamed [Authorize]) and the
         // fallback policy (an endpoint with no authorization of its own) are the Withdraw policy.
         builder.Services.Configure<AuthorizationOptions>(o =>
@@ -226,10 +208,10 @@ public sealed class WithdrawalCodeHeaderTests : IAsyncLifetime
         });
         app = builder.Build();
         app.MapPost("/withdraw", () => KuCoinResponses.Success("withdrawn")).RequireAuthorization(KeyAdminPolicies.Withdraw);
+        // The same policy as ASP.NET Core also finds it: as the default policy, as the fallback policy, by a name in
+        // another case, and as a policy object.
         app.MapPost("/withdraw-default-policy", () => KuCoinResponses.Success("withdrawn")).RequireAuthorization();
         app.MapPost("/withdraw-fallback-policy", () => KuCoinResponses.Success("withdrawn"));
-        // The same policy as ASP.NET Core also finds it: by a name in another case, as a policy object, as the default
-        // policy and as the fallback policy.
         app.MapPost("/withdraw-lower-case", () => KuCoinResponses.Success("withdrawn")).RequireAuthorization("keyadmin.withdraw");
         var policy = app.Services.GetRequiredService<IOptions<AuthorizationOptions>>().Value.GetPolicy(KeyAdminPolicies.Withdraw)!;
         app.MapPost("/withdraw-policy-object", () => KuCoinResponses.Success("withdrawn")).RequireAuthorization(policy);
@@ -272,18 +254,7 @@ public sealed class WithdrawalCodeHeaderTests : IAsyncLifetime
         Assert.Contains("code is not valid", codeAgain.Body.GetProperty("msg").GetString(), StringComparison.Ordinal);
     }
 
-    public async Task DisposeAsync()
-    {
-        if (app is not null)
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-
-        verifier?.Dispose();
-        client.Dispose();
-        fixture.Dispose();
-    }
+    public Task DisposeAsync() => TestService.StopAsync(app, verifier, client, fixture);
 }
 
 /// <summary>The client's address behind a reverse proxy: the proxy's X-Forwarded-For only when the operator names the proxy.</summary>

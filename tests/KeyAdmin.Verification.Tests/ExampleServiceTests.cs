@@ -185,18 +185,7 @@ public sealed class ExampleServiceTests : IAsyncLifetime
         Assert.Equal("127.0.0.1", stored.LastUsedAddress);
     }
 
-    public async Task DisposeAsync()
-    {
-        if (app is not null)
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
-
-        verifier?.Dispose();
-        client.Dispose();
-        fixture.Dispose();
-    }
+    public Task DisposeAsync() => TestService.StopAsync(app, verifier, client, fixture);
 
     private async Task AssertRefused(HttpRequestMessage request, HttpStatusCode status, string code)
     {
