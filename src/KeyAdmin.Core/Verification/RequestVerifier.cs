@@ -395,7 +395,7 @@ public sealed class RequestVerifier : IDisposable
 
     private CachedKey? Lookup(string keyId, DateTimeOffset now)
     {
-        if (cache.TryGetValue(keyId, out var cached) && now - cached.CheckedAt < options.RevalidateAfter)
+        if (cache.TryGetValue(keyId, out var cached) && Within(now - cached.CheckedAt, options.RevalidateAfter))
         {
             return cached;
         }
@@ -405,7 +405,7 @@ public sealed class RequestVerifier : IDisposable
         var generation = Volatile.Read(ref changeGeneration);
         // A key entering the cache is read whole; a revalidation reads what the verifier decides on, and the whole row
         // again every FullCheckAfter.
-        var whole = cached is null || cached.Tampered is not null || now - cached.FullCheckedAt >= options.FullCheckAfter;
+        var whole = cached is null || cached.Tampered is not null || !Within(now - cached.FullCheckedAt, options.FullCheckAfter);
         var loaded = store.ReadStatement(reader => reader.FindKeyMaterial(keyId, whole)) is { } material ? Load(keyId, material, cached, now, whole) : null;
         if (loaded is not null && Volatile.Read(ref changeGeneration) != generation)
         {
@@ -421,8 +421,24 @@ public sealed class RequestVerifier : IDisposable
         }
 
         cache[keyId] = loaded;
+        // Looked at again once stored, behind a full barrier: a change counted after the look above but forgotten
+        // before the store (OnRowsChanged and OnKeyChanged count, then forget) would otherwise leave this read, older
+        // than the change, trusted for RevalidateAfter. Either this look sees the count, or their forget sees the store.
+        Interlocked.MemoryBarrier();
+        if (loaded.CheckedAt != DateTimeOffset.MinValue && Volatile.Read(ref changeGeneration) != generation)
+        {
+            cache.TryUpdate(keyId, loaded with { CheckedAt = DateTimeOffset.MinValue }, loaded);
+        }
+
         return loaded;
     }
+
+    /// <summary>
+    /// Whether a check <paramref name="age"/> ago still stands. An age below zero is a wall clock set back since (or a
+    /// request that began before the check): not trusted, or a clock set back an hour would keep every cached key
+    /// for an hour whatever RevalidateAfter says.
+    /// </summary>
+    private static bool Within(TimeSpan age, TimeSpan limit) => age >= TimeSpan.Zero && age < limit;
 
     /// <summary>The cache entry for a key as read; null when it is deleted, or when nothing usable is there.</summary>
     private CachedKey? Load(string keyId, KeyMaterial material, CachedKey? cached, DateTimeOffset now, bool whole)
