@@ -1,10 +1,9 @@
 using System.Net;
 using System.Reflection;
 using System.Text;
+using KeyAdmin.Core.Accounts;
 using KeyAdmin.Core.Audit;
-using KeyAdmin.Core.Crypto;
 using KeyAdmin.Core.Keys;
-using KeyAdmin.Core.Storage;
 using KeyAdmin.Core.Tests.Support;
 using KeyAdmin.Core.Verification;
 
@@ -90,6 +89,26 @@ public sealed class VerifierCacheRaceTests : IDisposable
         Assert.Equal(VerificationReason.Disabled, verifier.Verify(Signed(key, secret, clock)).Reason);
     }
 
+    [Fact]
+    public void Withdrawal_WithItsCode_AtAVerifierThatHasNotHeardOfTheDisable_IsRefused()
+    {
+        // A verifier of another process whose change watch is lost: its copy of the key may be up to RevalidateAfter
+        // old. A withdrawal that needs a code is confirmed in a transaction that reads the key again; there the
+        // disable is seen, and neither the withdrawal nor the code goes through.
+        var desk = attacker.Account;
+        var (key, secret) = h.WithdrawKey(desk, "withdrawer");
+        h.Authority.Accounts.Update(desk.Name, new AccountChanges { RequireWithdrawalCode = true }, h.Proof(desk.Seed));
+        h.NextStep();
+        using var verifier = new RequestVerifier(new ElsewhereStore(h.Store), h.Clock, new VerifierOptions { WatchChanges = false, FlushInterval = TimeSpan.FromHours(1) });
+        Assert.Equal(VerificationReason.TwoFactorRequired, verifier.Verify(h.Withdrawal(key, secret, 1, null)).Reason);
+
+        h.Authority.Keys.Disable(key.KeyId, "leaked");
+        var refused = verifier.Verify(h.Withdrawal(key, secret, 2, h.Code(desk.Seed)));
+
+        Assert.Equal(VerificationReason.Disabled, refused.Reason);
+        Assert.DoesNotContain(h.Audit(), a => a.Action == "Verification.Withdraw" && a.Outcome == AuditOutcome.Succeeded);
+    }
+
     /// <summary>A request signed at <paramref name="clock"/>'s time (a new one each time: its clock moves on 1 ms).</summary>
     private static SignedRequest Signed(ApiKey key, byte[] secret, SteppedClock clock)
     {
@@ -133,44 +152,6 @@ public sealed class VerifierCacheRaceTests : IDisposable
 
         /// <summary>The wall clock only, set back by <paramref name="by"/>: no time passes.</summary>
         public void SetBack(TimeSpan by) => wall -= by;
-    }
-
-    /// <summary>
-    /// The same store as seen from another process: every call goes to it, but under another location, so that this
-    /// process's KeyChangeSignal (which names the store by its location) does not reach a verifier over it.
-    /// </summary>
-    private sealed class ElsewhereStore(IKeyAdminStore store) : IKeyAdminStore
-    {
-        public StoreDescription Description { get; } = store.Description with { Location = store.Description.Location + "#another-process" };
-
-        public string StoreId => store.StoreId;
-
-        public SecretBox Secrets => store.Secrets;
-
-        public AuditChain AuditChain => store.AuditChain;
-
-        public T Read<T>(Func<IStoreReader, T> work) => store.Read(work);
-
-        public T ReadStatement<T>(Func<IStoreReader, T> statement) => store.ReadStatement(statement);
-
-        public T Write<T>(Func<IStoreWriter, T> work) => store.Write(work);
-
-        public IEnumerable<ApiKey> StreamKeys(KeyQuery query) => store.StreamKeys(query);
-
-        public IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query) => store.StreamCheckedKeys(query);
-
-        public void PurgeDestroyed() => store.PurgeDestroyed();
-
-        public IDisposable WatchChanges(Action<IReadOnlyCollection<string>> onChanged, TimeSpan pollInterval) => store.WatchChanges(onChanged, pollInterval);
-
-        public IEnumerable<AuditEntry> StreamAudit(AuditQuery? query = null) => store.StreamAudit(query);
-
-        public void RecordDetection(Errors.KeyAdminException tampered, Actor actor, DateTimeOffset at, string? detail = null) => store.RecordDetection(tampered, actor, at, detail);
-
-        public void Dispose()
-        {
-            // The harness disposes the store itself.
-        }
     }
 
     /// <summary>The stripe locks of the verifier's cache (ConcurrentDictionary's own, as its writes take them).</summary>

@@ -143,13 +143,22 @@ internal sealed class Operations
     /// <summary>
     /// Confirms one withdrawal request of <paramref name="keyId"/> with the code it carries: only a person's
     /// authenticator confirms it, a wrong code counts on the key's own counter, and the refusal commits on its own.
+    /// Returns the key's status as this transaction reads it: a key disabled, expired or deleted since the verifier
+    /// last read it (up to its RevalidateAfter before, or a request in flight across the change) is not confirmed,
+    /// and the code is not used.
     /// </summary>
-    public void ConfirmWithdrawal(string keyId, string code)
+    public ApiKeyStatus ConfirmWithdrawal(string keyId, string code)
     {
         Totp.CheckFormat(code);
-        var refusal = Store.Write(tx =>
+        var (status, refusal) = Store.Write(tx =>
         {
             var key = tx.FindKey(keyId) ?? throw new KeyAdminException(KeyAdminError.KeyNotFound, $"There is no key with id '{keyId}'.", keyId);
+            var status = key.StatusAt(Now);
+            if (status != ApiKeyStatus.Enabled)
+            {
+                return (status, (KeyAdminException?)null);
+            }
+
             var account = tx.FindAccountById(key.AccountId) ?? throw new KeyAdminException(KeyAdminError.AccountNotFound, "The key's account is gone.", key.AccountName);
             var result = gate.Check(tx, account, null, code, TwoFactorRequirement.Withdrawal(keyId), keyId);
             if (result.Refusal is null)
@@ -157,13 +166,15 @@ internal sealed class Operations
                 tx.Append(Audit("Verification.Withdraw", key, confirmedBy: result.Confirmation!.AuthenticatorName));
             }
 
-            return result.Refusal;
+            return (status, result.Refusal);
         });
 
         if (refusal is not null)
         {
             throw refusal;
         }
+
+        return status;
     }
 
     private AuditEntry Entry(string action, string? accountName, string? accountId, string? keyId, string? target, string? confirmedBy, string? detail, string? reason) => new()

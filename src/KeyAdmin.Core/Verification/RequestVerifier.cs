@@ -530,8 +530,14 @@ public sealed class RequestVerifier : IDisposable
 
         try
         {
-            operations.ConfirmWithdrawal(key.KeyId, code);
-            return null;
+            // The key as the confirming transaction reads it: the cache's copy may be up to RevalidateAfter old.
+            return operations.ConfirmWithdrawal(key.KeyId, code) switch
+            {
+                ApiKeyStatus.Enabled => null,
+                ApiKeyStatus.Disabled => (VerificationReason.Disabled, "The key is disabled."),
+                ApiKeyStatus.Expired => (VerificationReason.Expired, "The key has expired."),
+                _ => (VerificationReason.UnknownKey, "There is no such key."),
+            };
         }
         catch (KeyAdminException e)
         {
