@@ -14,7 +14,7 @@ internal sealed class PostgresChangeWatch : ChangeWatch
     private static readonly TimeSpan WaitSlice = TimeSpan.FromMilliseconds(250);
     private readonly NpgsqlDataSource dataSource;
     private NpgsqlConnection? connection;
-    private volatile bool notified;
+    private int notified;
 
     public PostgresChangeWatch(SqlStore store, NpgsqlDataSource dataSource, Action<IReadOnlyCollection<string>> onChanged)
         : base(store, onChanged)
@@ -27,15 +27,21 @@ internal sealed class PostgresChangeWatch : ChangeWatch
         if (connection is null)
         {
             connection = dataSource.OpenConnection();
-            connection.Notification += (_, _) => notified = true;
+            connection.Notification += (_, _) => Volatile.Write(ref notified, 1);
             using var listen = new NpgsqlCommand($"LISTEN {PostgresDialect.ChangeChannel}", connection);
             listen.ExecuteNonQuery();
             return true;
         }
 
-        notified = false;
+        // Taken, not cleared before the wait: a notification that Npgsql handled outside Wait (its keepalive, when the
+        // connection string sets one, reads the connection too) is handed on now instead of lost until the next one.
+        if (Interlocked.Exchange(ref notified, 0) == 1)
+        {
+            return true;
+        }
+
         connection.Wait(WaitSlice);
-        return notified;
+        return Interlocked.Exchange(ref notified, 0) == 1;
     }
 
     private protected override void Close()
