@@ -136,6 +136,14 @@ public sealed class AuditChain
             return AuditChainReport.Broken(count, stray, $"The row index holds entries under record {stray} that the record does not list: it was changed outside KeyAdmin.");
         }
 
+        if (check.UnfaithfulIndex is { } index)
+        {
+            // Last: a record the walk names says more. An index that lacks rows answers the read checks otherwise than
+            // this walk, so that a row set back together with the index entry of its later version, hidden from the
+            // index the reads take, passes both unless this says so.
+            return AuditChainReport.Untrusted($"An index of the store does not hold what its table holds ({index}): reads through it see other rows than this check; it was changed outside KeyAdmin.");
+        }
+
         return AuditChainReport.Intact(count, previousSequence, previousHash);
     }
 
@@ -193,6 +201,12 @@ public sealed record AuditCheck
     /// rule, a view in a table's place), if anything: then neither the log nor any check of it can be trusted.
     /// </summary>
     public string? Unfaithful { get; init; }
+
+    /// <summary>
+    /// What the engine's own check finds wrong with an index (SQLite's integrity_check), if anything: through such an
+    /// index the store answers the read checks otherwise than the chain check.
+    /// </summary>
+    public string? UnfaithfulIndex { get; init; }
 }
 
 /// <summary>

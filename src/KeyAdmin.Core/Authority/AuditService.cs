@@ -38,6 +38,7 @@ public sealed class AuditService
                 Expected = expected,
                 StrayIndexEntry = reader.FirstStrayIndexEntry(),
                 Unfaithful = reader.ScanSchema().Select(t => $"{t.RowId}: {t.Problem}").FirstOrDefault(),
+                UnfaithfulIndex = reader.ScanStorage().Select(t => t.Problem).FirstOrDefault(),
             };
             var head = reader.ReadAuditHead();
             return ops.Store.AuditChain.Verify(reader.StreamAuditWithIndex(), head, check, progress);

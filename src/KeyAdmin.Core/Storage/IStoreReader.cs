@@ -75,6 +75,12 @@ public interface IStoreReader
     /// </summary>
     IReadOnlyList<TamperedRow> ScanSchema();
 
+    /// <summary>
+    /// Indexes that do not hold exactly what their table holds, by the engine's own check (SQLite's integrity_check):
+    /// through such an index the store answers one statement otherwise than another. Reads the whole store.
+    /// </summary>
+    IReadOnlyList<TamperedRow> ScanStorage();
+
     /// <summary>Rows of accounts, authenticators, rotations, policy and store values that fail their integrity check, and <see cref="ScanSchema"/>.</summary>
     IReadOnlyList<TamperedRow> ScanIntegrity();
 

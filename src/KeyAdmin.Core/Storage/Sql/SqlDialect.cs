@@ -48,9 +48,19 @@ internal abstract class SqlDialect
     /// A query for the relations of the store's schema through which the server could answer one statement
     /// differently from another over the same rows (row security policies, rewrite rules, a view or foreign table in
     /// a table's place), as rows of (name, what is wrong); null for an engine that has no such means (SQLite's
-    /// views cannot tell one statement from another, so every check sees what every read sees).
+    /// views cannot tell one statement from another; an index that lacks rows can, which <see cref="StorageScan"/> finds).
     /// </summary>
     public virtual string? SchemaScan => null;
+
+    /// <summary>
+    /// A query for rows of (what, what is wrong) from the engine's own check that each index holds exactly what its
+    /// table holds; null for an engine without one a client can run. An index that lacks a row (or holds one the
+    /// table does not) answers the statements that read through it otherwise than those that read the table or
+    /// another index: the read check finds a row's latest version through audit_rows' primary key, the chain check
+    /// through its index by sequence, a listing finds keys through their account's index, the verifier through their
+    /// primary key. It reads the whole store: the audit check runs it, no open does.
+    /// </summary>
+    public virtual string? StorageScan => null;
 
     /// <summary>
     /// A statement that tells every verifier listening on this engine that the transaction changed rows (parameter

@@ -73,7 +73,7 @@ public abstract class SqlStore : IKeyAdminStore
     /// side by side they cost the longer of the two, not their sum (docs/PERFORMANCE.md).
     /// </summary>
     public IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query) =>
-        ReadAhead.Of(Stream(session => session.StreamListedKeys(query)), static row => row.Check());
+        ReadAhead.Of(Stream(session => session.StreamListedKeys(query)), static row => row.Check()).Where(key => StoreSession.Listed(key, query));
 
     public IEnumerable<AuditEntry> StreamAudit(AuditQuery? query = null) => Stream(session => session.StreamAudit(query ?? new AuditQuery()));
 

@@ -21,6 +21,11 @@ internal sealed partial class StoreSession
         ? QueryList(scan, r => new TamperedRow(SchemaTable, r.GetString(0), r.GetString(1)))
         : Array.Empty<TamperedRow>();
 
+    /// <summary>The engine's check that every index holds what its table holds (<see cref="SqlDialect.StorageScan"/>); reads the whole store.</summary>
+    public IReadOnlyList<TamperedRow> ScanStorage() => dialect.StorageScan is { } scan
+        ? QueryList(scan, r => new TamperedRow(SchemaTable, r.GetString(0), r.GetString(1)))
+        : Array.Empty<TamperedRow>();
+
     /// <summary>
     /// Every row of the sealed tables except keys (which <see cref="StreamCheckedKeys"/> checks as it lists them)
     /// that fails its check, with what is wrong. Reads only.

@@ -95,7 +95,14 @@ internal sealed partial class StoreSession
     public IEnumerable<ApiKey> StreamKeys(KeyQuery query) => StreamCheckedKeys(query).Select(k => k.Require());
 
     /// <summary>Keys in listing order, each checked on its own: a row that fails its seal comes as its refusal.</summary>
-    public IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query) => StreamListedKeys(query).Select(row => row.Check());
+    public IEnumerable<Checked<ApiKey>> StreamCheckedKeys(KeyQuery query) => StreamListedKeys(query).Select(row => row.Check()).Where(key => Listed(key, query));
+
+    /// <summary>
+    /// Whether a checked key of a listing is one <paramref name="query"/> asks for: deleted keys are left out by their
+    /// sealed status, after the check, not by the status column in SQL (a live key whose column was set to 'Deleted'
+    /// would be left out unseen, where every lookup refuses it).
+    /// </summary>
+    internal static bool Listed(Checked<ApiKey> key, KeyQuery query) => query.IncludeDeleted || key.Value is not { StoredStatus: ApiKeyStatus.Deleted };
 
     /// <summary>
     /// Keys in listing order as read, each to be decoded and checked by <see cref="ListedRow.Check"/>: where the
@@ -122,13 +129,11 @@ internal sealed partial class StoreSession
             parameters.Add(("id", query.KeyId));
         }
 
-        if (!query.IncludeDeleted)
-        {
-            sql += " AND k.status <> 'Deleted'";
-        }
-
+        // No filter on the status column: deleted keys are left out after their check (Listed). The order is by the
+        // values as KeyAdmin reads them (SQLite keeps a number stored as text apart from the numbers), so that copies of
+        // one row, where the primary key was dropped, come side by side for the listing to see (Listing.Repeats).
         var listing = new Listing(this, accounts);
-        return Stream(sql + " ORDER BY a.name_key, k.created_at, k.key_id", r => new ListedRow(listing, IdOf(r), Decode(r, Tables.Keys, p => dialect.ReadPacked(p, 1), out var unreadable), unreadable), parameters.ToArray());
+        return Stream(sql + " ORDER BY a.name_key, CAST(k.created_at AS BIGINT), CAST(k.key_id AS TEXT)", r => new ListedRow(listing, IdOf(r), Decode(r, Tables.Keys, p => dialect.ReadPacked(p, 1), out var unreadable), unreadable), parameters.ToArray());
     }
 
     /// <summary>
@@ -163,11 +168,38 @@ internal sealed partial class StoreSession
 
     /// <summary>
     /// What a listing's keys are checked against: the session's seal, and the listing's accounts, each checked once
-    /// before the keys were read. Read-only once the keys stream, so the keys may be checked on another thread.
+    /// before the keys were read; and the key checked last, with the versions of the account rows it was joined with.
+    /// The keys may be checked on another thread than the one that reads them, one after the other, in listing order.
     /// </summary>
     internal sealed class Listing(StoreSession session, Dictionary<(string Id, long? Version), (string? Name, KeyAdminException? Tampered)> accounts)
     {
-        public Checked<ApiKey> Check(ListedRow row) => session.ListedKey(row, accounts);
+        private readonly List<long?> joined = new();
+        private string? previous;
+
+        public Checked<ApiKey> Check(ListedRow row) => session.ListedKey(row, accounts, this);
+
+        /// <summary>
+        /// Whether the key <paramref name="id"/>, joined with its account's row of <paramref name="accountVersion"/>,
+        /// came just before: the listing's order puts the rows of one key side by side, one per account row it joins
+        /// (an older copy of the account's row is reported on its own), so one that comes twice with the same account
+        /// row is a copy of the key's row.
+        /// </summary>
+        public bool Repeats(string id, long? accountVersion)
+        {
+            if (!string.Equals(previous, id, StringComparison.Ordinal))
+            {
+                previous = id;
+                joined.Clear();
+            }
+
+            if (joined.Contains(accountVersion))
+            {
+                return true;
+            }
+
+            joined.Add(accountVersion);
+            return false;
+        }
     }
 
     /// <summary>A key of a listing as read: its id, and its <see cref="StoreRows.KeyListValues"/> packed (or why they could not be read).</summary>
@@ -177,7 +209,7 @@ internal sealed partial class StoreSession
         public Checked<ApiKey> Check() => Listing.Check(this);
     }
 
-    private Checked<ApiKey> ListedKey(ListedRow row, Dictionary<(string Id, long? Version), (string? Name, KeyAdminException? Tampered)> accounts)
+    private Checked<ApiKey> ListedKey(ListedRow row, Dictionary<(string Id, long? Version), (string? Name, KeyAdminException? Tampered)> accounts, Listing listing)
     {
         if (row.Packed is not { } packed)
         {
@@ -200,12 +232,24 @@ internal sealed partial class StoreSession
             return new Checked<ApiKey>(null, unreadable);
         }
 
+        // The id as stored must be the text the seal covers: SQLite keeps the BLOB of its bytes, which the packed
+        // value (CAST AS TEXT) reads as the same id, while every lookup by id (key_id = @id) and the verifier find no key.
+        if (!string.Equals(row.Id, key.KeyId, StringComparison.Ordinal))
+        {
+            return new Checked<ApiKey>(null, Unreadable(Tables.Keys, key.KeyId));
+        }
+
         if (Problem(Tables.Keys, key.KeyId, ReadStamp(r, KeyStamp), key, RowSeal.Fields) is { } keyProblem)
         {
             return new Checked<ApiKey>(null, Tampered(Tables.Keys, key.KeyId, keyProblem));
         }
 
         var accountVersion = r.IsDBNull(KeyStamp + 3) ? (long?)null : r.GetInt64(KeyStamp + 3);
+        if (listing.Repeats(key.KeyId, accountVersion))
+        {
+            return new Checked<ApiKey>(null, Tampered(Tables.Keys, key.KeyId, "it is one of two rows under the same id and version (its primary key was dropped)"));
+        }
+
         if (!accounts.TryGetValue((key.AccountId, accountVersion), out var account))
         {
             return new Checked<ApiKey>(null, Tampered(Tables.Accounts, key.AccountId, "its row changed while the keys were listed"));

@@ -35,6 +35,11 @@ internal sealed class SqliteDialect : SqlDialect
             _ => $"CAST({v.Expression} AS INTEGER)",
         })) + ")";
 
+    // Whoever writes the file can give an index the b-tree of another (root pages swapped under writable_schema):
+    // the schema's text and the table stay as they were, and only this check sees the index lacks rows.
+    public override string? StorageScan =>
+        "SELECT 'database', integrity_check FROM pragma_integrity_check WHERE integrity_check <> 'ok'";
+
     // json_array's result is text; its bytes are its UTF-8, read without a conversion to a .NET string.
     public override byte[] ReadPacked(DbDataReader r, int ordinal) => r.GetFieldValue<byte[]>(ordinal);
 

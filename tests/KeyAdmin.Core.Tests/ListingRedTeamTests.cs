@@ -1,0 +1,148 @@
+using KeyAdmin.Core.Errors;
+using KeyAdmin.Core.Keys;
+using KeyAdmin.Core.Storage;
+using KeyAdmin.Core.Tests.Support;
+using KeyAdmin.Core.Verification;
+
+namespace KeyAdmin.Core.Tests;
+
+/// <summary>
+/// Attacks on the key listing (Get-ApiKey, Test-ApiKeyCompliance) by whoever writes the database without the
+/// key-encryption key: each makes the listing show a key otherwise than the single-key lookup and the verifier
+/// decide it, or hide it, without the listing or the audit check saying so.
+/// </summary>
+public sealed class ListingRedTeamTests : IDisposable
+{
+    private readonly StoreAttacker attacker = new();
+
+    private Harness h => attacker.Harness;
+
+    public void Dispose() => attacker.Dispose();
+
+    [Theory]
+    [InlineData("")]
+#if !POSTGRES
+    [InlineData("CAST(created_at AS TEXT) || 'x'")]
+#endif
+    public void Listing_AKeyRowCopiedBesideItselfWhereItsPrimaryKeyWasDropped_ListsTheKeyOnceAndReportsTheCopy(string copiedCreatedAt)
+    {
+        // The account side has this handled (ListedAccounts: "one of two rows under the same id and version"). A key's
+        // row copied beside itself, seal and all, was listed twice without a word, while the lookup by name refuses
+        // the two. On SQLite the copy may hold its creation time as text ("1893456070000x"), which every read takes
+        // for the same number, but which sorts after every number: the copy no longer comes beside the row.
+        var key = attacker.NewKey("bot", ApiKeyPermission.Read).Key;
+        var other = attacker.NewKey("other", ApiKeyPermission.Read).Key;
+#if POSTGRES
+        Assert.Empty(copiedCreatedAt); // PostgreSQL's columns hold only their own type
+        attacker.Attack($"ALTER TABLE api_keys DROP CONSTRAINT api_keys_pkey CASCADE; DROP INDEX ux_api_keys_name; INSERT INTO api_keys SELECT * FROM api_keys WHERE key_id = '{key.KeyId}'");
+#else
+        attacker.Attack("PRAGMA foreign_keys = OFF; CREATE TABLE api_keys_copy AS SELECT * FROM api_keys; DROP TABLE api_keys; ALTER TABLE api_keys_copy RENAME TO api_keys; " +
+                        $"INSERT INTO api_keys SELECT * FROM api_keys WHERE key_id = '{key.KeyId}'" +
+                        (copiedCreatedAt.Length == 0 ? string.Empty : $"; UPDATE api_keys SET created_at = {copiedCreatedAt} WHERE rowid = (SELECT max(rowid) FROM api_keys)"));
+#endif
+
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Get("desk", "bot"));
+        var rows = h.Authority.Keys.ListChecked().ToList();
+
+        Assert.Contains(rows, r => r.Value?.KeyId == other.KeyId);
+        Assert.True(
+            rows.Count(r => r.Value?.KeyId == key.KeyId) <= 1,
+            $"the key is listed {rows.Count(r => r.Value?.KeyId == key.KeyId)} times, and no copy is reported");
+        Assert.Contains(rows, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Keys, key.KeyId));
+    }
+
+#if !POSTGRES
+    [Fact]
+    public void Listing_AKeyWhoseIdIsStoredAsABlob_IsReportedRatherThanListedAsAKeyNoLookupFinds()
+    {
+        // SQLite: the id kept as the BLOB of its own bytes. The packed id (CAST AS TEXT) is the sealed one, so the
+        // listing showed the key as enabled; the lookup by id (key_id = @id) and the verifier never find it.
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Trade);
+        attacker.Attack($"UPDATE api_keys SET key_id = CAST(key_id AS BLOB) WHERE key_id = '{key.KeyId}'");
+
+        Assert.Equal(VerificationReason.UnknownKey, attacker.Verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Trade)).Reason);
+        Refusal.Expect(KeyAdminError.KeyNotFound, () => h.Authority.Keys.Get(key.KeyId));
+        var listed = Assert.Single(h.Authority.Keys.ListChecked());
+
+        Assert.Null(listed.Value);
+        Assert.Equal(KeyAdminError.StoreTampered, listed.Tampered!.Error);
+    }
+#endif
+
+    [Fact]
+    public void GetApiKey_ALiveKeyWhoseStatusColumnSaysDeleted_IsReportedRatherThanLeftOut()
+    {
+        // The SQL filter of Get-ApiKey (status <> 'Deleted') takes the column's word; the lookup by id refuses it.
+        var key = attacker.NewKey("bot", ApiKeyPermission.Read).Key;
+        var other = attacker.NewKey("other", ApiKeyPermission.Read).Key;
+        attacker.Attack($"UPDATE api_keys SET status = 'Deleted' WHERE key_id = '{key.KeyId}'");
+
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Keys.Get(key.KeyId));
+        var rows = h.Authority.Keys.ListChecked(includeDeleted: false).ToList();
+
+        Assert.Contains(rows, r => r.Value?.KeyId == other.KeyId);
+        Assert.Contains(rows, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Keys, key.KeyId));
+    }
+
+#if !POSTGRES
+    [Fact]
+    public void KeyRolledBack_TheLaterIndexEntryLeftOutOfTheRowRefIndexOnly_IsReportedByTheAuditCheck()
+    {
+        // The read check finds a row's latest version through audit_rows' primary key index (row_ref, seq); the chain
+        // check reads the index by seq (ix_audit_rows_seq). Whoever writes the file gives the primary key index the
+        // b-tree of a partial index without the later entry (two root pages swapped under writable_schema): every read
+        // takes the enabled copy for the latest, and the table, its index by seq and the schema's text are unchanged.
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Trade);
+        var disabled = attacker.DisableAndPutBackTheEnabledRow(key);
+        HideFromIndex("sqlite_autoindex_audit_rows_1", "audit_rows(row_ref, seq)", $"NOT (row_ref = 'api_keys:{key.KeyId}' AND seq = {disabled})");
+
+        var accepted = attacker.Verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Trade)).Reason;
+        var listed = h.Authority.Keys.ListChecked().Single();
+        var report = h.Authority.Audit.Verify();
+
+        Assert.False(
+            report.IsIntact,
+            $"the verifier says {accepted}, the listing shows the key {listed.Value?.StoredStatus.ToString() ?? "refused"}, and the audit check says the chain is intact");
+        Assert.Contains("sqlite_autoindex_audit_rows_1", report.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Listing_AWorkingKeyLeftOutOfTheAccountIndexesOnly_IsListedOrReportedByTheAuditCheck()
+    {
+        // The listing finds an account's keys through api_keys' account indexes (accounts a CROSS JOIN api_keys k); the
+        // verifier and Get-ApiKey -KeyId through its primary key. Give the account indexes the b-trees of partial
+        // indexes without one key: that key still works, and the listing and compliance never see it; the audit check
+        // must say so (compliance still does not: docs/SECURITY.md).
+        var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Trade | ApiKeyPermission.Withdraw);
+        var other = attacker.NewKey("other", ApiKeyPermission.Read).Key;
+        HideFromIndex("ix_api_keys_account", "api_keys(account_id, status)", $"key_id <> '{key.KeyId}'");
+        HideFromIndex("ux_api_keys_name", "api_keys(account_id, name_key)", $"status <> 'Deleted' AND key_id <> '{key.KeyId}'");
+
+        Assert.Equal(VerificationReason.Accepted, attacker.Verifier.Verify(attacker.Sign(key, secret, ApiKeyPermission.Trade)).Reason);
+        Assert.Equal(key.KeyId, h.Authority.Keys.Get(key.KeyId).KeyId);
+        var listed = h.Authority.Keys.ListChecked().ToList();
+        Assert.Contains(listed, r => r.Value?.KeyId == other.KeyId);
+        var report = h.Authority.Audit.Verify();
+
+        Assert.False(report.IsIntact, $"the listing holds {listed.Count} key(s), without the working key, and the audit check says the chain is intact");
+        Assert.True(report.Problem!.Contains("ix_api_keys_account", StringComparison.Ordinal), report.Problem);
+    }
+
+    /// <summary>
+    /// Gives the index <paramref name="index"/> the b-tree of a partial index over the same columns that leaves out
+    /// what <paramref name="where"/> does not hold: the schema's text stays as it was, the table too.
+    /// </summary>
+    private void HideFromIndex(string index, string over, string where)
+    {
+        attacker.Attack($"CREATE INDEX attacker_partial ON {over} WHERE {where}");
+        var original = RawDb.Scalar(h.StorePath, $"SELECT rootpage FROM sqlite_schema WHERE name = '{index}'");
+        var partial = RawDb.Scalar(h.StorePath, "SELECT rootpage FROM sqlite_schema WHERE name = 'attacker_partial'");
+        attacker.Attack(
+            $"PRAGMA writable_schema = ON; UPDATE sqlite_schema SET rootpage = {partial} WHERE name = '{index}'; " +
+            $"UPDATE sqlite_schema SET rootpage = {original} WHERE name = 'attacker_partial'; PRAGMA writable_schema = OFF");
+        // A new connection reads the schema afresh; dropping the helper frees the whole b-tree it now names and moves
+        // the schema cookie on, so the store's own connections read the schema again too.
+        attacker.Attack("DROP INDEX attacker_partial");
+    }
+#endif
+}
