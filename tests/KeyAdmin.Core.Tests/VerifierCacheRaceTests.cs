@@ -1,6 +1,4 @@
-using System.Net;
 using System.Reflection;
-using System.Text;
 using KeyAdmin.Core.Accounts;
 using KeyAdmin.Core.Audit;
 using KeyAdmin.Core.Keys;
@@ -110,23 +108,10 @@ public sealed class VerifierCacheRaceTests : IDisposable
     }
 
     /// <summary>A request signed at <paramref name="clock"/>'s time (a new one each time: its clock moves on 1 ms).</summary>
-    private static SignedRequest Signed(ApiKey key, byte[] secret, SteppedClock clock)
+    private SignedRequest Signed(ApiKey key, byte[] secret, SteppedClock clock)
     {
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        var timestamp = clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var body = Encoding.UTF8.GetBytes("{}");
-        return new SignedRequest
-        {
-            KeyId = key.KeyId,
-            Timestamp = timestamp,
-            Signature = RequestSigner.Sign(secret, timestamp, "POST", "/api/v1/orders", body),
-            Method = "POST",
-            PathAndQuery = "/api/v1/orders",
-            ContentType = "application/json",
-            Body = body,
-            CallerAddress = IPAddress.Parse(StoreAttacker.Caller),
-            RequiredPermission = ApiKeyPermission.Trade,
-        };
+        return attacker.Sign(key, secret, ApiKeyPermission.Trade, at: clock.GetUtcNow());
     }
 
     /// <summary>

@@ -98,9 +98,10 @@ public sealed class StoreAttacker : IDisposable
         return disabled;
     }
 
-    public SignedRequest Sign(ApiKey key, byte[] secret, ApiKeyPermission permission, string caller = Caller)
+    /// <summary>A signed POST /api/v1/orders from <paramref name="caller"/>, timestamped at the harness's time or at <paramref name="at"/>.</summary>
+    public SignedRequest Sign(ApiKey key, byte[] secret, ApiKeyPermission permission, string caller = Caller, DateTimeOffset? at = null)
     {
-        var timestamp = h.Now.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var timestamp = (at ?? h.Now).ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var body = Encoding.UTF8.GetBytes("{}");
         return new SignedRequest
         {
