@@ -98,26 +98,23 @@ public sealed class KeyAdminAuthenticationHandler : AuthenticationHandler<KeyAdm
         var identity = new ClaimsIdentity(Scheme.Name, KeyAdminClaimTypes.Account, ClaimTypes.Role);
         AddClaim(identity, KeyAdminClaimTypes.Account, result.Account!);
         AddClaim(identity, KeyAdminClaimTypes.KeyId, result.KeyId!);
-        foreach (var (permission, name) in Permissions)
-        {
-            if ((result.Permissions!.Value & permission) == permission)
-            {
-                AddClaim(identity, KeyAdminClaimTypes.Permission, name);
-            }
-        }
-
+        AddPermissionClaims(identity, KeyAdminClaimTypes.Permission, result.Permissions!.Value);
         // What the verifier checked this request for, with the replay protection and withdrawal code that demands: the
         // policies ask for these, so an endpoint whose permission was read wrongly is refused, not let through.
-        var verified = ApiKeyPermissions.Normalize(needed);
+        AddPermissionClaims(identity, KeyAdminClaimTypes.VerifiedPermission, ApiKeyPermissions.Normalize(needed));
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+    }
+
+    /// <summary>One claim of <paramref name="type"/> for each permission in <paramref name="permissions"/>, by its name.</summary>
+    private static void AddPermissionClaims(ClaimsIdentity identity, string type, ApiKeyPermission permissions)
+    {
         foreach (var (permission, name) in Permissions)
         {
-            if ((verified & permission) == permission)
+            if ((permissions & permission) == permission)
             {
-                AddClaim(identity, KeyAdminClaimTypes.VerifiedPermission, name);
+                AddClaim(identity, type, name);
             }
         }
-
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 
     private static void AddClaim(ClaimsIdentity identity, string type, string value) =>

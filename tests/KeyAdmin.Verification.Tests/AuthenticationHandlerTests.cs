@@ -428,14 +428,8 @@ public sealed class PolicySchemeTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var app in new[] { other, keyAdmin })
-        {
-            if (app is not null)
-            {
-                await app.StopAsync();
-                await app.DisposeAsync();
-            }
-        }
+        await TestService.StopAsync(other);
+        await TestService.StopAsync(keyAdmin);
 
         verifier?.Dispose();
         otherDefault.Dispose();

@@ -23,14 +23,19 @@ public static class TestService
     /// <summary>Stops the service, then disposes the verifier, the client and the fixture under it.</summary>
     public static async Task StopAsync(WebApplication? app, RequestVerifier? verifier, HttpClient client, IDisposable fixture)
     {
+        await StopAsync(app);
+        verifier?.Dispose();
+        client.Dispose();
+        fixture.Dispose();
+    }
+
+    /// <summary>Stops and disposes the service, if it was started.</summary>
+    public static async Task StopAsync(WebApplication? app)
+    {
         if (app is not null)
         {
             await app.StopAsync();
             await app.DisposeAsync();
         }
-
-        verifier?.Dispose();
-        client.Dispose();
-        fixture.Dispose();
     }
 }
