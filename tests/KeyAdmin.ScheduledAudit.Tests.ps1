@@ -82,4 +82,28 @@ Describe 'The scheduled audit script' {
         $run.Errors | Should -Match 'KeyAdmin audit failed: There is no KeyAdmin store'
         Test-Path (Join-Path $TestFolder 'typo') | Should -BeFalse
     }
+
+    It 'names a working key left out of the index the listing reads, in Get-ApiKey and in its report, and exits 3' {
+        # Whoever writes the file, without the key-encryption key, gives the account index the b-tree of a partial
+        # index without one key (root pages swapped under writable_schema): the key still works by its id.
+        $hidden = Get-ApiKey -Account desk -Name bot-a
+        & sqlite3 $StorePath "CREATE INDEX attacker_partial ON api_keys(account_id, status) WHERE key_id <> '$($hidden.KeyId)'"
+        $original = & sqlite3 $StorePath "SELECT rootpage FROM sqlite_schema WHERE name = 'ix_api_keys_account'"
+        $partial = & sqlite3 $StorePath "SELECT rootpage FROM sqlite_schema WHERE name = 'attacker_partial'"
+        & sqlite3 $StorePath "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET rootpage = $partial WHERE name = 'ix_api_keys_account'; UPDATE sqlite_schema SET rootpage = $original WHERE name = 'attacker_partial'; PRAGMA writable_schema = OFF"
+        & sqlite3 $StorePath 'DROP INDEX attacker_partial'
+        $LASTEXITCODE | Should -Be 0
+        (Get-ApiKey -KeyId $hidden.KeyId).Name | Should -Be 'bot-a' -Because 'the lookup by id reads the primary key, which still holds the key'
+
+        $listed = @(Get-ApiKey -ErrorAction SilentlyContinue -ErrorVariable listingErrors)
+        $run = Invoke-Audit -Store $StorePath -Reports (Join-Path $TestFolder 'reports-hidden') -FailOn High
+
+        $listed.KeyId | Should -Not -Contain $hidden.KeyId
+        $listingErrors | Should -HaveCount 1
+        $listingErrors[0].FullyQualifiedErrorId | Should -BeLike 'KeyAdmin.StoreTampered,*'
+        $listingErrors[0].Exception.Message | Should -BeLike "*'$($hidden.KeyId)'*missing from Get-ApiKey*"
+        $run.ExitCode | Should -Be 3 -Because 'the audit check names the index whose b-tree was swapped'
+        $rows = @(Import-Csv -Path (Get-ChildItem -Path (Join-Path $TestFolder 'reports-hidden') -Filter 'keyadmin-audit-*.csv').FullName)
+        @($rows | Where-Object { $_.Rule -eq 'StoreTampered' -and $_.KeyId -eq $hidden.KeyId }) | Should -HaveCount 1
+    }
 }

@@ -1,3 +1,4 @@
+using KeyAdmin.Core.Compliance;
 using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Keys;
 using KeyAdmin.Core.Storage;
@@ -111,8 +112,8 @@ public sealed class ListingRedTeamTests : IDisposable
     {
         // The listing finds an account's keys through api_keys' account indexes (accounts a CROSS JOIN api_keys k); the
         // verifier and Get-ApiKey -KeyId through its primary key. Give the account indexes the b-trees of partial
-        // indexes without one key: that key still works, and the listing and compliance never see it; the audit check
-        // must say so (compliance still does not: docs/SECURITY.md).
+        // indexes without one key: that key still works, and the listing and compliance cannot read it; the audit check
+        // must say so (and the listing, below).
         var (key, secret) = attacker.NewKey("bot", ApiKeyPermission.Trade | ApiKeyPermission.Withdraw);
         var other = attacker.NewKey("other", ApiKeyPermission.Read).Key;
         HideFromIndex("ix_api_keys_account", "api_keys(account_id, status)", $"key_id <> '{key.KeyId}'");
@@ -126,6 +127,55 @@ public sealed class ListingRedTeamTests : IDisposable
 
         Assert.False(report.IsIntact, $"the listing holds {listed.Count} key(s), without the working key, and the audit check says the chain is intact");
         Assert.True(report.Problem!.Contains("ix_api_keys_account", StringComparison.Ordinal), report.Problem);
+    }
+
+    [Fact]
+    public void ListingAndCompliance_AWorkingKeyLeftOutOfTheAccountIndexesOnly_NameTheKeyTheyCouldNotList()
+    {
+        // The same attack as above, seen where administrators look: Get-ApiKey and Test-ApiKeyCompliance read keys
+        // through the account index, so the key that still works was missing from both without a word. The key
+        // table itself still holds the row: a listing of every key counts it there and names what it missed.
+        var (key, _) = attacker.NewKey("bot", ApiKeyPermission.Trade | ApiKeyPermission.Withdraw);
+        var other = attacker.NewKey("other", ApiKeyPermission.Read).Key;
+        HideFromIndex("ix_api_keys_account", "api_keys(account_id, status)", $"key_id <> '{key.KeyId}'");
+        HideFromIndex("ux_api_keys_name", "api_keys(account_id, name_key)", $"status <> 'Deleted' AND key_id <> '{key.KeyId}'");
+
+        var listed = h.Authority.Keys.ListChecked().ToList();
+        var findings = h.Authority.Compliance.Review(new ComplianceOptions()).ToList();
+
+        Assert.Contains(listed, r => r.Value?.KeyId == other.KeyId);
+        var refusal = Assert.Single(listed, r => r.Tampered is not null).Tampered!;
+        Assert.Equal(KeyAdminError.StoreTampered, refusal.Error);
+        Assert.Equal(RowSeal.Ref("api_keys", key.KeyId), refusal.Target);
+        var finding = Assert.Single(findings, f => f.Rule == ComplianceRule.StoreTampered);
+        Assert.Equal(key.KeyId, finding.KeyId);
+    }
+
+    [Fact]
+    public void ListingAndCompliance_AKeyWhoseAccountRowIsGone_NameTheKeyTheyCouldNotList()
+    {
+        // The listing joins each key with its account. A key row whose account row was deleted (foreign keys are the
+        // writer's to switch off) joined nothing and was left out unseen; the table's count still holds it.
+        var (key, _) = attacker.NewKey("bot", ApiKeyPermission.Read);
+        attacker.Attack($"PRAGMA foreign_keys = OFF; UPDATE api_keys SET account_id = 'gone' WHERE key_id = '{key.KeyId}'");
+
+        var refusal = Assert.Single(h.Authority.Keys.ListChecked()).Tampered!;
+        Assert.Equal(RowSeal.Ref("api_keys", key.KeyId), refusal.Target);
+    }
+
+    [Fact]
+    public void Listing_AnAccountLeftOutOfTheNameIndexTheListingWalks_IsReportedByTheKeyTablesCount()
+    {
+        // The listing walks accounts in name order through their name index. An account left out of it takes all its
+        // keys out of the listing, while the account and its keys' index entries, which name no key missing, stay.
+        attacker.NewKey("bot", ApiKeyPermission.Trade);
+        attacker.NewKey("other", ApiKeyPermission.Read);
+        HideFromIndex("sqlite_autoindex_accounts_2", "accounts(name_key)", $"name <> '{attacker.Account.Name}'");
+
+        var refusal = Assert.Single(h.Authority.Keys.ListChecked()).Tampered!;
+
+        Assert.Equal(RowSeal.Ref("api_keys", "*"), refusal.Target);
+        Assert.Contains("holds 2 rows where the listing reached 0", refusal.Message, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -63,6 +63,15 @@ internal abstract class SqlDialect
     public virtual string? StorageScan => null;
 
     /// <summary>
+    /// Two queries that find the key rows a listing of every key does not reach through <see cref="KeyListingFrom"/>:
+    /// the number of rows the key table holds, counted in the table itself and not through an index; and the ids of
+    /// those rows that the listing's join does not lead to (an entry left out of the index the listing reads, or an
+    /// account row that is gone). Null for an engine whose indexes no client can write, where the join reaches every
+    /// key whose account exists, and a key without one is refused by every lookup.
+    /// </summary>
+    public virtual (string Count, string Unreached)? KeyTableCheck => null;
+
+    /// <summary>
     /// A statement that tells every verifier listening on this engine that the transaction changed rows (parameter
     /// <c>@seq</c>, its version), delivered on commit; null where verifiers look at a change counter instead.
     /// </summary>

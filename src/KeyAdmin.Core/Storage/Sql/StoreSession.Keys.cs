@@ -133,7 +133,50 @@ internal sealed partial class StoreSession
         // values as KeyAdmin reads them (SQLite keeps a number stored as text apart from the numbers), so that copies of
         // one row, where the primary key was dropped, come side by side for the listing to see (Listing.Repeats).
         var listing = new Listing(this, accounts);
-        return Stream(sql + " ORDER BY a.name_key, CAST(k.created_at AS BIGINT), CAST(k.key_id AS TEXT)", r => new ListedRow(listing, IdOf(r), Decode(r, Tables.Keys, p => dialect.ReadPacked(p, 1), out var unreadable), unreadable), parameters.ToArray());
+        var rows = Stream(sql + " ORDER BY a.name_key, CAST(k.created_at AS BIGINT), CAST(k.key_id AS TEXT)", r => new ListedRow(listing, IdOf(r), Decode(r, Tables.Keys, p => dialect.ReadPacked(p, 1), out var unreadable), unreadable), parameters.ToArray());
+        return query.AccountId is null && query.KeyId is null && dialect.KeyTableCheck is { } check ? WithUnreached(rows, check, listing) : rows;
+    }
+
+    /// <summary>
+    /// <paramref name="rows"/> (a listing of every key), then a refusal for each key row the listing did not reach:
+    /// the key table's own count, in the listing's snapshot, says whether it missed any. A listing of one account's
+    /// keys does not count, which would read the whole table; the audit check's index check finds the same change.
+    /// </summary>
+    private IEnumerable<ListedRow> WithUnreached(IEnumerable<ListedRow> rows, (string Count, string Unreached) check, Listing listing)
+    {
+        long read = 0;
+        foreach (var row in rows)
+        {
+            read++;
+            yield return row;
+        }
+
+        var held = QuerySingle(check.Count, r => r.GetInt64(0));
+        if (held == read)
+        {
+            yield break;
+        }
+
+        // The ids are the engine's best account of what was missed, at most as many as were; the count decides.
+        List<string> unreached;
+        try
+        {
+            unreached = QueryList(check.Unreached + " LIMIT @most", r => r.GetString(0), ("most", Math.Max(0, held - read)));
+        }
+        catch (DbException)
+        {
+            unreached = [];
+        }
+
+        foreach (var id in unreached)
+        {
+            yield return new ListedRow(listing, id, null, Tampered(Tables.Keys, id, "the key table holds it, but listings do not reach it through its account (its index entry was left out, or its account row is gone), so it was missing from Get-ApiKey and Test-ApiKeyCompliance"));
+        }
+
+        if (unreached.Count != held - read)
+        {
+            yield return new ListedRow(listing, "*", null, Tampered(Tables.Keys, "*", $"the key table holds {held} rows where the listing reached {read} through the accounts and their indexes (Test-ApiKeyAuditLog names an index changed outside KeyAdmin)"));
+        }
     }
 
     /// <summary>
