@@ -85,6 +85,34 @@ public sealed class ListingRedTeamTests : IDisposable
         Assert.Contains(rows, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Keys, key.KeyId));
     }
 
+    [Fact]
+    public void Listing_AKeyCreatedAndAnotherDisabledWhileTheListingStreams_AreNotSeenAndNothingIsReported()
+    {
+        // The table's count must be of the listing's own snapshot: counted after a key was created elsewhere, it
+        // would report a tampered store that nobody touched.
+        var first = attacker.NewKey("first", ApiKeyPermission.Read).Key;
+        var gone = attacker.NewKey("gone", ApiKeyPermission.Read).Key;
+
+        var listed = h.Store.Read(reader =>
+        {
+            using var keys = reader.StreamCheckedKeys(new KeyQuery { IncludeDeleted = true }).GetEnumerator();
+            Assert.True(keys.MoveNext());
+            attacker.NewKey("meanwhile", ApiKeyPermission.Read);
+            h.Authority.Keys.Disable(gone.KeyId, "retired");
+            var rows = new List<Checked<ApiKey>> { keys.Current };
+            while (keys.MoveNext())
+            {
+                rows.Add(keys.Current);
+            }
+
+            return rows;
+        });
+
+        Assert.All(listed, r => Assert.Null(r.Tampered));
+        Assert.Equal(new[] { first.KeyId, gone.KeyId }.Order(), listed.Select(r => r.Value!.KeyId).Order());
+        Assert.All(listed, r => Assert.Equal(ApiKeyStatus.Enabled, r.Value!.StoredStatus));
+    }
+
 #if !POSTGRES
     [Fact]
     public void KeyRolledBack_TheLaterIndexEntryLeftOutOfTheRowRefIndexOnly_IsReportedByTheAuditCheck()
