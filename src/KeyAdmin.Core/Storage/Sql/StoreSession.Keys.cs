@@ -157,11 +157,12 @@ internal sealed partial class StoreSession
             yield break;
         }
 
-        // The ids are the engine's best account of what was missed, at most as many as were; the count decides.
+        // The ids are the engine's best account of what was missed, at most as many as were (and at most a thousand, so
+        // that a listing whose index lost every key still holds little); the count decides.
         List<string> unreached;
         try
         {
-            unreached = QueryList(check.Unreached + " LIMIT @most", r => r.GetString(0), ("most", Math.Max(0, held - read)));
+            unreached = QueryList(check.Unreached + " LIMIT @most", r => r.GetString(0), ("most", Math.Clamp(held - read, 0, 1000)));
         }
         catch (DbException)
         {
