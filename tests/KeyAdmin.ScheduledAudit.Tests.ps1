@@ -2,7 +2,8 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 # examples/scheduled-audit/audit.ps1 exactly as a scheduler runs it: `pwsh -NoProfile -NonInteractive -File`, with
 # KeyAdmin found on $env:PSModulePath (here the built out/ folder), against a throw-away store. Checks the CSV and
-# JSON reports and the exit codes the README promises: 0 clean, 2 findings at -FailOn or worse, 1 the audit failed.
+# JSON reports and the exit codes the README promises: 0 clean, 2 findings at -FailOn or worse, 3 the chain broken,
+# 1 the audit failed.
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
@@ -85,7 +86,7 @@ Describe 'The scheduled audit script' {
 
     It 'names a working key left out of the index the listing reads, in Get-ApiKey and in its report, and exits 3' {
         # Whoever writes the file, without the key-encryption key, gives the account index the b-tree of a partial
-        # index without one key (root pages swapped under writable_schema): the key still works by its id.
+        # index without one key (root pages swapped under writable_schema): the key is still found by its id.
         $hidden = Get-ApiKey -Account desk -Name bot-a
         & sqlite3 $StorePath "CREATE INDEX attacker_partial ON api_keys(account_id, status) WHERE key_id <> '$($hidden.KeyId)'"
         $original = & sqlite3 $StorePath "SELECT rootpage FROM sqlite_schema WHERE name = 'ix_api_keys_account'"
