@@ -17,14 +17,15 @@ internal sealed partial class StoreSession
     public const string SchemaTable = "schema";
 
     /// <summary>The relations of the store through which the server could show one statement other rows than another (<see cref="SqlDialect.SchemaScan"/>).</summary>
-    public IReadOnlyList<TamperedRow> ScanSchema() => dialect.SchemaScan is { } scan
-        ? QueryList(scan, r => new TamperedRow(SchemaTable, r.GetString(0), r.GetString(1)))
-        : Array.Empty<TamperedRow>();
+    public IReadOnlyList<TamperedRow> ScanSchema() => Scan(dialect.SchemaScan);
 
     /// <summary>The engine's check that every index holds what its table holds (<see cref="SqlDialect.StorageScan"/>); reads the whole store.</summary>
-    public IReadOnlyList<TamperedRow> ScanStorage() => dialect.StorageScan is { } scan
-        ? QueryList(scan, r => new TamperedRow(SchemaTable, r.GetString(0), r.GetString(1)))
-        : Array.Empty<TamperedRow>();
+    public IReadOnlyList<TamperedRow> ScanStorage() => Scan(dialect.StorageScan);
+
+    /// <summary>The rows of (what, what is wrong) that a scan of the schema or the storage returns; none where the engine has no such scan.</summary>
+    private IReadOnlyList<TamperedRow> Scan(string? query) => query is null
+        ? Array.Empty<TamperedRow>()
+        : QueryList(query, r => new TamperedRow(SchemaTable, r.GetString(0), r.GetString(1)));
 
     /// <summary>
     /// Every row of the sealed tables except keys (which <see cref="StreamCheckedKeys"/> checks as it lists them)
