@@ -108,3 +108,45 @@ Describe 'The scheduled audit script' {
         @($rows | Where-Object { $_.Rule -eq 'StoreTampered' -and $_.KeyId -eq $hidden.KeyId }) | Should -HaveCount 1
     }
 }
+
+Describe 'The scheduled audit against a store whose accounts'' name index was pointed elsewhere' {
+    BeforeAll {
+        # A store of its own: alpha holds one deleted key, desk a Read key, zulu a working Withdraw key.
+        Initialize-TestStore
+        $null = New-TestAccount alpha
+        $null = New-TestAccount desk
+        $null = New-TestAccount zulu
+        $null = New-ApiKey -Account alpha -Name gone -Permission Read -IpAddress 203.0.113.7 -Code (Get-Code alpha) -WarningAction SilentlyContinue
+        Get-ApiKey -Account alpha -Name gone | Disable-ApiKey -Reason 'retired' -Confirm:$false
+        Get-ApiKey -Account alpha -Status Disabled | Remove-ApiKey -Code (Get-Code alpha) -Confirm:$false
+        $null = New-ApiKey -Account desk -Name reader -Permission Read -IpAddress 203.0.113.7 -Code (Get-Code desk) -WarningAction SilentlyContinue
+        $null = New-ApiKey -Account zulu -Name payouts -Permission Withdraw -AllowUnboundSensitive -Code (Get-Code zulu) -WarningAction SilentlyContinue
+    }
+
+    It 'names the working key it hid and the account listed in its place, in Get-ApiKey and in its report, and exits 3' {
+        # Whoever writes the file, without the key-encryption key, gives the name index (which listings walk) the
+        # b-tree of a table whose records look like its entries, zulu's entry leading to alpha's row. The listing came
+        # to alpha's deleted key twice and to zulu's key never: as many rows as the key table holds, each one genuine.
+        $hidden = Get-ApiKey -Account zulu -Name payouts
+        & sqlite3 $StorePath "CREATE TABLE attacker_names (k TEXT, r INTEGER, PRIMARY KEY (k, r)) WITHOUT ROWID; INSERT INTO attacker_names SELECT name_key, CASE WHEN name = 'zulu' THEN (SELECT rowid FROM accounts WHERE name = 'alpha') ELSE rowid END FROM accounts"
+        $original = & sqlite3 $StorePath "SELECT rootpage FROM sqlite_schema WHERE name = 'sqlite_autoindex_accounts_2'"
+        $table = & sqlite3 $StorePath "SELECT rootpage FROM sqlite_schema WHERE name = 'attacker_names'"
+        & sqlite3 $StorePath "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET rootpage = $table WHERE name = 'sqlite_autoindex_accounts_2'; UPDATE sqlite_schema SET rootpage = $original WHERE name = 'attacker_names'; PRAGMA writable_schema = OFF"
+        & sqlite3 $StorePath 'DROP TABLE attacker_names'
+        $LASTEXITCODE | Should -Be 0
+        (Get-ApiKey -KeyId $hidden.KeyId).Name | Should -Be 'payouts' -Because 'the lookup by id reads the primary key, which still holds the key'
+
+        $listed = @(Get-ApiKey -ErrorAction SilentlyContinue -ErrorVariable listingErrors)
+        $accountError = Get-CommandError { Get-KeyAdminAccount }
+        $run = Invoke-Audit -Store $StorePath -Reports (Join-Path $TestFolder 'reports-redirected') -FailOn High
+
+        $listed.Name | Should -Be @('reader')
+        $listingErrors.FullyQualifiedErrorId | ForEach-Object { $_ | Should -BeLike 'KeyAdmin.StoreTampered,*' }
+        @($listingErrors | Where-Object { $_.Exception.Message -like "*'$($hidden.KeyId)'*missing from Get-ApiKey*" }) | Should -HaveCount 1
+        @($listingErrors | Where-Object { $_.Exception.Message -like '*came to its keys a second time*' }) | Should -HaveCount 1
+        $accountError.FullyQualifiedErrorId | Should -BeLike 'KeyAdmin.StoreTampered,*' -Because 'Get-KeyAdminAccount listed alpha twice and zulu not at all'
+        $run.ExitCode | Should -Be 3 -Because 'the audit check names the index whose b-tree was swapped'
+        $rows = @(Import-Csv -Path (Get-ChildItem -Path (Join-Path $TestFolder 'reports-redirected') -Filter 'keyadmin-audit-*.csv').FullName)
+        @($rows | Where-Object { $_.Rule -eq 'StoreTampered' -and $_.KeyId -eq $hidden.KeyId }) | Should -HaveCount 1
+    }
+}

@@ -1,3 +1,4 @@
+using System.Text;
 using KeyAdmin.Core.Compliance;
 using KeyAdmin.Core.Errors;
 using KeyAdmin.Core.Keys;
@@ -190,18 +191,116 @@ public sealed class ListingRedTeamTests : IDisposable
     }
 
     [Fact]
-    public void Listing_AnAccountLeftOutOfTheNameIndexTheListingWalks_IsReportedByTheKeyTablesCount()
+    public void Listing_AnAccountLeftOutOfTheNameIndexTheListingWalks_NamesTheKeysItDidNotReach()
     {
         // The listing walks accounts in name order through their name index. An account left out of it takes all its
-        // keys out of the listing, while the account and its keys' index entries, which name no key missing, stay.
-        attacker.NewKey("bot", ApiKeyPermission.Trade);
-        attacker.NewKey("other", ApiKeyPermission.Read);
+        // keys out of the listing, while the account and its keys' index entries stay: the key table's count finds
+        // them missing, and the name index, asked for the account's own row, names them.
+        var bot = attacker.NewKey("bot", ApiKeyPermission.Trade).Key;
+        var other = attacker.NewKey("other", ApiKeyPermission.Read).Key;
         HideFromIndex("sqlite_autoindex_accounts_2", "accounts(name_key)", $"name <> '{attacker.Account.Name}'");
 
-        var refusal = Assert.Single(h.Authority.Keys.ListChecked()).Tampered!;
+        var refusals = h.Authority.Keys.ListChecked().Select(r => r.Tampered!.Target as string).Order().ToList();
 
-        Assert.Equal(RowSeal.Ref("api_keys", "*"), refusal.Target);
-        Assert.Contains("holds 2 rows where the listing reached 0", refusal.Message, StringComparison.Ordinal);
+        Assert.Equal(new[] { bot, other }.Select(k => RowSeal.Ref("api_keys", k.KeyId)).Order(), refusals);
+    }
+
+    [Fact]
+    public void Listing_AKeyRowCopiedBesideItself_IsCountedOnceAndTheCountsAreReported()
+    {
+        // Where no key is missing from the indexes but the table holds more rows than the listing reached keys (a
+        // copy of a key's row beside it, its primary key dropped), the listing reports the two counts.
+        var key = attacker.NewKey("bot", ApiKeyPermission.Trade).Key;
+        attacker.NewKey("other", ApiKeyPermission.Read);
+        attacker.Attack("PRAGMA foreign_keys = OFF; CREATE TABLE api_keys_copy AS SELECT * FROM api_keys; DROP TABLE api_keys; ALTER TABLE api_keys_copy RENAME TO api_keys; " +
+                        $"CREATE INDEX ix_api_keys_account ON api_keys (account_id, status); INSERT INTO api_keys SELECT * FROM api_keys WHERE key_id = '{key.KeyId}'");
+
+        var refusal = Assert.Single(h.Authority.Keys.ListChecked(), r => r.Tampered?.Target as string == RowSeal.Ref("api_keys", "*")).Tampered!;
+
+        Assert.Contains("holds 3 rows where the listing reached 2 keys", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ListingAndCompliance_AnAccountsNameIndexEntryPointedAtAnotherAccount_NameTheKeysItHid()
+    {
+        // The name index entry of the account holding a working Withdraw key is pointed at another account's row. The
+        // listing's outer loop then came to that other account's keys twice and never to the working key: as many rows
+        // as the key table holds, so its count matched, and each row read was genuine. With the decoy account holding
+        // only a deleted key, Get-ApiKey and compliance showed nothing doubled either (found by a red-team review).
+        var decoy = h.NewAccount("alpha");
+        var hidden = h.NewAccount("zulu");
+        var gone = h.CreateAndRemoveKey(decoy, "gone");
+        var shown = attacker.NewKey("y", ApiKeyPermission.Read).Key;
+        var issued = h.CreateKey(hidden, "x", r => r with { Permissions = ApiKeyPermission.Trade | ApiKeyPermission.Withdraw, AllowUnboundSensitive = true });
+        var key = issued.Key;
+        PointNameIndexEntry(from: "zulu", to: "alpha");
+        Assert.Equal(VerificationReason.Accepted, attacker.Verifier.Verify(attacker.Sign(key, Encoding.ASCII.GetBytes(Harness.Reveal(issued.Secret)), ApiKeyPermission.Withdraw)).Reason);
+
+        var listed = h.Authority.Keys.ListChecked().ToList();
+        var findings = h.Authority.Compliance.Review(new ComplianceOptions()).ToList();
+
+        Assert.Contains(listed, r => r.Value?.KeyId == shown.KeyId);
+        Assert.Contains(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Keys, key.KeyId));
+        Assert.Contains(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Accounts, gone.AccountId));
+        Assert.Contains(findings, f => f.Rule == ComplianceRule.StoreTampered && f.KeyId == key.KeyId);
+    }
+
+    [Fact]
+    public void Listing_AnAccountsKeysReachedTwiceThroughTheNameIndex_AreReportedAndNotListedTwice()
+    {
+        // The same redirection where the decoy account holds a live key: that key came twice, apart (the keys of
+        // "desk" came between), where the listing's check of copies only looks at the row before.
+        var decoy = h.NewAccount("alpha");
+        var hidden = h.NewAccount("zulu");
+        var twice = h.CreateKey(decoy, "z", r => r with { Permissions = ApiKeyPermission.Read }).Key;
+        var between = attacker.NewKey("y", ApiKeyPermission.Read).Key;
+        var key = h.CreateKey(hidden, "x", r => r with { Permissions = ApiKeyPermission.Read }).Key;
+        PointNameIndexEntry(from: "zulu", to: "alpha");
+
+        var listed = h.Authority.Keys.ListChecked().ToList();
+
+        Assert.Single(listed, r => r.Value?.KeyId == twice.KeyId);
+        Assert.Single(listed, r => r.Value?.KeyId == between.KeyId);
+        Assert.Single(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Accounts, twice.AccountId));
+        Assert.Contains(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Keys, key.KeyId));
+    }
+
+    [Fact]
+    public void AccountList_AnAccountsNameIndexEntryPointedAtAnotherAccount_IsRefused()
+    {
+        // Get-KeyAdminAccount reads the same index: it listed the decoy twice and the hidden account not at all.
+        var decoy = h.CreateKey(h.NewAccount("alpha"), "z").Key.AccountId;
+        h.NewAccount("zulu");
+        attacker.NewKey("y", ApiKeyPermission.Read);
+        PointNameIndexEntry(from: "zulu", to: "alpha");
+
+        var refusal = Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Accounts.List());
+
+        Assert.Equal(RowSeal.Ref(Tables.Accounts, decoy), refusal.Target);
+    }
+
+    [Fact]
+    public void AccountList_AnAccountLeftOutOfTheNameIndex_IsRefused()
+    {
+        h.NewAccount("zulu");
+        attacker.NewKey("y", ApiKeyPermission.Read);
+        HideFromIndex("sqlite_autoindex_accounts_2", "accounts(name_key)", "name <> 'zulu'");
+
+        var refusal = Refusal.Expect(KeyAdminError.StoreTampered, () => h.Authority.Accounts.List());
+
+        Assert.Equal(RowSeal.Ref(Tables.Accounts, "*"), refusal.Target);
+    }
+
+    /// <summary>
+    /// Gives the accounts' name index (the listing's outer loop) the b-tree of a table whose records look like its
+    /// entries, with the entry of the account <paramref name="from"/> leading to the row of <paramref name="to"/>.
+    /// </summary>
+    private void PointNameIndexEntry(string from, string to)
+    {
+        attacker.Attack("CREATE TABLE attacker_names (k TEXT, r INTEGER, PRIMARY KEY (k, r)) WITHOUT ROWID; " +
+                        $"INSERT INTO attacker_names SELECT name_key, CASE WHEN name = '{from}' THEN (SELECT rowid FROM accounts WHERE name = '{to}') ELSE rowid END FROM accounts");
+        SwapRoots("sqlite_autoindex_accounts_2", "attacker_names");
+        attacker.Attack("DROP TABLE attacker_names");
     }
 
     /// <summary>Gives both of api_keys' account indexes the b-trees of partial ones without <paramref name="key"/>.</summary>
@@ -218,14 +317,20 @@ public sealed class ListingRedTeamTests : IDisposable
     private void HideFromIndex(string index, string over, string where)
     {
         attacker.Attack($"CREATE INDEX attacker_partial ON {over} WHERE {where}");
-        var original = RawDb.Scalar(h.StorePath, $"SELECT rootpage FROM sqlite_schema WHERE name = '{index}'");
-        var partial = RawDb.Scalar(h.StorePath, "SELECT rootpage FROM sqlite_schema WHERE name = 'attacker_partial'");
-        attacker.Attack(
-            $"PRAGMA writable_schema = ON; UPDATE sqlite_schema SET rootpage = {partial} WHERE name = '{index}'; " +
-            $"UPDATE sqlite_schema SET rootpage = {original} WHERE name = 'attacker_partial'; PRAGMA writable_schema = OFF");
+        SwapRoots(index, "attacker_partial");
         // A new connection reads the schema afresh; dropping the helper frees the whole b-tree it now names and moves
         // the schema cookie on, so the store's own connections read the schema again too.
         attacker.Attack("DROP INDEX attacker_partial");
+    }
+
+    /// <summary>Swaps the root pages of <paramref name="index"/> and <paramref name="helper"/> under writable_schema: the schema's text stays.</summary>
+    private void SwapRoots(string index, string helper)
+    {
+        var original = RawDb.Scalar(h.StorePath, $"SELECT rootpage FROM sqlite_schema WHERE name = '{index}'");
+        var other = RawDb.Scalar(h.StorePath, $"SELECT rootpage FROM sqlite_schema WHERE name = '{helper}'");
+        attacker.Attack(
+            $"PRAGMA writable_schema = ON; UPDATE sqlite_schema SET rootpage = {other} WHERE name = '{index}'; " +
+            $"UPDATE sqlite_schema SET rootpage = {original} WHERE name = '{helper}'; PRAGMA writable_schema = OFF");
     }
 #endif
 }

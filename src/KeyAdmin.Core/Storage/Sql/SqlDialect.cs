@@ -16,6 +16,9 @@ internal abstract class SqlDialect
     /// <summary>The physical name of a table the schema names <paramref name="logical"/> (an engine may prefix some).</summary>
     public virtual string Table(string logical) => logical;
 
+    /// <summary>A statement that counts the rows of <paramref name="logical"/> in the table itself, not through one of its indexes.</summary>
+    public virtual string CountRows(string logical) => $"SELECT count(*) FROM {Table(logical)}";
+
     /// <summary>
     /// The FROM clause of the key listing (aliases <c>k</c> for keys, <c>a</c> for accounts), written so that the
     /// engine's planner streams the first row in account-name order without sorting the whole table first.

@@ -65,8 +65,41 @@ internal sealed partial class StoreSession
     public Account? FindAccountById(string accountId) =>
         QuerySingle($"SELECT {AccountSelect} FROM accounts WHERE account_id = @id", VerifiedAccount, ("id", accountId));
 
-    public IReadOnlyList<Account> ListAccounts() =>
-        QueryList($"SELECT {AccountSelect} FROM accounts ORDER BY name_key", VerifiedAccount);
+    /// <summary>The accounts by name; refused where their name index does not lead to each account once (<see cref="NameIndexProblems"/>).</summary>
+    public IReadOnlyList<Account> ListAccounts()
+    {
+        var accounts = QueryList($"SELECT {AccountSelect} FROM accounts ORDER BY name_key", VerifiedAccount);
+        return NameIndexProblems(accounts.Select(a => a.AccountId), accounts.Count).FirstOrDefault() is { } problem
+            ? throw Tampered(problem.Table, problem.RowId, problem.Problem)
+            : accounts;
+    }
+
+    /// <summary>
+    /// What is wrong with the accounts as a read in name order led to them (<paramref name="ids"/>, of
+    /// <paramref name="rows"/> rows read): that read goes through the name index, and whoever writes a SQLite file can
+    /// point an entry of it at another account's row, so that one account comes twice and the one the entry names not
+    /// at all. Each account that came twice, and fewer rows than the account table itself holds, is a problem.
+    /// </summary>
+    private List<TamperedRow> NameIndexProblems(IEnumerable<string> ids, long rows)
+    {
+        var problems = new List<TamperedRow>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in ids)
+        {
+            if (!seen.Add(id))
+            {
+                problems.Add(new TamperedRow(Tables.Accounts, id, "the accounts' name index leads to its row twice (an index changed outside KeyAdmin), so another account is missing from what reads accounts by name"));
+            }
+        }
+
+        var held = QuerySingle(dialect.CountRows(Tables.Accounts), r => r.GetInt64(0));
+        if (held != rows)
+        {
+            problems.Add(new TamperedRow(Tables.Accounts, "*", $"the account table holds {held} rows where its name index leads to {rows} (Test-ApiKeyAuditLog names an index changed outside KeyAdmin)"));
+        }
+
+        return problems;
+    }
 
     public void InsertAccount(Account account)
     {

@@ -51,7 +51,10 @@ internal sealed partial class StoreSession
             }
         }
 
-        Check($"SELECT {AccountSelect} FROM accounts ORDER BY name_key", Tables.Accounts, r => StoreRows.ReadAccount(r), a => a.AccountId, AccountStamp, RowSeal.Fields);
+        var accountIds = new List<string>();
+        long accountRows = 0;
+        Check($"SELECT {AccountSelect} FROM accounts ORDER BY name_key", Tables.Accounts, r => { accountRows++; return StoreRows.ReadAccount(r); }, a => { accountIds.Add(a.AccountId); return a.AccountId; }, AccountStamp, RowSeal.Fields);
+        found.AddRange(NameIndexProblems(accountIds, accountRows));
         Check($"SELECT {AuthenticatorSelect} FROM authenticators ORDER BY account_id, created_at", Tables.Authenticators, ReadAuthenticator, a => a.AuthenticatorId, AuthenticatorStamp, RowSeal.Fields);
         Check($"SELECT {RotationSelect} FROM rotations ORDER BY started_at", Tables.Rotations, ReadRotation, r => r.RotationId, RotationStamp, RowSeal.Fields);
         Check($"SELECT {PolicySelect} FROM policy", Tables.Policy, StoreRows.ReadPolicy, _ => PolicyId, PolicyStamp, RowSeal.Fields);

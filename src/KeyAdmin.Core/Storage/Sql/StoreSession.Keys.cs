@@ -114,8 +114,11 @@ internal sealed partial class StoreSession
         // The accounts first, each row checked once, in the snapshot the keys are read in.
         var accounts = ListedAccounts(query.AccountId);
         // Each key's columns arrive packed in one value (PackedRow: a third of the time of thirty column reads), after
-        // its id, which names the row should the packed value not be one KeyAdmin wrote.
-        var sql = $"SELECT k.key_id, {dialect.PackRow(KeyListValues)} FROM {(query.KeyId is null ? dialect.KeyListingFrom : KeyJoin)} WHERE 1 = 1";
+        // its id, which names the row should the packed value not be one KeyAdmin wrote. A listing of every key whose
+        // engine's indexes can be written also reads the account it came to, to count the keys it reached (Reach).
+        var check = query.AccountId is null && query.KeyId is null ? dialect.KeyTableCheck : null;
+        var sql = $"SELECT k.key_id, {dialect.PackRow(KeyListValues)}{(check is null ? string.Empty : ", CAST(a.account_id AS TEXT)")} " +
+                  $"FROM {(query.KeyId is null ? dialect.KeyListingFrom : KeyJoin)} WHERE 1 = 1";
         var parameters = new List<(string, object?)>();
         if (query.AccountId is not null)
         {
@@ -133,8 +136,59 @@ internal sealed partial class StoreSession
         // values as KeyAdmin reads them (SQLite keeps a number stored as text apart from the numbers), so that copies of
         // one row, where the primary key was dropped, come side by side for the listing to see (Listing.Repeats).
         var listing = new Listing(this, accounts);
-        var rows = Stream(sql + " ORDER BY a.name_key, CAST(k.created_at AS BIGINT), CAST(k.key_id AS TEXT)", r => new ListedRow(listing, IdOf(r), Decode(r, Tables.Keys, p => dialect.ReadPacked(p, 1), out var unreadable), unreadable), parameters.ToArray());
-        return query.AccountId is null && query.KeyId is null && dialect.KeyTableCheck is { } check ? WithUnreached(rows, check, listing) : rows;
+        var reach = check is null ? null : new Reach();
+        var rows = Stream(sql + " ORDER BY a.name_key, CAST(k.created_at AS BIGINT), CAST(k.key_id AS TEXT)", r =>
+        {
+            var id = IdOf(r);
+            if (reach is not null && reach.Revisits(r.IsDBNull(2) ? string.Empty : r.GetString(2), id) is { } account)
+            {
+                return new ListedRow(listing, id, null, Tampered(Tables.Accounts, account, "the listing came to its keys a second time, through another account's entry in the accounts' name index (changed outside KeyAdmin), and the keys of that account were not listed"));
+            }
+
+            return new ListedRow(listing, id, Decode(r, Tables.Keys, p => dialect.ReadPacked(p, 1), out var unreadable), unreadable);
+        }, parameters.ToArray());
+        return check is { } counts ? WithUnreached(rows, counts, listing, reach!) : rows;
+    }
+
+    /// <summary>
+    /// The keys a listing of every key reached, counted as its rows are read: the listing comes to one account after
+    /// another and to each account's keys together, each key once. A row of an account whose keys already came, after
+    /// another account's, came through an index entry that leads elsewhere than its name says; a row of the key just
+    /// before is a copy (Listing.Repeats reports it). Neither reached a key, so neither stands in the count for a key
+    /// left out. Reads only the engine's own values, before any check: whoever changed the rows is refused by their seals.
+    /// </summary>
+    private sealed class Reach
+    {
+        private readonly HashSet<string> passed = new(StringComparer.Ordinal);
+        private string? account;
+        private string? key;
+        private bool again;
+
+        public long Reached { get; private set; }
+
+        /// <summary>The account, when the row of <paramref name="keyId"/> came in a second pass over its keys; otherwise null.</summary>
+        public string? Revisits(string accountId, string keyId)
+        {
+            if (!string.Equals(accountId, account, StringComparison.Ordinal))
+            {
+                if (account is not null)
+                {
+                    passed.Add(account);
+                }
+
+                account = accountId;
+                key = null;
+                again = passed.Contains(accountId);
+            }
+
+            if (!again && !string.Equals(keyId, key, StringComparison.Ordinal))
+            {
+                Reached++;
+            }
+
+            key = keyId;
+            return again ? accountId : null;
+        }
     }
 
     /// <summary>
@@ -142,15 +196,14 @@ internal sealed partial class StoreSession
     /// the key table's own count, in the listing's snapshot, says whether it missed any. A listing of one account's
     /// keys does not count, which would read the whole table; the audit check's index check finds the same change.
     /// </summary>
-    private IEnumerable<ListedRow> WithUnreached(IEnumerable<ListedRow> rows, (string Count, string Unreached) check, Listing listing)
+    private IEnumerable<ListedRow> WithUnreached(IEnumerable<ListedRow> rows, (string Count, string Unreached) check, Listing listing, Reach reach)
     {
-        long read = 0;
         foreach (var row in rows)
         {
-            read++;
             yield return row;
         }
 
+        var read = reach.Reached;
         var held = QuerySingle(check.Count, r => r.GetInt64(0));
         if (held == read)
         {
@@ -171,12 +224,12 @@ internal sealed partial class StoreSession
 
         foreach (var id in unreached)
         {
-            yield return new ListedRow(listing, id, null, Tampered(Tables.Keys, id, "the key table holds it, but listings do not reach it through its account (its index entry was left out, or its account row is gone), so it was missing from Get-ApiKey and Test-ApiKeyCompliance"));
+            yield return new ListedRow(listing, id, null, Tampered(Tables.Keys, id, "the key table holds it, but listings do not reach it through its account (an index entry was left out or leads elsewhere, or its account row is gone), so it was missing from Get-ApiKey and Test-ApiKeyCompliance"));
         }
 
         if (unreached.Count != held - read)
         {
-            yield return new ListedRow(listing, "*", null, Tampered(Tables.Keys, "*", $"the key table holds {held} rows where the listing reached {read} through the accounts and their indexes (Test-ApiKeyAuditLog names an index changed outside KeyAdmin)"));
+            yield return new ListedRow(listing, "*", null, Tampered(Tables.Keys, "*", $"the key table holds {held} rows where the listing reached {read} keys through the accounts and their indexes (Test-ApiKeyAuditLog names an index changed outside KeyAdmin)"));
         }
     }
 
