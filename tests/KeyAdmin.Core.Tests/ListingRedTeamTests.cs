@@ -39,7 +39,7 @@ public sealed class ListingRedTeamTests : IDisposable
         attacker.Attack($"ALTER TABLE api_keys DROP CONSTRAINT api_keys_pkey CASCADE; DROP INDEX ux_api_keys_name; INSERT INTO api_keys SELECT * FROM api_keys WHERE key_id = '{key.KeyId}'");
 #else
         attacker.Attack("PRAGMA foreign_keys = OFF; CREATE TABLE api_keys_copy AS SELECT * FROM api_keys; DROP TABLE api_keys; ALTER TABLE api_keys_copy RENAME TO api_keys; " +
-                        $"INSERT INTO api_keys SELECT * FROM api_keys WHERE key_id = '{key.KeyId}'" +
+                        $"CREATE INDEX ix_api_keys_account ON api_keys (account_id, status); INSERT INTO api_keys SELECT * FROM api_keys WHERE key_id = '{key.KeyId}'" +
                         (copiedCreatedAt.Length == 0 ? string.Empty : $"; UPDATE api_keys SET created_at = {copiedCreatedAt} WHERE rowid = (SELECT max(rowid) FROM api_keys)"));
 #endif
 
@@ -263,6 +263,83 @@ public sealed class ListingRedTeamTests : IDisposable
         Assert.Single(listed, r => r.Value?.KeyId == between.KeyId);
         Assert.Single(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Accounts, twice.AccountId));
         Assert.Contains(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Keys, key.KeyId));
+    }
+
+    [Fact]
+    public void ListingAndCompliance_ASecondNameEntryForAnAccountBesideItsOwn_NameTheKeysItHid()
+    {
+        // A second round of the review: the decoy's row entered twice in the name index, under its own name and a name
+        // that sorts right after it ('alpha0'), in place of the hidden account's entry. The two passes over the decoy
+        // came next to each other, with no other account between, and its two keys interleaved (g1, g2, g1, g2), so
+        // neither the account's return nor the copy beside a key showed; two deleted keys stood for the hidden two.
+        var (decoy, key, shown) = DecoyAndHidden();
+        attacker.Attack("CREATE TABLE attacker_names (k TEXT, r INTEGER, PRIMARY KEY (k, r)) WITHOUT ROWID; " +
+                        "INSERT INTO attacker_names SELECT name_key, rowid FROM accounts WHERE name <> 'zulu'; " +
+                        "INSERT INTO attacker_names SELECT name_key || '0', rowid FROM accounts WHERE name = 'alpha'");
+        SwapRoots("sqlite_autoindex_accounts_2", "attacker_names");
+        attacker.Attack("DROP TABLE attacker_names");
+
+        AssertNamed(key.Key, decoy, shown);
+    }
+
+    [Fact]
+    public void ListingAndCompliance_AnIndexOfTheAttackersThatOnlyTheListingWouldUse_IsNotRead()
+    {
+        // A new partial, covering index over the accounts' listed columns (account_id IS NOT NULL, which the listing's
+        // join implies and a read of accounts alone does not): the planner took it for the listing only, so the
+        // account list and its checks saw the true name index while the listing read the attacker's b-tree.
+        var (decoy, key, shown) = DecoyAndHidden();
+        attacker.Attack("CREATE INDEX ix_accounts_listing ON accounts (name_key, account_id, name, row_version) WHERE account_id IS NOT NULL");
+        attacker.Attack("CREATE TABLE attacker_names (k, i, n, v, r, PRIMARY KEY (k, i, n, v, r)) WITHOUT ROWID; " +
+                        "INSERT INTO attacker_names SELECT name_key, account_id, name, row_version, rowid FROM accounts WHERE name <> 'zulu'; " +
+                        "INSERT INTO attacker_names SELECT name_key || '0', account_id, name, row_version, rowid FROM accounts WHERE name = 'alpha'");
+        SwapRoots("ix_accounts_listing", "attacker_names");
+        attacker.Attack("DROP TABLE attacker_names");
+
+        var listed = h.Authority.Keys.ListChecked().ToList();
+
+        Assert.Contains(listed, r => r.Value?.KeyId == key.Key.KeyId);
+        Assert.Contains(listed, r => r.Value?.KeyId == shown.KeyId);
+        Assert.All(listed, r => Assert.Null(r.Tampered));
+    }
+
+    [Fact]
+    public void Listing_AnIndexItReadsDropped_EndsWithTheStoresErrorAndListsNothingWrong()
+    {
+        // The listing names the indexes it reads; without one it cannot list, and says so as every statement does.
+        attacker.NewKey("bot", ApiKeyPermission.Read);
+        attacker.Attack("DROP INDEX ix_api_keys_account");
+
+        Refusal.Expect(KeyAdminError.StoreUnavailable, () => h.Authority.Keys.ListChecked().ToList());
+    }
+
+    /// <summary>
+    /// alpha (the decoy) holds two deleted keys; desk a Read key; zulu a working Withdraw key and a deleted key: an attack
+    /// that lists alpha's keys twice in place of zulu's keeps the key table's count.
+    /// </summary>
+    private (string Decoy, IssuedKey Key, ApiKey Shown) DecoyAndHidden()
+    {
+        var decoy = h.NewAccount("alpha");
+        var hidden = h.NewAccount("zulu");
+        var gone = h.CreateAndRemoveKey(decoy, "g1");
+        h.CreateAndRemoveKey(decoy, "g2");
+        var shown = attacker.NewKey("y", ApiKeyPermission.Read).Key;
+        var key = h.CreateKey(hidden, "x", r => r with { Permissions = ApiKeyPermission.Trade | ApiKeyPermission.Withdraw, AllowUnboundSensitive = true });
+        h.CreateAndRemoveKey(hidden, "old");
+        return (gone.AccountId, key, shown);
+    }
+
+    /// <summary>The hidden key still verifies; the listing and compliance name it, and report the decoy's second pass.</summary>
+    private void AssertNamed(ApiKey key, string decoy, ApiKey shown)
+    {
+        var issued = key;
+        var listed = h.Authority.Keys.ListChecked().ToList();
+        var findings = h.Authority.Compliance.Review(new ComplianceOptions()).ToList();
+
+        Assert.Contains(listed, r => r.Value?.KeyId == shown.KeyId);
+        Assert.Contains(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Keys, issued.KeyId));
+        Assert.Contains(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Accounts, decoy));
+        Assert.Contains(findings, f => f.Rule == ComplianceRule.StoreTampered && f.KeyId == issued.KeyId);
     }
 
     [Fact]

@@ -117,7 +117,7 @@ internal sealed partial class StoreSession
         // its id, which names the row should the packed value not be one KeyAdmin wrote. A listing of every key whose
         // engine's indexes can be written also reads the account it came to, to count the keys it reached (Reach).
         var check = query.AccountId is null && query.KeyId is null ? dialect.KeyTableCheck : null;
-        var sql = $"SELECT k.key_id, {dialect.PackRow(KeyListValues)}{(check is null ? string.Empty : ", CAST(a.account_id AS TEXT)")} " +
+        var sql = $"SELECT k.key_id, {dialect.PackRow(KeyListValues)}{(check is null ? string.Empty : ", CAST(a.account_id AS TEXT), CAST(a.name_key AS TEXT)")} " +
                   $"FROM {(query.KeyId is null ? dialect.KeyListingFrom : KeyJoin)} WHERE 1 = 1";
         var parameters = new List<(string, object?)>();
         if (query.AccountId is not null)
@@ -140,7 +140,7 @@ internal sealed partial class StoreSession
         var rows = Stream(sql + " ORDER BY a.name_key, CAST(k.created_at AS BIGINT), CAST(k.key_id AS TEXT)", r =>
         {
             var id = IdOf(r);
-            if (reach is not null && reach.Revisits(r.IsDBNull(2) ? string.Empty : r.GetString(2), id) is { } account)
+            if (reach is not null && reach.Revisits(r.IsDBNull(2) ? string.Empty : r.GetString(2), r.IsDBNull(3) ? string.Empty : r.GetString(3), id) is { } account)
             {
                 return new ListedRow(listing, id, null, Tampered(Tables.Accounts, account, "the listing came to its keys a second time, through another account's entry in the accounts' name index (changed outside KeyAdmin), and the keys of that account were not listed"));
             }
@@ -151,25 +151,31 @@ internal sealed partial class StoreSession
     }
 
     /// <summary>
-    /// The keys a listing of every key reached, counted as its rows are read: the listing comes to one account after
-    /// another and to each account's keys together, each key once. A row of an account whose keys already came, after
-    /// another account's, came through an index entry that leads elsewhere than its name says; a row of the key just
-    /// before is a copy (Listing.Repeats reports it). Neither reached a key, so neither stands in the count for a key
-    /// left out. Reads only the engine's own values, before any check: whoever changed the rows is refused by their seals.
+    /// The keys a listing of every key reached, counted as its rows are read. The listing comes to one entry of the
+    /// accounts' name index after another, and through each to one account's keys, each key once: an account has one
+    /// entry. A pass over an account whose keys already came, through another entry (another name, or after another
+    /// account), came through an entry that leads elsewhere than its name says; a key that comes again in one pass is a
+    /// copy (Listing.Repeats reports the copy beside it). Neither reached a key, so neither stands in the count for a
+    /// key left out. Reads only the engine's values, before any check: whoever changed the rows is refused by their
+    /// seals. Holds the ids of the accounts passed and of the keys of one account (an account holds at most 1,000).
     /// </summary>
     private sealed class Reach
     {
         private readonly HashSet<string> passed = new(StringComparer.Ordinal);
+        private readonly HashSet<string> keys = new(StringComparer.Ordinal);
         private string? account;
-        private string? key;
+        private string? entry;
         private bool again;
 
         public long Reached { get; private set; }
 
-        /// <summary>The account, when the row of <paramref name="keyId"/> came in a second pass over its keys; otherwise null.</summary>
-        public string? Revisits(string accountId, string keyId)
+        /// <summary>
+        /// The account, when the row of <paramref name="keyId"/> came through the name entry <paramref name="nameKey"/>
+        /// in a second pass over the keys of <paramref name="accountId"/>; otherwise null.
+        /// </summary>
+        public string? Revisits(string accountId, string nameKey, string keyId)
         {
-            if (!string.Equals(accountId, account, StringComparison.Ordinal))
+            if (!string.Equals(accountId, account, StringComparison.Ordinal) || !string.Equals(nameKey, entry, StringComparison.Ordinal))
             {
                 if (account is not null)
                 {
@@ -177,16 +183,16 @@ internal sealed partial class StoreSession
                 }
 
                 account = accountId;
-                key = null;
+                entry = nameKey;
+                keys.Clear();
                 again = passed.Contains(accountId);
             }
 
-            if (!again && !string.Equals(keyId, key, StringComparison.Ordinal))
+            if (!again && keys.Add(keyId))
             {
                 Reached++;
             }
 
-            key = keyId;
             return again ? accountId : null;
         }
     }

@@ -237,7 +237,7 @@ public sealed class SqliteStore : SqlStore
         {
             using var transaction = connection.Connection.BeginTransaction(deferred: true);
             using var rows = query(Session(connection, transaction)).GetEnumerator();
-            while (rows.MoveNext())
+            while (Next(rows))
             {
                 reusable = true;
                 yield return rows.Current;
@@ -256,6 +256,19 @@ public sealed class SqliteStore : SqlStore
             {
                 connection.Dispose();
             }
+        }
+    }
+
+    /// <summary>The next row of a stream, SQLite's errors translated as every other statement's are.</summary>
+    private bool Next<T>(IEnumerator<T> rows)
+    {
+        try
+        {
+            return rows.MoveNext();
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e, Description.Location);
         }
     }
 
