@@ -283,11 +283,12 @@ public sealed class ListingRedTeamTests : IDisposable
     }
 
     [Fact]
-    public void ListingAndCompliance_AnIndexOfTheAttackersThatOnlyTheListingWouldUse_IsNotRead()
+    public void ListingAndCompliance_AnIndexOfTheAttackersThatOnlyTheListingUses_IsReported()
     {
         // A new partial, covering index over the accounts' listed columns (account_id IS NOT NULL, which the listing's
-        // join implies and a read of accounts alone does not): the planner took it for the listing only, so the
-        // account list and its checks saw the true name index while the listing read the attacker's b-tree.
+        // join implies and a read of accounts alone does not): the planner takes it for the listing only, so the
+        // account list and its checks see the true name index while the listing reads the attacker's b-tree. Whatever
+        // index the listing reads, a second pass over an account is reported and only the keys it reached count.
         var (decoy, key, shown) = DecoyAndHidden();
         attacker.Attack("CREATE INDEX ix_accounts_listing ON accounts (name_key, account_id, name, row_version) WHERE account_id IS NOT NULL");
         attacker.Attack("CREATE TABLE attacker_names (k, i, n, v, r, PRIMARY KEY (k, i, n, v, r)) WITHOUT ROWID; " +
@@ -297,18 +298,22 @@ public sealed class ListingRedTeamTests : IDisposable
         attacker.Attack("DROP TABLE attacker_names");
 
         var listed = h.Authority.Keys.ListChecked().ToList();
+        var findings = h.Authority.Compliance.Review(new ComplianceOptions()).ToList();
 
-        Assert.Contains(listed, r => r.Value?.KeyId == key.Key.KeyId);
         Assert.Contains(listed, r => r.Value?.KeyId == shown.KeyId);
-        Assert.All(listed, r => Assert.Null(r.Tampered));
+        Assert.DoesNotContain(listed, r => r.Value?.KeyId == key.Key.KeyId);
+        Assert.Contains(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Accounts, decoy));
+        Assert.Contains(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Keys, "*") && r.Tampered.Message.Contains("holds 5 rows where the listing reached 3 keys", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Rule == ComplianceRule.StoreTampered);
     }
 
     [Fact]
-    public void Listing_AnIndexItReadsDropped_EndsWithTheStoresErrorAndListsNothingWrong()
+    public void Listing_TheKeyTableGone_EndsWithTheStoresError()
     {
-        // The listing names the indexes it reads; without one it cannot list, and says so as every statement does.
+        // A statement of a stream that SQLite refuses ends the listing as every other statement's refusal does, with
+        // the store's error, not the provider's exception.
         attacker.NewKey("bot", ApiKeyPermission.Read);
-        attacker.Attack("DROP INDEX ix_api_keys_account");
+        attacker.Attack("PRAGMA foreign_keys = OFF; DROP TABLE api_keys");
 
         Refusal.Expect(KeyAdminError.StoreUnavailable, () => h.Authority.Keys.ListChecked().ToList());
     }
