@@ -19,6 +19,18 @@ BeforeAll {
     function script:Invoke-Audit([string] $Store, [string] $Reports, [string] $FailOn = 'High') {
         Invoke-TestScript $auditScript -Arguments '-ReportFolder', $Reports, '-StorePath', $Store, '-FailOn', $FailOn -TimeoutSeconds 120
     }
+
+    # As whoever writes the file can, with the sqlite3 shell and without the key-encryption key: $Create makes $Helper,
+    # $Index gets its b-tree (root pages swapped under writable_schema, the schema's text and the tables unchanged),
+    # and $Drop frees the b-tree $Helper now names. Returns the shell's last exit code.
+    function script:Set-AttackerBTree([string] $Index, [string] $Helper, [string] $Create, [string] $Drop) {
+        & sqlite3 $StorePath $Create
+        $original = & sqlite3 $StorePath "SELECT rootpage FROM sqlite_schema WHERE name = '$Index'"
+        $other = & sqlite3 $StorePath "SELECT rootpage FROM sqlite_schema WHERE name = '$Helper'"
+        & sqlite3 $StorePath "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET rootpage = $other WHERE name = '$Index'; UPDATE sqlite_schema SET rootpage = $original WHERE name = '$Helper'; PRAGMA writable_schema = OFF"
+        & sqlite3 $StorePath $Drop
+        $LASTEXITCODE
+    }
 }
 
 AfterAll {
@@ -88,12 +100,8 @@ Describe 'The scheduled audit script' {
         # Whoever writes the file, without the key-encryption key, gives the account index the b-tree of a partial
         # index without one key (root pages swapped under writable_schema): the key is still found by its id.
         $hidden = Get-ApiKey -Account desk -Name bot-a
-        & sqlite3 $StorePath "CREATE INDEX attacker_partial ON api_keys(account_id, status) WHERE key_id <> '$($hidden.KeyId)'"
-        $original = & sqlite3 $StorePath "SELECT rootpage FROM sqlite_schema WHERE name = 'ix_api_keys_account'"
-        $partial = & sqlite3 $StorePath "SELECT rootpage FROM sqlite_schema WHERE name = 'attacker_partial'"
-        & sqlite3 $StorePath "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET rootpage = $partial WHERE name = 'ix_api_keys_account'; UPDATE sqlite_schema SET rootpage = $original WHERE name = 'attacker_partial'; PRAGMA writable_schema = OFF"
-        & sqlite3 $StorePath 'DROP INDEX attacker_partial'
-        $LASTEXITCODE | Should -Be 0
+        Set-AttackerBTree -Index ix_api_keys_account -Helper attacker_partial -Drop 'DROP INDEX attacker_partial' `
+            -Create "CREATE INDEX attacker_partial ON api_keys(account_id, status) WHERE key_id <> '$($hidden.KeyId)'" | Should -Be 0
         (Get-ApiKey -KeyId $hidden.KeyId).Name | Should -Be 'bot-a' -Because 'the lookup by id reads the primary key, which still holds the key'
 
         $listed = @(Get-ApiKey -ErrorAction SilentlyContinue -ErrorVariable listingErrors)
@@ -128,12 +136,8 @@ Describe 'The scheduled audit against a store whose accounts'' name index was po
         # b-tree of a table whose records look like its entries, zulu's entry leading to alpha's row. The listing came
         # to alpha's deleted key twice and to zulu's key never: as many rows as the key table holds, each one genuine.
         $hidden = Get-ApiKey -Account zulu -Name payouts
-        & sqlite3 $StorePath "CREATE TABLE attacker_names (k TEXT, r INTEGER, PRIMARY KEY (k, r)) WITHOUT ROWID; INSERT INTO attacker_names SELECT name_key, CASE WHEN name = 'zulu' THEN (SELECT rowid FROM accounts WHERE name = 'alpha') ELSE rowid END FROM accounts"
-        $original = & sqlite3 $StorePath "SELECT rootpage FROM sqlite_schema WHERE name = 'sqlite_autoindex_accounts_2'"
-        $table = & sqlite3 $StorePath "SELECT rootpage FROM sqlite_schema WHERE name = 'attacker_names'"
-        & sqlite3 $StorePath "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET rootpage = $table WHERE name = 'sqlite_autoindex_accounts_2'; UPDATE sqlite_schema SET rootpage = $original WHERE name = 'attacker_names'; PRAGMA writable_schema = OFF"
-        & sqlite3 $StorePath 'DROP TABLE attacker_names'
-        $LASTEXITCODE | Should -Be 0
+        Set-AttackerBTree -Index sqlite_autoindex_accounts_2 -Helper attacker_names -Drop 'DROP TABLE attacker_names' `
+            -Create "CREATE TABLE attacker_names (k TEXT, r INTEGER, PRIMARY KEY (k, r)) WITHOUT ROWID; INSERT INTO attacker_names SELECT name_key, CASE WHEN name = 'zulu' THEN (SELECT rowid FROM accounts WHERE name = 'alpha') ELSE rowid END FROM accounts" | Should -Be 0
         (Get-ApiKey -KeyId $hidden.KeyId).Name | Should -Be 'payouts' -Because 'the lookup by id reads the primary key, which still holds the key'
 
         $listed = @(Get-ApiKey -ErrorAction SilentlyContinue -ErrorVariable listingErrors)
