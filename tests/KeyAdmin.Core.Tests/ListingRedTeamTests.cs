@@ -308,6 +308,43 @@ public sealed class ListingRedTeamTests : IDisposable
     }
 
     [Fact]
+    public void ListingAndCompliance_AnAccountIdSpelledInUpperCaseWhereTheSchemaComparesWithoutCase_IsReported()
+    {
+        // A third review: the schema's text made to compare account ids without regard to case (under writable_schema;
+        // ids are lower-case hex, so every b-tree stays in order), the hidden key left out of the account index, and
+        // an index of the attacker's own over the accounts holding one more entry: the decoy's row under the
+        // upper-case spelling of its id. The join came to the decoy's key under that spelling, which Reach took for
+        // another account, so the key was counted twice and the count matched; the key's own row, read from its
+        // index entry, passed its seal.
+        var decoy = h.NewAccount("alpha");
+        var hidden = h.NewAccount("zulu");
+        var gone = h.CreateAndRemoveKey(decoy, "g1");
+        var shown = attacker.NewKey("y", ApiKeyPermission.Read).Key;
+        var key = h.CreateKey(hidden, "x", r => r with { Permissions = ApiKeyPermission.Trade | ApiKeyPermission.Withdraw, AllowUnboundSensitive = true }).Key;
+        attacker.Attack("PRAGMA writable_schema = ON; " +
+                        "UPDATE sqlite_schema SET sql = replace(sql, 'account_id TEXT', 'account_id TEXT COLLATE NOCASE') WHERE name = 'accounts'; " +
+                        "UPDATE sqlite_schema SET sql = replace(sql, '(account_id', '(account_id COLLATE NOCASE') WHERE name = 'ix_api_keys_account'; " +
+                        "PRAGMA writable_schema = OFF");
+        attacker.Attack("CREATE TABLE attacker_bump (x); DROP TABLE attacker_bump");
+        HideFromIndex("ix_api_keys_account", "api_keys(account_id, status)", $"key_id <> '{key.KeyId}'");
+        attacker.Attack("CREATE INDEX ix_accounts_listing ON accounts (name_key, account_id, name, row_version) WHERE account_id IS NOT NULL");
+        attacker.Attack("CREATE TABLE attacker_names (k, i, n, v, r, PRIMARY KEY (k, i, n, v, r)) WITHOUT ROWID; " +
+                        "INSERT INTO attacker_names SELECT name_key, account_id, name, row_version, rowid FROM accounts; " +
+                        "INSERT INTO attacker_names SELECT 'zzz', upper(account_id), name, row_version, rowid FROM accounts WHERE name = 'alpha'");
+        SwapRoots("ix_accounts_listing", "attacker_names");
+        attacker.Attack("DROP TABLE attacker_names");
+
+        var all = h.Authority.Keys.ListChecked(includeDeleted: true).ToList();
+        var findings = h.Authority.Compliance.Review(new ComplianceOptions()).ToList();
+
+        Assert.Contains(all, r => r.Value?.KeyId == shown.KeyId);
+        Assert.Single(all, r => r.Value?.KeyId == gone.KeyId);
+        Assert.Contains(all, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Accounts, gone.AccountId));
+        Assert.Contains(findings, f => f.Rule == ComplianceRule.StoreTampered);
+        Assert.DoesNotContain(all, r => r.Value?.KeyId == key.KeyId);
+    }
+
+    [Fact]
     public void Listing_TheKeyTableGone_EndsWithTheStoresError()
     {
         // A statement of a stream that SQLite refuses ends the listing as every other statement's refusal does, with

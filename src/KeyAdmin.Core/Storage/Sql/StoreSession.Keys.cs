@@ -140,12 +140,13 @@ internal sealed partial class StoreSession
         var rows = Stream(sql + " ORDER BY a.name_key, CAST(k.created_at AS BIGINT), CAST(k.key_id AS TEXT)", r =>
         {
             var id = IdOf(r);
-            if (reach is not null && reach.Revisits(r.IsDBNull(2) ? string.Empty : r.GetString(2), r.IsDBNull(3) ? string.Empty : r.GetString(3), id) is { } account)
+            var joined = reach is null ? null : r.IsDBNull(2) ? string.Empty : r.GetString(2);
+            if (reach is not null && reach.Revisits(joined!, r.IsDBNull(3) ? string.Empty : r.GetString(3), id) is { } account)
             {
-                return new ListedRow(listing, id, null, Tampered(Tables.Accounts, account, "the listing came to its keys a second time, through another account's entry in the accounts' name index (changed outside KeyAdmin), and the keys of that account were not listed"));
+                return new ListedRow(listing, id, null, Tampered(Tables.Accounts, account, "the listing came to its keys a second time, through a second entry of the accounts' name index (changed outside KeyAdmin), and the keys of the account that entry names were not listed"));
             }
 
-            return new ListedRow(listing, id, Decode(r, Tables.Keys, p => dialect.ReadPacked(p, 1), out var unreadable), unreadable);
+            return new ListedRow(listing, id, Decode(r, Tables.Keys, p => dialect.ReadPacked(p, 1), out var unreadable), unreadable, joined);
         }, parameters.ToArray());
         return check is { } counts ? WithUnreached(rows, counts, listing, reach!) : rows;
     }
@@ -305,8 +306,11 @@ internal sealed partial class StoreSession
         }
     }
 
-    /// <summary>A key of a listing as read: its id, and its <see cref="StoreRows.KeyListValues"/> packed (or why they could not be read).</summary>
-    internal readonly record struct ListedRow(Listing Listing, string Id, byte[]? Packed, KeyAdminException? Unreadable)
+    /// <summary>
+    /// A key of a listing as read: its id, and its <see cref="StoreRows.KeyListValues"/> packed (or why they could not be
+    /// read); in a listing of every key, the account id as the listing's join came to it (<paramref name="Joined"/>).
+    /// </summary>
+    internal readonly record struct ListedRow(Listing Listing, string Id, byte[]? Packed, KeyAdminException? Unreadable, string? Joined = null)
     {
         /// <summary>The key decoded and checked, with the check of its account's row; or its refusal.</summary>
         public Checked<ApiKey> Check() => Listing.Check(this);
@@ -345,6 +349,14 @@ internal sealed partial class StoreSession
         if (Problem(Tables.Keys, key.KeyId, ReadStamp(r, KeyStamp), key, RowSeal.Fields) is { } keyProblem)
         {
             return new Checked<ApiKey>(null, Tampered(Tables.Keys, key.KeyId, keyProblem));
+        }
+
+        // The account the join came to must be the key's own, byte for byte: Reach counts keys by the account ids as the
+        // join read them, and a schema whose account ids compare without regard to case (changed under writable_schema)
+        // would join a key to a second spelling of its account's id, counted as another account.
+        if (row.Joined is { } joined && !string.Equals(joined, key.AccountId, StringComparison.Ordinal))
+        {
+            return new Checked<ApiKey>(null, Tampered(Tables.Accounts, key.AccountId, "the listing came to one of its keys through an entry that holds another account id (an index or the schema changed outside KeyAdmin)"));
         }
 
         var accountVersion = r.IsDBNull(KeyStamp + 3) ? (long?)null : r.GetInt64(KeyStamp + 3);
