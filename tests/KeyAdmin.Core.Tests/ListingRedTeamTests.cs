@@ -339,9 +339,9 @@ public sealed class ListingRedTeamTests : IDisposable
 
         Assert.Contains(all, r => r.Value?.KeyId == shown.KeyId);
         Assert.Single(all, r => r.Value?.KeyId == gone.KeyId);
-        Assert.Contains(all, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Accounts, gone.AccountId));
-        Assert.Contains(findings, f => f.Rule == ComplianceRule.StoreTampered);
-        Assert.DoesNotContain(all, r => r.Value?.KeyId == key.KeyId);
+        Assert.Contains(all, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Keys, gone.KeyId));
+        Assert.Contains(all, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Keys, key.KeyId));
+        Assert.Contains(findings, f => f.Rule == ComplianceRule.StoreTampered && f.KeyId == key.KeyId);
     }
 
     [Fact]

@@ -117,7 +117,7 @@ internal sealed partial class StoreSession
         // its id, which names the row should the packed value not be one KeyAdmin wrote. A listing of every key whose
         // engine's indexes can be written also reads the account it came to, to count the keys it reached (Reach).
         var check = query.AccountId is null && query.KeyId is null ? dialect.KeyTableCheck : null;
-        var sql = $"SELECT k.key_id, {dialect.PackRow(KeyListValues)}{(check is null ? string.Empty : ", CAST(a.account_id AS TEXT), CAST(a.name_key AS TEXT)")} " +
+        var sql = $"SELECT k.key_id, {dialect.PackRow(KeyListValues)}{(check is null ? string.Empty : ", CAST(a.account_id AS TEXT), CAST(a.name_key AS TEXT), CAST(k.account_id AS TEXT)")} " +
                   $"FROM {(query.KeyId is null ? dialect.KeyListingFrom : KeyJoin)} WHERE 1 = 1";
         var parameters = new List<(string, object?)>();
         if (query.AccountId is not null)
@@ -140,13 +140,24 @@ internal sealed partial class StoreSession
         var rows = Stream(sql + " ORDER BY a.name_key, CAST(k.created_at AS BIGINT), CAST(k.key_id AS TEXT)", r =>
         {
             var id = IdOf(r);
-            var joined = reach is null ? null : r.IsDBNull(2) ? string.Empty : r.GetString(2);
-            if (reach is not null && reach.Revisits(joined!, r.IsDBNull(3) ? string.Empty : r.GetString(3), id) is { } account)
+            if (reach is not null)
             {
-                return new ListedRow(listing, id, null, Tampered(Tables.Accounts, account, "the listing came to its keys a second time, through a second entry of the accounts' name index (changed outside KeyAdmin), and the keys of the account that entry names were not listed"));
+                var account = r.IsDBNull(2) ? string.Empty : r.GetString(2);
+                // The join came to the key under its own account id, byte for byte, or it reached no key: a schema whose
+                // account ids compare without regard to case (changed under writable_schema) joins a key to a second
+                // spelling of its account's id, which Reach would count as another account's.
+                if (!string.Equals(account, r.IsDBNull(4) ? null : r.GetString(4), StringComparison.Ordinal))
+                {
+                    return new ListedRow(listing, id, null, Tampered(Tables.Keys, id, "the listing came to it through an account entry that holds another account id than the key (an index or the schema changed outside KeyAdmin)"));
+                }
+
+                if (reach.Revisits(account, r.IsDBNull(3) ? string.Empty : r.GetString(3), id) is { } again)
+                {
+                    return new ListedRow(listing, id, null, Tampered(Tables.Accounts, again, "the listing came to its keys a second time, through a second entry of the accounts' name index (changed outside KeyAdmin), and the keys of the account that entry names were not listed"));
+                }
             }
 
-            return new ListedRow(listing, id, Decode(r, Tables.Keys, p => dialect.ReadPacked(p, 1), out var unreadable), unreadable, joined);
+            return new ListedRow(listing, id, Decode(r, Tables.Keys, p => dialect.ReadPacked(p, 1), out var unreadable), unreadable);
         }, parameters.ToArray());
         return check is { } counts ? WithUnreached(rows, counts, listing, reach!) : rows;
     }
@@ -306,11 +317,8 @@ internal sealed partial class StoreSession
         }
     }
 
-    /// <summary>
-    /// A key of a listing as read: its id, and its <see cref="StoreRows.KeyListValues"/> packed (or why they could not be
-    /// read); in a listing of every key, the account id as the listing's join came to it (<paramref name="Joined"/>).
-    /// </summary>
-    internal readonly record struct ListedRow(Listing Listing, string Id, byte[]? Packed, KeyAdminException? Unreadable, string? Joined = null)
+    /// <summary>A key of a listing as read: its id, and its <see cref="StoreRows.KeyListValues"/> packed (or why they could not be read).</summary>
+    internal readonly record struct ListedRow(Listing Listing, string Id, byte[]? Packed, KeyAdminException? Unreadable)
     {
         /// <summary>The key decoded and checked, with the check of its account's row; or its refusal.</summary>
         public Checked<ApiKey> Check() => Listing.Check(this);
@@ -349,14 +357,6 @@ internal sealed partial class StoreSession
         if (Problem(Tables.Keys, key.KeyId, ReadStamp(r, KeyStamp), key, RowSeal.Fields) is { } keyProblem)
         {
             return new Checked<ApiKey>(null, Tampered(Tables.Keys, key.KeyId, keyProblem));
-        }
-
-        // The account the join came to must be the key's own, byte for byte: Reach counts keys by the account ids as the
-        // join read them, and a schema whose account ids compare without regard to case (changed under writable_schema)
-        // would join a key to a second spelling of its account's id, counted as another account.
-        if (row.Joined is { } joined && !string.Equals(joined, key.AccountId, StringComparison.Ordinal))
-        {
-            return new Checked<ApiKey>(null, Tampered(Tables.Accounts, key.AccountId, "the listing came to one of its keys through an entry that holds another account id (an index or the schema changed outside KeyAdmin)"));
         }
 
         var accountVersion = r.IsDBNull(KeyStamp + 3) ? (long?)null : r.GetInt64(KeyStamp + 3);
