@@ -345,6 +345,30 @@ public sealed class ListingRedTeamTests : IDisposable
     }
 
     [Fact]
+    public void AuditCheck_AKeyRowDeletedWhileAnIndexOfTheAttackersStillAnswersItsId_IsNotIntact()
+    {
+        // A fourth review, and a gap that stays open (docs/SECURITY.md): an index of the attacker's own over every
+        // column of api_keys, preferred by the planner through sqlite_stat1, detached from the table while the key's row
+        // is deleted and attached again. Lookups by id (the verifier, Get-ApiKey -KeyId) read the sealed row from that
+        // index; the listing and the key table's count read the table, which no longer holds it. Only the audit check,
+        // SQLite's integrity check of the whole file, finds the index that holds an entry the table does not.
+        var (key, _) = attacker.NewKey("bot", ApiKeyPermission.Trade | ApiKeyPermission.Withdraw);
+        attacker.NewKey("other", ApiKeyPermission.Read);
+        var columns = "key_id, " + RawDb.Text(h.StorePath, "SELECT group_concat(name, ', ') FROM (SELECT name FROM pragma_table_info('api_keys') WHERE name <> 'key_id' ORDER BY cid)");
+        attacker.Attack($"CREATE TABLE attacker_shadow AS SELECT * FROM api_keys WHERE 0; CREATE INDEX attacker_cover ON api_keys ({columns})");
+        attacker.Attack("ANALYZE; UPDATE sqlite_stat1 SET stat = '1000 1' WHERE idx IN ('attacker_cover', 'sqlite_autoindex_api_keys_1')");
+        attacker.Attack("PRAGMA writable_schema = ON; UPDATE sqlite_schema SET tbl_name = 'attacker_shadow', sql = replace(sql, 'ON api_keys', 'ON attacker_shadow') WHERE name = 'attacker_cover'; PRAGMA writable_schema = OFF");
+        attacker.Attack($"PRAGMA foreign_keys = OFF; DELETE FROM api_keys WHERE key_id = '{key.KeyId}'");
+        attacker.Attack("PRAGMA writable_schema = ON; UPDATE sqlite_schema SET tbl_name = 'api_keys', sql = replace(sql, 'ON attacker_shadow', 'ON api_keys') WHERE name = 'attacker_cover'; PRAGMA writable_schema = OFF");
+        attacker.Attack("DROP TABLE attacker_shadow");
+
+        var report = h.Authority.Audit.Verify();
+
+        Assert.False(report.IsIntact, "the audit check says the store is intact");
+        Assert.Contains("attacker_cover", report.Problem!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Listing_TheKeyTableGone_EndsWithTheStoresError()
     {
         // A statement of a stream that SQLite refuses ends the listing as every other statement's refusal does, with
