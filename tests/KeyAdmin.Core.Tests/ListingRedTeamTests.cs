@@ -345,13 +345,14 @@ public sealed class ListingRedTeamTests : IDisposable
     }
 
     [Fact]
-    public void AuditCheck_AKeyRowDeletedWhileAnIndexOfTheAttackersStillAnswersItsId_IsNotIntact()
+    public void ListingComplianceOpenAndAuditCheck_AKeyRowDeletedWhileAnIndexOfTheAttackersStillAnswersItsId_AreRefusedOrReported()
     {
-        // A fourth review, and a gap that stays open (docs/SECURITY.md): an index of the attacker's own over every
-        // column of api_keys, preferred by the planner through sqlite_stat1, detached from the table while the key's row
-        // is deleted and attached again. Lookups by id (the verifier, Get-ApiKey -KeyId) read the sealed row from that
-        // index; the listing and the key table's count read the table, which no longer holds it. Only the audit check,
-        // SQLite's integrity check of the whole file, finds the index that holds an entry the table does not.
+        // A fourth review: an index of the attacker's own over every column of api_keys, preferred by the planner
+        // through statistics of their own (sqlite_stat1), detached from the table while the key's row is deleted and
+        // attached again. Lookups by id (a verifier, Get-ApiKey -KeyId) read the sealed row from that index; the listing
+        // and the key table's count read the table, which no longer holds it, so they matched. The catalogue is not
+        // the migrations' own: the listing and compliance report it, the next open refuses the store, and the audit
+        // check's integrity check finds the index holding an entry the table does not.
         var (key, _) = attacker.NewKey("bot", ApiKeyPermission.Trade | ApiKeyPermission.Withdraw);
         attacker.NewKey("other", ApiKeyPermission.Read);
         var columns = "key_id, " + RawDb.Text(h.StorePath, "SELECT group_concat(name, ', ') FROM (SELECT name FROM pragma_table_info('api_keys') WHERE name <> 'key_id' ORDER BY cid)");
@@ -362,10 +363,29 @@ public sealed class ListingRedTeamTests : IDisposable
         attacker.Attack("PRAGMA writable_schema = ON; UPDATE sqlite_schema SET tbl_name = 'api_keys', sql = replace(sql, 'ON attacker_shadow', 'ON api_keys') WHERE name = 'attacker_cover'; PRAGMA writable_schema = OFF");
         attacker.Attack("DROP TABLE attacker_shadow");
 
+        var listed = h.Authority.Keys.ListChecked().ToList();
+        var findings = h.Authority.Compliance.Review(new ComplianceOptions()).ToList();
         var report = h.Authority.Audit.Verify();
 
+        Assert.Contains(listed, r => r.Tampered?.Target as string == "schema:attacker_cover");
+        Assert.Contains(listed, r => r.Tampered?.Target as string == "schema:sqlite_stat1");
+        Assert.Contains(findings, f => f.Rule == ComplianceRule.StoreTampered && f.Message.Contains("attacker_cover", StringComparison.Ordinal));
+        Refusal.Expect(KeyAdminError.StoreTampered, () => h.OpenStore());
         Assert.False(report.IsIntact, "the audit check says the store is intact");
         Assert.Contains("attacker_cover", report.Problem!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_AStoreWhoseCatalogueIsTheMigrationsOwn_IsNotRefused()
+    {
+        // The catalogue KeyAdmin checks is read from the migrations run on an empty database: a store created by them,
+        // used and opened again, holds exactly that.
+        attacker.NewKey("bot", ApiKeyPermission.Read);
+        h.Authority.Keys.Disable(attacker.NewKey("other", ApiKeyPermission.Read).Key.KeyId, "retired");
+
+        using var reopened = h.OpenStore();
+
+        Assert.Empty(reopened.Read(r => r.ScanSchema()));
     }
 
     [Fact]

@@ -51,16 +51,65 @@ public sealed class StoreAttacker : IDisposable
     /// <summary>Raw SQL as the attacker runs it: with the tables' triggers out of the way first.</summary>
     public void Attack(string sql) => Attack(h, sql);
 
+#if !POSTGRES
+    /// <summary>The attack, the key table's triggers left dropped: a store made to look like one of a schema before them.</summary>
+    public void AttackLeavingTheKeyTriggersDropped(string sql)
+    {
+        DropKeyTriggers(h);
+        RawDb.Execute(h.StorePath, sql);
+    }
+#endif
+
     /// <summary>The same on the store of another harness (a suite with a fixture of its own).</summary>
     public static void Attack(Harness on, string sql)
     {
 #if POSTGRES
         RawDb.Execute(on.StorePath, $"SET session_replication_role = replica; {sql}; SET session_replication_role = DEFAULT");
 #else
-        DropKeyTriggers(on);
-        RawDb.Execute(on.StorePath, sql);
+        WithoutKeyTriggers(on, () => RawDb.Execute(on.StorePath, sql));
 #endif
     }
+
+#if !POSTGRES
+    /// <summary>
+    /// Runs <paramref name="act"/> with the key table's triggers (which refuse what most attacks write) dropped, then
+    /// puts back those it did not: a careful attacker leaves them as they were, so that the catalogue KeyAdmin checks
+    /// (StoreSession.ScanSchema) shows only what the attack itself changed.
+    /// </summary>
+    public void WithoutKeyTriggers(Action act) => WithoutKeyTriggers(h, act);
+
+    private static void WithoutKeyTriggers(Harness on, Action act)
+    {
+        var triggers = new List<(string Name, string Sql)>();
+        using (var connection = RawDb.Open(on.StorePath))
+        using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'api_keys'";
+            using var rows = read.ExecuteReader();
+            while (rows.Read())
+            {
+                triggers.Add((rows.GetString(0), rows.GetString(1)));
+            }
+        }
+
+        DropKeyTriggers(on);
+        act();
+        foreach (var (name, sql) in triggers)
+        {
+            if (RawDb.Scalar(on.StorePath, $"SELECT count(*) FROM sqlite_schema WHERE name = '{name}'") == 0)
+            {
+                try
+                {
+                    RawDb.Execute(on.StorePath, sql);
+                }
+                catch (Microsoft.Data.Sqlite.SqliteException)
+                {
+                    // The attack changed the table so that the trigger no longer fits it (a column dropped): it stays out.
+                }
+            }
+        }
+    }
+#endif
 
     public void DropKeyTriggers() => DropKeyTriggers(h);
 
@@ -93,8 +142,12 @@ public sealed class StoreAttacker : IDisposable
         var enabled = RawDb.Row(h.StorePath, "api_keys", $"key_id = '{key.KeyId}'");
         h.Authority.Keys.Disable(key.KeyId, "leaked");
         var disabled = h.Audit().Single(r => r.Action == "ApiKey.Disable" && r.KeyId == key.KeyId).Sequence;
+#if POSTGRES
         DropKeyTriggers();
         RawDb.PutBack(h.StorePath, "api_keys", enabled, $"key_id = '{key.KeyId}'");
+#else
+        WithoutKeyTriggers(h, () => RawDb.PutBack(h.StorePath, "api_keys", enabled, $"key_id = '{key.KeyId}'"));
+#endif
         return disabled;
     }
 

@@ -56,6 +56,14 @@ internal abstract class SqlDialect
     public virtual string? SchemaScan => null;
 
     /// <summary>
+    /// A query of the store's catalogue (name, type, table, definition of each object) and the objects it must hold,
+    /// exactly, by name, where the engine lets whoever writes the file change them: an index, view or trigger more, or
+    /// a definition changed, would make one statement read other rows than another. Null where
+    /// <see cref="SchemaScan"/> looks for what could.
+    /// </summary>
+    public virtual (string Query, IReadOnlyDictionary<string, (string Type, string Table, string? Sql)> Objects)? SchemaCatalogue => null;
+
+    /// <summary>
     /// A query for rows of (what, what is wrong) from the engine's own check that each index holds exactly what its
     /// table holds; null for an engine without one a client can run. An index that lacks a row (or holds one the
     /// table does not) answers the statements that read through it otherwise than those that read the table or

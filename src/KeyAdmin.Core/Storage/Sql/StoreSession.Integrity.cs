@@ -16,8 +16,40 @@ internal sealed partial class StoreSession
     /// <summary>The "table" a <see cref="TamperedRow"/> of the schema itself names.</summary>
     public const string SchemaTable = "schema";
 
-    /// <summary>The relations of the store through which the server could show one statement other rows than another (<see cref="SqlDialect.SchemaScan"/>).</summary>
-    public IReadOnlyList<TamperedRow> ScanSchema() => Scan(dialect.SchemaScan);
+    /// <summary>
+    /// The relations of the store through which the server could show one statement other rows than another
+    /// (<see cref="SqlDialect.SchemaScan"/>), and each object of the catalogue that is not the migrations' own
+    /// (<see cref="SqlDialect.SchemaCatalogue"/>): one more, one changed, one missing.
+    /// </summary>
+    public IReadOnlyList<TamperedRow> ScanSchema()
+    {
+        var found = Scan(dialect.SchemaScan).ToList();
+        if (dialect.SchemaCatalogue is not var (catalogue, expected))
+        {
+            return found;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, type, table, sql) in QueryList(catalogue, r => (r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3))))
+        {
+            seen.Add(name);
+            if (!expected.TryGetValue(name, out var own))
+            {
+                found.Add(new TamperedRow(SchemaTable, name, $"it is a {type} on {table} that KeyAdmin did not create"));
+            }
+            else if (own != (type, table, sql))
+            {
+                found.Add(new TamperedRow(SchemaTable, name, $"its definition is not the one KeyAdmin wrote (changed outside KeyAdmin)"));
+            }
+        }
+
+        foreach (var name in expected.Keys.Where(n => !seen.Contains(n)).Order(StringComparer.Ordinal))
+        {
+            found.Add(new TamperedRow(SchemaTable, name, "it is missing: KeyAdmin created it, and it was dropped outside KeyAdmin"));
+        }
+
+        return found;
+    }
 
     /// <summary>The engine's check that every index holds what its table holds (<see cref="SqlDialect.StorageScan"/>); reads the whole store.</summary>
     public IReadOnlyList<TamperedRow> ScanStorage() => Scan(dialect.StorageScan);

@@ -221,6 +221,13 @@ internal sealed partial class StoreSession
             yield return row;
         }
 
+        // The catalogue, in the same snapshot: an index of the writer's own can answer lookups by id for a key row the
+        // table no longer holds, which no count of the table finds (ScanSchema).
+        foreach (var unfaithful in ScanSchema())
+        {
+            yield return new ListedRow(listing, unfaithful.RowId, null, Tampered(unfaithful.Table, unfaithful.RowId, unfaithful.Problem));
+        }
+
         var read = reach.Reached;
         var held = QuerySingle(check.Count, r => r.GetInt64(0));
         if (held == read)

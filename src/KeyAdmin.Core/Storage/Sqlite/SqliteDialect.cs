@@ -15,6 +15,12 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string Engine => "SQLite";
 
+    // Whoever writes the file can add an index (which the planner may prefer, through statistics of their own, to answer
+    // lookups by id from rows the table no longer holds), a view or a trigger, or edit a definition under
+    // writable_schema (account ids compared without regard to case): the catalogue must be the migrations' own.
+    public override (string Query, IReadOnlyDictionary<string, (string Type, string Table, string? Sql)> Objects)? SchemaCatalogue =>
+        ("SELECT name, type, tbl_name, sql FROM sqlite_schema", SqliteSchema.Objects);
+
     // SQLite's count(*) counts the smallest index, which whoever writes the file can give fewer entries.
     public override string CountRows(string logical) => $"SELECT count(*) FROM {Table(logical)} NOT INDEXED";
 

@@ -1,3 +1,5 @@
+using Microsoft.Data.Sqlite;
+
 namespace KeyAdmin.Core.Storage.Sqlite;
 
 /// <summary>
@@ -12,4 +14,34 @@ internal static class SqliteSchema
     public static readonly IReadOnlyList<string> Migrations = StoreSchema.Render(SqliteDialect.Instance);
 
     public static int CurrentVersion => Migrations.Count;
+
+    /// <summary>
+    /// What sqlite_schema holds in a store of the current version, however it got there (created, or migrated step by
+    /// step, the same statements in the same order): each table, index and trigger the migrations make, with its
+    /// table and its text, by name. Read once from the migrations run on an empty in-memory database.
+    /// </summary>
+    public static IReadOnlyDictionary<string, (string Type, string Table, string? Sql)> Objects => objects.Value;
+
+    private static readonly Lazy<IReadOnlyDictionary<string, (string Type, string Table, string? Sql)>> objects = new(() =>
+    {
+        using var connection = new SqliteConnection("Data Source=:memory:");
+        connection.Open();
+        foreach (var migration in Migrations)
+        {
+            using var step = connection.CreateCommand();
+            step.CommandText = migration;
+            step.ExecuteNonQuery();
+        }
+
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT name, type, tbl_name, sql FROM sqlite_schema";
+        using var rows = read.ExecuteReader();
+        var found = new Dictionary<string, (string, string, string?)>(StringComparer.Ordinal);
+        while (rows.Read())
+        {
+            found[rows.GetString(0)] = (rows.GetString(1), rows.GetString(2), rows.IsDBNull(3) ? null : rows.GetString(3));
+        }
+
+        return found;
+    });
 }
