@@ -44,7 +44,11 @@ public sealed class ReadOnlyCommandTests
             {
                 raw.Open();
                 using var edit = raw.CreateCommand();
-                edit.CommandText = $"DROP TRIGGER api_keys_permissions_immutable; UPDATE api_keys SET permissions = 15 WHERE key_id = '{tampered}'; PRAGMA wal_checkpoint(TRUNCATE);";
+                // The trigger that refuses the edit is put back as it was, as a careful attacker would: a store whose
+                // catalogue is not KeyAdmin's own is refused on open (docs/SECURITY.md), and this test is about the row.
+                edit.CommandText = "SELECT sql FROM sqlite_schema WHERE name = 'api_keys_permissions_immutable'";
+                var trigger = (string)edit.ExecuteScalar()!;
+                edit.CommandText = $"DROP TRIGGER api_keys_permissions_immutable; UPDATE api_keys SET permissions = 15 WHERE key_id = '{tampered}'; {trigger}; PRAGMA wal_checkpoint(TRUNCATE);";
                 edit.ExecuteNonQuery();
             }
 
