@@ -227,22 +227,12 @@ public sealed class ListingRedTeamTests : IDisposable
         // listing's outer loop then came to that other account's keys twice and never to the working key: as many rows
         // as the key table holds, so its count matched, and each row read was genuine. With the decoy account holding
         // only a deleted key, Get-ApiKey and compliance showed nothing doubled either (found by a red-team review).
-        var decoy = h.NewAccount("alpha");
-        var hidden = h.NewAccount("zulu");
-        var gone = h.CreateAndRemoveKey(decoy, "gone");
-        var shown = attacker.NewKey("y", ApiKeyPermission.Read).Key;
-        var issued = h.CreateKey(hidden, "x", r => r with { Permissions = ApiKeyPermission.Trade | ApiKeyPermission.Withdraw, AllowUnboundSensitive = true });
+        var (gone, shown, issued) = DecoyWithADeletedKeyAndHidden();
         var key = issued.Key;
         PointNameIndexEntry(from: "zulu", to: "alpha");
         Assert.Equal(VerificationReason.Accepted, attacker.Verifier.Verify(attacker.Sign(key, Encoding.ASCII.GetBytes(Harness.Reveal(issued.Secret)), ApiKeyPermission.Withdraw)).Reason);
 
-        var listed = h.Authority.Keys.ListChecked().ToList();
-        var findings = h.Authority.Compliance.Review(new ComplianceOptions()).ToList();
-
-        Assert.Contains(listed, r => r.Value?.KeyId == shown.KeyId);
-        Assert.Contains(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Keys, key.KeyId));
-        Assert.Contains(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Accounts, gone.AccountId));
-        Assert.Contains(findings, f => f.Rule == ComplianceRule.StoreTampered && f.KeyId == key.KeyId);
+        AssertNamed(key, gone.AccountId, shown);
     }
 
     [Fact]
@@ -316,11 +306,8 @@ public sealed class ListingRedTeamTests : IDisposable
         // upper-case spelling of its id. The join came to the decoy's key under that spelling, which Reach took for
         // another account, so the key was counted twice and the count matched; the key's own row, read from its
         // index entry, passed its seal.
-        var decoy = h.NewAccount("alpha");
-        var hidden = h.NewAccount("zulu");
-        var gone = h.CreateAndRemoveKey(decoy, "g1");
-        var shown = attacker.NewKey("y", ApiKeyPermission.Read).Key;
-        var key = h.CreateKey(hidden, "x", r => r with { Permissions = ApiKeyPermission.Trade | ApiKeyPermission.Withdraw, AllowUnboundSensitive = true }).Key;
+        var (gone, shown, issued) = DecoyWithADeletedKeyAndHidden();
+        var key = issued.Key;
         attacker.Attack("PRAGMA writable_schema = ON; " +
                         "UPDATE sqlite_schema SET sql = replace(sql, 'account_id TEXT', 'account_id TEXT COLLATE NOCASE') WHERE name = 'accounts'; " +
                         "UPDATE sqlite_schema SET sql = replace(sql, '(account_id', '(account_id COLLATE NOCASE') WHERE name = 'ix_api_keys_account'; " +
@@ -399,6 +386,17 @@ public sealed class ListingRedTeamTests : IDisposable
         Refusal.Expect(KeyAdminError.StoreUnavailable, () => h.Authority.Keys.ListChecked().ToList());
     }
 
+    /// <summary>alpha (the decoy) holds one deleted key, desk a Read key, zulu (the hidden account) a working Withdraw key.</summary>
+    private (ApiKey Gone, ApiKey Shown, IssuedKey Hidden) DecoyWithADeletedKeyAndHidden()
+    {
+        var decoy = h.NewAccount("alpha");
+        var hidden = h.NewAccount("zulu");
+        var gone = h.CreateAndRemoveKey(decoy, "gone");
+        var shown = attacker.NewKey("y", ApiKeyPermission.Read).Key;
+        var key = h.CreateKey(hidden, "x", r => r with { Permissions = ApiKeyPermission.Trade | ApiKeyPermission.Withdraw, AllowUnboundSensitive = true });
+        return (gone, shown, key);
+    }
+
     /// <summary>
     /// alpha (the decoy) holds two deleted keys; desk a Read key; zulu a working Withdraw key and a deleted key: an attack
     /// that lists alpha's keys twice in place of zulu's keeps the key table's count.
@@ -416,16 +414,15 @@ public sealed class ListingRedTeamTests : IDisposable
     }
 
     /// <summary>The hidden key still verifies; the listing and compliance name it, and report the decoy's second pass.</summary>
-    private void AssertNamed(ApiKey key, string decoy, ApiKey shown)
+    private void AssertNamed(ApiKey hidden, string decoy, ApiKey shown)
     {
-        var issued = key;
         var listed = h.Authority.Keys.ListChecked().ToList();
         var findings = h.Authority.Compliance.Review(new ComplianceOptions()).ToList();
 
         Assert.Contains(listed, r => r.Value?.KeyId == shown.KeyId);
-        Assert.Contains(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Keys, issued.KeyId));
+        Assert.Contains(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Keys, hidden.KeyId));
         Assert.Contains(listed, r => r.Tampered?.Target as string == RowSeal.Ref(Tables.Accounts, decoy));
-        Assert.Contains(findings, f => f.Rule == ComplianceRule.StoreTampered && f.KeyId == issued.KeyId);
+        Assert.Contains(findings, f => f.Rule == ComplianceRule.StoreTampered && f.KeyId == hidden.KeyId);
     }
 
     [Fact]
