@@ -29,17 +29,22 @@ internal sealed partial class StoreSession
             return found;
         }
 
+        // Every column as text or null: whoever edits the catalogue under writable_schema can leave any value in it.
+        static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (name, type, table, sql) in QueryList(catalogue, r => (r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3))))
+        foreach (var (name, type, table, sql) in QueryList(catalogue, r => (Text(r, 0) ?? string.Empty, Text(r, 1), Text(r, 2), Text(r, 3))))
         {
-            seen.Add(name);
-            if (!expected.TryGetValue(name, out var own))
+            if (!seen.Add(name))
+            {
+                found.Add(new TamperedRow(SchemaTable, name, "it is in the catalogue twice (changed outside KeyAdmin)"));
+            }
+            else if (!expected.TryGetValue(name, out var own))
             {
                 found.Add(new TamperedRow(SchemaTable, name, $"it is a {type} on {table} that KeyAdmin did not create"));
             }
             else if (own != (type, table, sql))
             {
-                found.Add(new TamperedRow(SchemaTable, name, $"its definition is not the one KeyAdmin wrote (changed outside KeyAdmin)"));
+                found.Add(new TamperedRow(SchemaTable, name, "its definition is not the one KeyAdmin wrote (changed outside KeyAdmin)"));
             }
         }
 
