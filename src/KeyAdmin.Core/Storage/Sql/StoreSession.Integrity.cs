@@ -30,9 +30,8 @@ internal sealed partial class StoreSession
         }
 
         // Every column as text or null: whoever edits the catalogue under writable_schema can leave any value in it.
-        static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (name, type, table, sql) in QueryList(catalogue, r => (Text(r, 0) ?? string.Empty, Text(r, 1), Text(r, 2), Text(r, 3))))
+        foreach (var (name, type, table, sql) in QueryList(catalogue, r => (TextOrNull(r, 0) ?? string.Empty, TextOrNull(r, 1), TextOrNull(r, 2), TextOrNull(r, 3))))
         {
             if (!seen.Add(name))
             {

@@ -142,16 +142,16 @@ internal sealed partial class StoreSession
             var id = IdOf(r);
             if (reach is not null)
             {
-                var account = r.IsDBNull(2) ? string.Empty : r.GetString(2);
+                var account = TextOrNull(r, 2) ?? string.Empty;
                 // The join came to the key under its own account id, byte for byte, or it reached no key: a schema whose
                 // account ids compare without regard to case (changed under writable_schema) joins a key to a second
                 // spelling of its account's id, which Reach would count as another account's.
-                if (!string.Equals(account, r.IsDBNull(4) ? null : r.GetString(4), StringComparison.Ordinal))
+                if (!string.Equals(account, TextOrNull(r, 4), StringComparison.Ordinal))
                 {
                     return new ListedRow(listing, id, null, Tampered(Tables.Keys, id, "the listing came to it through an account entry that holds another account id than the key (an index or the schema changed outside KeyAdmin)"));
                 }
 
-                if (reach.Revisits(account, r.IsDBNull(3) ? string.Empty : r.GetString(3), id) is { } again)
+                if (reach.Revisits(account, TextOrNull(r, 3) ?? string.Empty, id) is { } again)
                 {
                     return new ListedRow(listing, id, null, Tampered(Tables.Accounts, again, "the listing came to its keys a second time, through a second entry of the accounts' name index (changed outside KeyAdmin), and the keys of the account that entry names were not listed"));
                 }

@@ -142,6 +142,9 @@ internal sealed partial class StoreSession : IStoreWriter
         where T : class =>
         Decode(r, table, read, out var refusal, id) ?? throw refusal!;
 
+    /// <summary>Column <paramref name="i"/> as text, or null: for values whoever writes the store may have left in any form.</summary>
+    private static string? TextOrNull(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
     /// <summary>The id of the row <paramref name="r"/> is on, as the first column holds it, whatever that holds.</summary>
     private static string IdOf(DbDataReader r) =>
         r.IsDBNull(0) ? "(none)" : r.GetValue(0) is string id ? id : "(not text)";
