@@ -356,7 +356,7 @@ public sealed class ListingRedTeamTests : IDisposable
 
         Assert.Contains(listed, r => r.Tampered?.Target as string == "schema:attacker_cover");
         Assert.Contains(listed, r => r.Tampered?.Target as string == "schema:sqlite_stat1");
-        Assert.Contains(findings, f => f.Rule == ComplianceRule.StoreTampered && f.Message.Contains("attacker_cover", StringComparison.Ordinal));
+        Assert.Single(findings, f => f.Rule == ComplianceRule.StoreTampered && f.Message.Contains("attacker_cover", StringComparison.Ordinal));
         Refusal.Expect(KeyAdminError.StoreTampered, () => h.OpenStore());
         Assert.False(report.IsIntact, "the audit check says the store is intact");
         Assert.Contains("attacker_cover", report.Problem!, StringComparison.Ordinal);

@@ -27,6 +27,9 @@ public sealed class ComplianceService
             yield return Tampered(row.Table, row.RowId, row.Problem);
         }
 
+        // The key stream reports the schema's tampered rows again at its end (a listing of every key checks them too).
+        var reported = tamperedRows.Select(t => (t.Table, t.RowId)).ToHashSet();
+
         // The binding minimum is the store's policy's; a tampered policy row is its own finding, and the defaults apply.
         var policy = tamperedRows.Any(t => t.Table == Storage.Tables.Policy) ? Policy.KeyAdminPolicy.Default : ops.Store.Read(r => r.ReadPolicy());
         options = options with { MinBindingPrefixV4 = policy.MinBindingPrefixV4, MinBindingPrefixV6 = policy.MinBindingPrefixV6 };
@@ -78,7 +81,10 @@ public sealed class ComplianceService
                 if (options.Runs(ComplianceRule.StoreTampered))
                 {
                     var (table, id) = Storage.RowSeal.Split(tampered.Target as string);
-                    yield return Tampered(table, id, tampered.Message);
+                    if (!reported.Contains((table, id)))
+                    {
+                        yield return Tampered(table, id, tampered.Message);
+                    }
                 }
 
                 continue;
